@@ -1,0 +1,39 @@
+// Reading inputs for the CLI: every failure is an InputError (one line, exit 2).
+
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { InputError } from '../model/errors.js';
+
+/** Read and parse a JSON file; returns the value and the file's directory. */
+export function readJsonFile(path: string, what = 'spec'): { value: unknown; dir: string } {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'error';
+    throw new InputError(what, `expected a readable JSON file, got ${code} for ${path}`);
+  }
+  try {
+    return { value: JSON.parse(text), dir: dirname(resolve(path)) };
+  } catch (e) {
+    throw new InputError(what, `expected valid JSON in ${path} (${(e as Error).message}); NaN and Infinity are not JSON numbers`);
+  }
+}
+
+/** Parse "1,2.5,10" into numbers. */
+export function parseNumberList(text: string, field: string): number[] {
+  const parts = text.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  if (parts.length === 0) throw new InputError(field, 'expected a comma-separated list of numbers, got nothing');
+  return parts.map((p, i) => {
+    const v = Number(p);
+    if (!Number.isFinite(v)) throw new InputError(field, `expected a finite number at position ${i + 1}, got "${p}"`);
+    return v;
+  });
+}
+
+/** Parse a positive finite number option. */
+export function parsePositive(text: string, field: string): number {
+  const v = Number(text);
+  if (!Number.isFinite(v) || v <= 0) throw new InputError(field, `expected a positive number, got "${text}"`);
+  return v;
+}

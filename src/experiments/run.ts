@@ -1,0 +1,147 @@
+// One integration of the gradient flow: spec -> problem -> vector field ->
+// integrator -> result -> analysis.
+
+import { balanceInvariants, invariantDrift } from '../analysis/invariants.js';
+import { effectiveRank, singularValues } from '../analysis/spectrum.js';
+import { norm2, toRows } from '../linalg/dense.js';
+import { solveIvp } from '../ode/solve.js';
+import type { SolveStatus } from '../ode/types.js';
+import { InputError } from '../model/errors.js';
+import { buildProblem, type BuildOptions, type Problem } from '../model/problem.js';
+import { endToEnd, lossOf } from '../model/product.js';
+import { gradientField } from '../model/vectorField.js';
+
+export type RunStatus = 'converged' | 't-max' | 'max-steps' | 'diverged' | 'stiff' | 'step-too-small';
+
+export interface TrajectoryPoint {
+  t: number;
+  loss: number;
+  singularValues: number[];
+}
+
+export interface RunResult {
+  status: RunStatus;
+  message: string;
+  t: number;
+  loss: number;
+  gradNorm: number;
+  nfev: number;
+  steps: number;
+  rejected: number;
+  matrix: number[][];
+  singularValues: number[];
+  effectiveRank: number;
+  invariantDrift: number;
+  trajectory?: TrajectoryPoint[];
+  layers?: number[][][];
+}
+
+export interface RunOptions extends BuildOptions {
+  /** Times for the trajectory (merged with spec.save.times). */
+  saveTimes?: number[];
+  /** Include the factors W_1..W_L in the result. */
+  saveLayers?: boolean;
+  /** Called after accepted steps with the time and loss reached. */
+  onProgress?: (t: number, loss: number) => void;
+}
+
+/** Run a spec (raw JSON value or parsed) to completion. */
+export function run(spec: unknown, options: RunOptions = {}): RunResult {
+  return runProblem(buildProblem(spec, options), options);
+}
+
+/** Number of stiffness detections over which the loss must at least halve. */
+const STALL_WINDOW = 20;
+
+export function runProblem(problem: Problem, options: RunOptions = {}): RunResult {
+  const s = problem.spec.solver;
+  const field = gradientField(problem);
+  const times = [...new Set([...(problem.spec.save.times ?? []), ...(options.saveTimes ?? [])])].sort((a, b) => a - b);
+  times.forEach((t, i) => {
+    if (!(t >= 0 && t <= s.tMax)) throw new InputError('save.times', `expected times in [0, tMax = ${s.tMax}], got ${t} at ${i}`);
+  });
+
+  let outcome: RunStatus | null = null;
+  const stiffLosses: number[] = [];
+  const stop = (t: number, y: Float64Array, dy: Float64Array): boolean => {
+    // dy = f(t, y) was the integrator's last evaluation, so lastLoss is the loss at y.
+    const loss = field.lastLoss;
+    options.onProgress?.(t, loss);
+    if (loss <= s.lossTol) { outcome = 'converged'; return true; }
+    if (s.gradTol !== undefined && norm2(dy) <= s.gradTol) { outcome = 'converged'; return true; }
+    for (let i = 0; i < y.length; i++) {
+      if (!(Math.abs(y[i]) <= s.divergeAt)) { outcome = 'diverged'; return true; }
+    }
+    return false;
+  };
+  // Near a minimum the flow is stiff (its Jacobian is minus the Hessian), yet
+  // the loss still falls: that alone is no reason to stop. Stop only when the
+  // stiffness test keeps firing and the loss has not halved meanwhile.
+  const onStiff = (): boolean => {
+    stiffLosses.push(field.lastLoss);
+    const k = stiffLosses.length;
+    return k > STALL_WINDOW && stiffLosses[k - 1] > 0.5 * stiffLosses[k - 1 - STALL_WINDOW];
+  };
+
+  const sol = solveIvp(field.rhs, [0, s.tMax], problem.y0, {
+    method: s.method, rtol: s.rtol, atol: s.atol, maxSteps: s.maxSteps, h0: s.h0, hMax: s.hMax,
+    tEval: times, stop, onStiff,
+  });
+
+  const status = runStatus(sol.status, outcome);
+  const W = endToEnd(problem, sol.y);
+  const loss = lossOf(problem, W);
+  const dy = new Float64Array(sol.y.length);
+  field.rhs(sol.t, sol.y, dy);
+  const sigma = singularValues(W, problem.m, problem.n);
+  const c0 = balanceInvariants(problem, problem.y0);
+  const result: RunResult = {
+    status,
+    message: runMessage(status, sol.message, s),
+    t: sol.t,
+    loss,
+    gradNorm: norm2(dy),
+    nfev: sol.nfev,
+    steps: sol.naccept,
+    rejected: sol.nreject,
+    matrix: toRows(W, problem.m, problem.n),
+    singularValues: sigma,
+    effectiveRank: effectiveRank(sigma),
+    invariantDrift: invariantDrift(c0, balanceInvariants(problem, sol.y)),
+  };
+  if (times.length > 0) {
+    result.trajectory = sol.tEval.map((t, i) => {
+      const Wt = endToEnd(problem, sol.yEval[i]);
+      return { t, loss: lossOf(problem, Wt), singularValues: singularValues(Wt, problem.m, problem.n) };
+    });
+  }
+  if (options.saveLayers || problem.spec.save.layers) {
+    result.layers = problem.dims.slice(1).map((r, k) => toRows(sol.y, r, problem.dims[k], problem.offsets[k]));
+  }
+  return result;
+}
+
+function runStatus(solver: SolveStatus, outcome: RunStatus | null): RunStatus {
+  switch (solver) {
+    case 'stopped': return outcome ?? 'converged';
+    case 'done': return 't-max';
+    case 'max-steps': return 'max-steps';
+    case 'non-finite': return 'diverged';
+    case 'stiff': return 'stiff';
+    case 'step-too-small': return 'step-too-small';
+  }
+}
+
+function runMessage(status: RunStatus, solverMessage: string, s: Problem['spec']['solver']): string {
+  switch (status) {
+    case 'converged':
+      return s.gradTol !== undefined ? `loss <= lossTol (${s.lossTol}) or gradient norm <= gradTol (${s.gradTol})` : `loss <= lossTol (${s.lossTol})`;
+    case 't-max': return `reached tMax = ${s.tMax} before the loss fell to lossTol = ${s.lossTol}`;
+    case 'max-steps': return `${solverMessage}; raise solver.maxSteps or tMax, or loosen lossTol`;
+    case 'diverged': return `the factors blew up (non-finite values or an entry above divergeAt = ${s.divergeAt}): ${solverMessage}`;
+    case 'stiff':
+      return `${solverMessage}; the loss stopped falling while the explicit step stayed stability-limited. ` +
+        'Stop earlier with a larger lossTol or a gradTol, shorten tMax, or loosen rtol.';
+    case 'step-too-small': return `${solverMessage}; the solution may be singular here, or the tolerances too tight for double precision`;
+  }
+}

@@ -1,0 +1,148 @@
+// The problem spec: what a user writes in JSON. Validated with zod (strict
+// objects: unknown keys are errors), then checked for consistency of shapes
+// in problem.ts. Every failure becomes one InputError line.
+
+import { z } from 'zod';
+import { InputError, fieldPath } from './errors.js';
+
+const finite = z.number().finite();
+const posInt = z.number().int().positive();
+const nonNegInt = z.number().int().nonnegative();
+const seed = z.number().int();
+const size = z.tuple([posInt, posInt]);
+const rows = z.array(z.array(finite).min(1)).min(1);
+
+export const targetSchema = z.union(
+  [
+    rows,
+    z.discriminatedUnion('kind', [
+      z.strictObject({ kind: z.literal('ones'), size, scale: finite.default(1) }),
+      z.strictObject({ kind: z.literal('low-rank'), size, rank: posInt, seed: seed.default(0) }),
+    ]),
+  ],
+  { error: 'expected rows of numbers or {"kind": "ones" | "low-rank", ...}' },
+);
+
+export const observedSchema = z.union(
+  [
+    z.array(z.array(z.union([z.literal(0), z.literal(1)])).min(1)).min(1),
+    z.discriminatedUnion('kind', [
+      z.strictObject({ kind: z.literal('all') }),
+      z.strictObject({ kind: z.literal('entries'), entries: z.array(z.tuple([nonNegInt, nonNegInt])) }),
+      z.strictObject({ kind: z.literal('block-diagonal'), blocks: z.array(posInt).min(1) }),
+      z.strictObject({ kind: z.literal('random'), count: posInt, seed: seed.default(0) }),
+    ]),
+  ],
+  { error: 'expected a 0/1 mask or {"kind": "all" | "entries" | "block-diagonal" | "random", ...}' },
+);
+
+const perLayer = z.union([finite, z.array(finite).min(1)], { error: 'expected a number or one number per layer' });
+
+export const initSchema = z.discriminatedUnion('kind', [
+  z
+    .strictObject({
+      kind: z.literal('gaussian'),
+      std: finite.positive().optional(),
+      productScale: finite.positive().optional(),
+      seed: seed.default(0),
+    })
+    .refine((g) => (g.std === undefined) !== (g.productScale === undefined), {
+      error: 'expected exactly one of "std" (entry standard deviation) or "productScale" (alpha^L)',
+    }),
+  z.strictObject({ kind: z.literal('identity-plus-ones'), a: perLayer, b: perLayer.default(0) }),
+  z.strictObject({ kind: z.literal('layers'), layers: z.array(rows).min(1) }),
+  z.strictObject({ kind: z.literal('from-result'), path: z.string().min(1) }),
+]);
+
+export const METHODS = ['dopri5'] as const;
+export type MethodName = (typeof METHODS)[number];
+
+export const solverSchema = z.strictObject({
+  method: z.enum(METHODS).default('dopri5'),
+  rtol: finite.positive().default(1e-8),
+  atol: finite.positive().default(1e-10),
+  tMax: finite.positive().default(1e6),
+  lossTol: finite.nonnegative().default(1e-14),
+  gradTol: finite.positive().optional(),
+  maxSteps: posInt.default(1_000_000),
+  h0: finite.positive().optional(),
+  hMax: finite.positive().optional(),
+  /** Largest absolute factor entry before the run counts as diverged. */
+  divergeAt: finite.positive().default(1e8),
+});
+
+export const saveSchema = z.strictObject({
+  times: z.array(finite.nonnegative()).default([]),
+  layers: z.boolean().default(false),
+});
+
+export const specSchema = z.strictObject({
+  target: targetSchema,
+  observed: observedSchema,
+  depth: posInt,
+  width: posInt.optional(),
+  init: initSchema,
+  solver: solverSchema.prefault({}),
+  save: saveSchema.prefault({}),
+});
+
+export type Spec = z.output<typeof specSchema>;
+export type SpecInput = z.input<typeof specSchema>;
+export type TargetSpec = Spec['target'];
+export type ObservedSpec = Spec['observed'];
+export type InitSpec = Spec['init'];
+export type SolverSpec = Spec['solver'];
+
+/** Validate a parsed JSON value as a spec; throws InputError on the first problem. */
+export function parseSpec(value: unknown, root = 'spec'): Spec {
+  const r = specSchema.safeParse(value, { reportInput: true });
+  if (!r.success) throw toInputError(r.error.issues, root);
+  return r.data;
+}
+
+/** Parse spec text (JSON). */
+export function parseSpecText(text: string, root = 'spec'): Spec {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new InputError(root, `not valid JSON (${(e as Error).message}); NaN and Infinity are not JSON numbers`);
+  }
+  return parseSpec(value, root);
+}
+
+type Issue = z.core.$ZodIssue;
+
+/** Turn zod's first issue into one line naming the field and what was expected. */
+export function toInputError(issues: readonly Issue[], root: string): InputError {
+  const { issue, path } = mostSpecific(issues[0], []);
+  const where = fieldPath(root, path);
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return new InputError(where, `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`);
+    case 'invalid_type': {
+      const input = (issue as { input?: unknown }).input;
+      const got = input === undefined ? 'nothing' : Number.isNaN(input) ? 'NaN' : typeof input === 'number' && !Number.isFinite(input) ? String(input) : Array.isArray(input) ? 'an array' : typeof input;
+      const expected = issue.expected === 'number' ? 'a finite number' : `${issue.expected}`;
+      return new InputError(where, `expected ${expected}, got ${got}`);
+    }
+    default:
+      return new InputError(where, lowerFirst(issue.message));
+  }
+}
+
+/** Descend into a union issue to the branch that matched the input's shape. */
+function mostSpecific(issue: Issue, prefix: PropertyKey[]): { issue: Issue; path: PropertyKey[] } {
+  const path = [...prefix, ...issue.path];
+  if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+    const relevant = issue.errors.filter(
+      (b) => b.length > 0 && !(b[0].code === 'invalid_type' && b[0].path.length === 0),
+    );
+    if (relevant.length === 1) return mostSpecific(relevant[0][0], path);
+  }
+  return { issue, path };
+}
+
+function lowerFirst(s: string): string {
+  return s.length ? s[0].toLowerCase() + s.slice(1) : s;
+}

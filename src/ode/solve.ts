@@ -1,0 +1,31 @@
+// solveIvp: the public entry to the integrators, chosen by name.
+
+import { dopri5 } from './dopri5.js';
+import type { Integrator, Rhs, SolveOptions, SolveResult } from './types.js';
+
+export const integrators = {
+  dopri5,
+} satisfies Record<string, Integrator>;
+
+export type IntegratorName = keyof typeof integrators;
+
+export interface SolveIvpOptions extends SolveOptions {
+  /** Which integrator (default "dopri5"). */
+  method?: IntegratorName;
+}
+
+/**
+ * Integrate y' = f(t, y), y(t0) = y0 over [t0, t1]. f writes f(t, y) into its
+ * third argument (Float64Array) and must not allocate.
+ */
+export function solveIvp(
+  f: Rhs,
+  span: readonly [number, number],
+  y0: ArrayLike<number>,
+  options: SolveIvpOptions = {},
+): SolveResult {
+  const { method = 'dopri5', ...rest } = options;
+  const integrate: Integrator | undefined = integrators[method];
+  if (!integrate) throw new RangeError(`solveIvp: unknown method "${method}", expected one of ${Object.keys(integrators).join(', ')}`);
+  return integrate(f, span, y0, rest);
+}
