@@ -13,3 +13,5 @@ export { singularValues, effectiveRank } from './analysis/spectrum.js';
 export { balanceInvariants, invariantDrift } from './analysis/invariants.js';
 export { run, runProblem, type RunResult, type RunOptions, type RunStatus, type TrajectoryPoint } from './experiments/run.js';
 export { DEFAULT_SPEC } from './experiments/defaults.js';
+export * from '../theorems/index.js';
+export { checkSpec, type CheckReport } from '../theorems/check.js';

@@ -5,7 +5,11 @@ import { DEFAULT_SPEC } from '../experiments/defaults.js';
 import { run } from '../experiments/run.js';
 import { InputError } from '../model/errors.js';
 import { formatJson } from './format.js';
-import { parseNumberList, readJsonFile } from './io.js';
+import { parseNumberList, parsePositive, readJsonFile } from './io.js';
+import { theoremAt, theoremLimit } from '../../theorems/index.js';
+import { checkSpec } from '../../theorems/check.js';
+import { DEFAULT_SWEEP, limitSweep, toCsv } from '../../theorems/sweep.js';
+import { writeFileSync } from 'node:fs';
 import { progressBar } from './progress.js';
 
 function print(value: unknown): void {
@@ -53,6 +57,50 @@ export function makeProgram(): Command {
       } finally {
         bar.stop();
       }
+    });
+
+  program
+    .command('limit')
+    .description('print the closed-form limit W(inf) a theorem predicts for the spec (exit 2 when none covers it)')
+    .argument('[spec]', 'problem spec (JSON)')
+    .option('--at <t>', 'print W(t) instead, for families with closed-form trajectories')
+    .action((path: string | undefined, opts: { at?: string }) => {
+      const { value, dir } = loadSpec(path);
+      if (opts.at !== undefined) {
+        const t = Number(opts.at);
+        if (!Number.isFinite(t) || t < 0) throw new InputError('--at', `expected a time >= 0, got "${opts.at}"`);
+        print(theoremAt(value, t, { baseDir: dir }));
+      } else print(theoremLimit(value, { baseDir: dir }));
+    });
+
+  program
+    .command('check')
+    .description('integrate the spec and compare with the theorem; exit 1 when they differ by more than --tol')
+    .argument('[spec]', 'problem spec (JSON)')
+    .option('--tol <x>', 'largest accepted difference (max entry, relative singular value)', '1e-6')
+    .action((path: string | undefined, opts: { tol: string }) => {
+      const { value, dir } = loadSpec(path);
+      const report = checkSpec(value, parsePositive(opts.tol, '--tol'), { baseDir: dir });
+      print(report);
+      if (!report.pass) process.exitCode = 1;
+    });
+
+  program
+    .command('limit-sweep')
+    .description('CSV of the block-diagonal limit (Lam, N, effective rank) against alpha^L by depth and c (Figures 2 and 5)')
+    .option('--depths <list>', 'depths', DEFAULT_SWEEP.depths.join(','))
+    .option('--c <list>', 'off-diagonal init ratios c (W_l(0) = alpha (I + c J))', DEFAULT_SWEEP.cs.join(','))
+    .option('--scales <list>', 'product scales alpha^L', DEFAULT_SWEEP.productScales.map((x) => x.toPrecision(3)).join(','))
+    .option('--out <file>', 'write the CSV here instead of stdout')
+    .action((opts: { depths: string; c: string; scales: string; out?: string }) => {
+      const depths = parseNumberList(opts.depths, '--depths');
+      depths.forEach((d) => { if (!Number.isInteger(d) || d < 1) throw new InputError('--depths', `expected integers >= 1, got ${d}`); });
+      const cs = parseNumberList(opts.c, '--c');
+      cs.forEach((c) => { if (c < 0) throw new InputError('--c', `expected c >= 0, got ${c}`); });
+      const productScales = parseNumberList(opts.scales, '--scales');
+      productScales.forEach((e) => { if (!(e > 0)) throw new InputError('--scales', `expected positive scales, got ${e}`); });
+      const csv = toCsv(limitSweep({ depths, cs, productScales }));
+      if (opts.out) writeFileSync(opts.out, csv); else process.stdout.write(csv);
     });
 
   return program;

@@ -1,0 +1,58 @@
+// Scalar root finding: Brent's method (Brent 1973, "Algorithms for
+// Minimization without Derivatives", ch. 4) on a sign-changing bracket, and a
+// bracket search for monotone functions.
+
+export function brent(f: (x: number) => number, a: number, b: number, tol = 0, maxIter = 300): number {
+  let fa = f(a), fb = f(b);
+  if (fa === 0) return a;
+  if (fb === 0) return b;
+  if (fa * fb > 0) throw new RangeError(`brent: no sign change on [${a}, ${b}] (f = ${fa}, ${fb})`);
+  let c = a, fc = fa, d = b - a, e = d;
+  for (let i = 0; i < maxIter; i++) {
+    if (fb * fc > 0) { c = a; fc = fa; d = b - a; e = d; }
+    if (Math.abs(fc) < Math.abs(fb)) { a = b; b = c; c = a; fa = fb; fb = fc; fc = fa; }
+    const tol1 = 2 * Number.EPSILON * Math.abs(b) + 0.5 * tol;
+    const xm = 0.5 * (c - b);
+    if (Math.abs(xm) <= tol1 || fb === 0) return b;
+    if (Math.abs(e) >= tol1 && Math.abs(fa) > Math.abs(fb)) {
+      const s = fb / fa;
+      let p: number, q: number;
+      if (a === c) { p = 2 * xm * s; q = 1 - s; } else {
+        const qq = fa / fc, r = fb / fc;
+        p = s * (2 * xm * qq * (qq - r) - (b - a) * (r - 1));
+        q = (qq - 1) * (r - 1) * (s - 1);
+      }
+      if (p > 0) q = -q; else p = -p;
+      if (2 * p < Math.min(3 * xm * q - Math.abs(tol1 * q), Math.abs(e * q))) { e = d; d = p / q; } else { d = xm; e = d; }
+    } else { d = xm; e = d; }
+    a = b; fa = fb;
+    b += Math.abs(d) > tol1 ? d : xm > 0 ? tol1 : -tol1;
+    fb = f(b);
+  }
+  return b;
+}
+
+/**
+ * Root of an increasing function g on the open interval (lo, hi) (either end
+ * may be infinite), starting the bracket search from x0. Returns NaN when g
+ * keeps one sign on the whole interval.
+ */
+export function increasingRoot(g: (x: number) => number, lo: number, hi: number, x0: number): number {
+  const g0 = g(x0);
+  if (g0 === 0) return x0;
+  const dir = g0 < 0 ? 1 : -1; // move right if g < 0
+  const edge = dir > 0 ? hi : lo;
+  let step = Math.max(1e-3, Math.abs(x0) * 0.1);
+  let a = x0;
+  for (let i = 0; i < 2000; i++) {
+    let b = a + dir * step;
+    if (Number.isFinite(edge) && (b - edge) * dir >= 0) b = a + 0.5 * (edge - a);
+    if (b === a) return NaN;
+    const gb = g(b);
+    if (!Number.isFinite(gb)) { step *= 0.5; continue; }
+    if (gb * g0 <= 0) return brent(g, Math.min(a, b), Math.max(a, b));
+    a = b;
+    step *= 2;
+  }
+  return NaN;
+}

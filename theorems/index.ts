@@ -1,0 +1,50 @@
+// The theorem families, and which one covers a spec.
+
+import { InputError } from '../src/model/errors.js';
+import { buildProblem, type BuildOptions, type Problem } from '../src/model/problem.js';
+import { blockDiagonal } from './blockDiagonal.js';
+import { firstColumn } from './firstColumn.js';
+import { trajectories } from './trajectories.js';
+import type { TheoremFamily, TheoremLimit } from './types.js';
+
+export type { TheoremFamily, TheoremLimit } from './types.js';
+export * from './blockDiagonal.js';
+export * from './firstColumn.js';
+export * from './trajectories.js';
+export * from './sweep.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const families: TheoremFamily<any>[] = [blockDiagonal, firstColumn, trajectories];
+
+export interface Covered {
+  family: TheoremFamily<unknown>;
+  params: unknown;
+}
+
+/** The first family whose hypotheses the problem meets, or the failed hypothesis of each. */
+export function coveringTheorem(problem: Problem): Covered | { reasons: string[] } {
+  const reasons: string[] = [];
+  for (const family of families) {
+    const a = family.applies(problem);
+    if (a.ok) return { family, params: a.params };
+    reasons.push(`${family.name}: ${a.reason}`);
+  }
+  return { reasons };
+}
+
+/** The theorem's limit for a spec; InputError naming each family's failed hypothesis otherwise. */
+export function theoremLimit(spec: unknown, options: BuildOptions = {}): TheoremLimit {
+  const problem = buildProblem(spec, options);
+  const c = coveringTheorem(problem);
+  if ('reasons' in c) throw new InputError('spec', `no theorem covers it (${c.reasons.join('; ')})`);
+  return c.family.limit(c.params);
+}
+
+/** W(t) from a family with closed-form trajectories. */
+export function theoremAt(spec: unknown, t: number, options: BuildOptions = {}): { theorem: string; t: number; matrix: number[][] } {
+  const problem = buildProblem(spec, options);
+  const c = coveringTheorem(problem);
+  if ('reasons' in c) throw new InputError('spec', `no theorem covers it (${c.reasons.join('; ')})`);
+  if (!c.family.at) throw new InputError('--at', `theorem ${c.family.name} gives the limit only, not W(t)`);
+  return { theorem: c.family.name, t, matrix: c.family.at(c.params, t) };
+}
