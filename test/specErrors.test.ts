@@ -98,5 +98,8 @@ describe('the CLI on bad input: exit 2, one line on stderr, no stack trace', () 
     expect(out.status).toBe('converged');
     expect(out.matrix).toHaveLength(4);
     expect(out.invariantDrift).toBeLessThan(1e-10);
+    // The embedded default is a block-diagonal theorem instance: the run meets the limit.
+    const lim = JSON.parse(execFileSync(process.execPath, ['bin/dmflow.js', 'limit'], { encoding: 'utf8' }));
+    out.singularValues.forEach((s: number, i: number) => expect(Math.abs(s - lim.singularValues[i])).toBeLessThan(1e-8));
   });
 });

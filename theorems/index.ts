@@ -22,9 +22,10 @@ export interface Covered {
 }
 
 /** The first family whose hypotheses the problem meets, or the failed hypothesis of each. */
-export function coveringTheorem(problem: Problem): Covered | { reasons: string[] } {
+export function coveringTheorem(problem: Problem, withTrajectory = false): Covered | { reasons: string[] } {
   const reasons: string[] = [];
   for (const family of families) {
+    if (withTrajectory && !family.at) continue;
     const a = family.applies(problem);
     if (a.ok) return { family, params: a.params };
     reasons.push(`${family.name}: ${a.reason}`);
@@ -43,8 +44,9 @@ export function theoremLimit(spec: unknown, options: BuildOptions = {}): Theorem
 /** W(t) from a family with closed-form trajectories. */
 export function theoremAt(spec: unknown, t: number, options: BuildOptions = {}): { theorem: string; t: number; matrix: number[][] } {
   const problem = buildProblem(spec, options);
-  const c = coveringTheorem(problem);
-  if ('reasons' in c) throw new InputError('spec', `no theorem covers it (${c.reasons.join('; ')})`);
-  if (!c.family.at) throw new InputError('--at', `theorem ${c.family.name} gives the limit only, not W(t)`);
+  const c = coveringTheorem(problem, true);
+  if ('reasons' in c || !c.family.at) {
+    throw new InputError('spec', `no theorem gives W(t) for it (${'reasons' in c ? c.reasons.join('; ') : ''})`);
+  }
   return { theorem: c.family.name, t, matrix: c.family.at(c.params, t) };
 }
