@@ -37,3 +37,10 @@ export function parsePositive(text: string, field: string): number {
   if (!Number.isFinite(v) || v <= 0) throw new InputError(field, `expected a positive number, got "${text}"`);
   return v;
 }
+
+/** Parse a whole number >= 0. */
+export function parseCount(text: string, field: string): number {
+  const v = Number(text);
+  if (!Number.isInteger(v) || v < 0) throw new InputError(field, `expected a whole number >= 0, got "${text}"`);
+  return v;
+}

@@ -5,7 +5,10 @@ import { DEFAULT_SPEC } from '../experiments/defaults.js';
 import { run } from '../experiments/run.js';
 import { InputError } from '../model/errors.js';
 import { formatJson } from './format.js';
-import { parseNumberList, parsePositive, readJsonFile } from './io.js';
+import { parseCount, parseNumberList, parsePositive, readJsonFile } from './io.js';
+import { analyzeProblem } from '../analysis/analyze.js';
+import { buildProblem } from '../model/problem.js';
+import { symbolicOde, type SymbolicOde } from '../model/symbolic.js';
 import { theoremAt, theoremLimit } from '../../theorems/index.js';
 import { checkSpec } from '../../theorems/check.js';
 import { DEFAULT_SWEEP, limitSweep, toCsv } from '../../theorems/sweep.js';
@@ -19,6 +22,13 @@ function print(value: unknown): void {
 /** Load a spec file, or the embedded default when no path is given. */
 export function loadSpec(path: string | undefined): { value: unknown; dir: string } {
   return path === undefined ? { value: DEFAULT_SPEC, dir: process.cwd() } : readJsonFile(path);
+}
+
+function formatOde(ode: SymbolicOde): string {
+  const lines = ['# Residuals', ...ode.residuals.map((r) => r.text), '', '# Gradient flow', ...ode.equations.map((e) => e.text), '', '# LaTeX', ...ode.equations.map((e) => e.tex), '',
+    `# Check against the vector field at ${ode.check.points} random points: max relative difference ${ode.check.maxRelDiff.toExponential(2)} (${ode.check.pass ? 'pass' : 'FAIL'})`,
+    ...ode.invariants.map((i) => `# dC_${i.l}/dt = 0: ${i.method === 'symbolic' ? 'simplifies to 0 symbolically' : `checked at random points (mathjs does not reduce it to 0), max |dC/dt| relative to |W| |dW/dt| d = ${i.maxRel.toExponential(2)}`} (${i.pass ? 'pass' : 'FAIL'})`)];
+  return lines.join('\n') + '\n';
 }
 
 export function makeProgram(): Command {
@@ -35,9 +45,11 @@ export function makeProgram(): Command {
     .argument('[spec]', 'problem spec (JSON)')
     .option('--save-times <t1,t2,...>', 'add a trajectory of {t, loss, singularValues} at these times (dense output)')
     .option('--save-layers', 'include the factors W_1..W_L in the result (for warm starts)')
-    .action((path: string | undefined, opts: { saveTimes?: string; saveLayers?: boolean }) => {
+    .option('--samples <N>', 'add N log-spaced analysis samples (loss, spectrum, effective rank, nuclear norm, reconstruction error)')
+    .action((path: string | undefined, opts: { saveTimes?: string; saveLayers?: boolean; samples?: string }) => {
       const { value, dir } = loadSpec(path);
       const saveTimes = opts.saveTimes !== undefined ? parseNumberList(opts.saveTimes, '--save-times') : undefined;
+      const samples = opts.samples !== undefined ? parseCount(opts.samples, '--samples') : undefined;
       const bar = progressBar('dmflow run');
       let loss0 = NaN;
       try {
@@ -45,6 +57,7 @@ export function makeProgram(): Command {
           baseDir: dir,
           saveTimes,
           saveLayers: opts.saveLayers,
+          samples,
           onProgress: (t, loss) => {
             if (Number.isNaN(loss0)) loss0 = loss;
             // Progress in log-loss towards lossTol, or failing that in log-time.
@@ -57,6 +70,28 @@ export function makeProgram(): Command {
       } finally {
         bar.stop();
       }
+    });
+
+  program
+    .command('analyze')
+    .description('print the coupling kernel, its verdict and the observation-graph connectivity at t = 0, without integrating')
+    .argument('[spec]', 'problem spec (JSON)')
+    .action((path: string | undefined) => {
+      const { value, dir } = loadSpec(path);
+      print(analyzeProblem(buildProblem(value, { baseDir: dir })));
+    });
+
+  program
+    .command('ode')
+    .description('derive the gradient-flow equations symbolically (mathjs) for a small model, print them as text and LaTeX, and check them')
+    .argument('[spec]', 'problem spec (JSON), up to 4x4 and depth 3')
+    .option('--json', 'print everything as JSON')
+    .action((path: string | undefined, opts: { json?: boolean }) => {
+      const { value, dir } = loadSpec(path);
+      const ode = symbolicOde(buildProblem(value, { baseDir: dir }));
+      if (opts.json) print(ode);
+      else process.stdout.write(formatOde(ode));
+      if (!ode.check.pass || ode.invariants.some((i) => !i.pass)) process.exitCode = 1;
     });
 
   program

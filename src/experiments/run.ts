@@ -1,7 +1,11 @@
 // One integration of the gradient flow: spec -> problem -> vector field ->
 // integrator -> result -> analysis.
 
+import { observationGraph } from '../analysis/connectivity.js';
+import { couplingIndex, DECOUPLED_BELOW } from '../analysis/coupling.js';
+import { entryGroups } from '../analysis/groups.js';
 import { balanceInvariants, invariantDrift } from '../analysis/invariants.js';
+import { logTimes, reconstructionError, snapshot, type Snapshot } from '../analysis/snapshot.js';
 import { effectiveRank, singularValues } from '../analysis/spectrum.js';
 import { norm2, toRows } from '../linalg/dense.js';
 import { solveIvp } from '../ode/solve.js';
@@ -31,8 +35,15 @@ export interface RunResult {
   matrix: number[][];
   singularValues: number[];
   effectiveRank: number;
+  /** Relative error on the unobserved entries (null when all are observed). */
+  reconstructionError: number | null;
   invariantDrift: number;
+  /** Coupling index of the observed-entry kernel: max over saved times, samples and the end. */
+  coupling: { index: number; decoupled: boolean; groups: number };
+  connectivity: { connected: boolean; components: number };
   trajectory?: TrajectoryPoint[];
+  /** Log-spaced analysis samples (save.samples / --samples). */
+  samples?: Snapshot[];
   layers?: number[][][];
 }
 
@@ -41,6 +52,8 @@ export interface RunOptions extends BuildOptions {
   saveTimes?: number[];
   /** Include the factors W_1..W_L in the result. */
   saveLayers?: boolean;
+  /** Log-spaced analysis samples (overrides spec.save.samples when given). */
+  samples?: number;
   /** Called after accepted steps with the time and loss reached. */
   onProgress?: (t: number, loss: number) => void;
 }
@@ -83,18 +96,30 @@ export function runProblem(problem: Problem, options: RunOptions = {}): RunResul
     return k > STALL_WINDOW && stiffLosses[k - 1] > 0.5 * stiffLosses[k - 1 - STALL_WINDOW];
   };
 
-  const sol = solveIvp(field.rhs, [0, s.tMax], problem.y0, {
-    method: s.method, rtol: s.rtol, atol: s.atol, maxSteps: s.maxSteps, h0: s.h0, hMax: s.hMax,
-    tEval: times, stop, onStiff,
-  });
+  const integrate = (tEval: number[]) => {
+    outcome = null;
+    stiffLosses.length = 0;
+    return solveIvp(field.rhs, [0, s.tMax], problem.y0, {
+      method: s.method, lr: s.lr, rtol: s.rtol, atol: s.atol, maxSteps: s.maxSteps, h0: s.h0, hMax: s.hMax,
+      tEval, stop, onStiff,
+    });
+  };
+  const sol = integrate(times);
+  const runOutcome = outcome;
+  // Samples need the end time first: a second, identical pass serves them by dense output.
+  const nSamples = options.samples ?? problem.spec.save.samples;
+  const sampleTimes = logTimes(sol.t, nSamples);
+  const sampled = sampleTimes.length > 0 ? integrate(sampleTimes) : null;
 
-  const status = runStatus(sol.status, outcome);
+  const status = runStatus(sol.status, runOutcome);
   const W = endToEnd(problem, sol.y);
   const loss = lossOf(problem, W);
   const dy = new Float64Array(sol.y.length);
   field.rhs(sol.t, sol.y, dy);
   const sigma = singularValues(W, problem.m, problem.n);
   const c0 = balanceInvariants(problem, problem.y0);
+  const groupsOf = entryGroups(problem);
+  const graph = observationGraph(problem.m, problem.n, problem.obsRows, problem.obsCols);
   const result: RunResult = {
     status,
     message: runMessage(status, sol.message, s),
@@ -107,14 +132,26 @@ export function runProblem(problem: Problem, options: RunOptions = {}): RunResul
     matrix: toRows(W, problem.m, problem.n),
     singularValues: sigma,
     effectiveRank: effectiveRank(sigma),
+    reconstructionError: reconstructionError(problem, W),
     invariantDrift: invariantDrift(c0, balanceInvariants(problem, sol.y)),
+    coupling: { index: 0, decoupled: true, groups: 0 },
+    connectivity: { connected: graph.connected, components: graph.components },
   };
+  // Coupling: the largest index over every state this run reports.
+  const states = [sol.y, ...sol.yEval, ...(sampled?.yEval ?? [])];
+  let coupling = couplingIndex(problem, sol.y, groupsOf);
+  for (const y of states.slice(1)) {
+    const c = couplingIndex(problem, y, groupsOf);
+    if (c.index > coupling.index) coupling = c;
+  }
+  result.coupling = { index: coupling.index, decoupled: coupling.index < DECOUPLED_BELOW, groups: coupling.groups };
   if (times.length > 0) {
     result.trajectory = sol.tEval.map((t, i) => {
       const Wt = endToEnd(problem, sol.yEval[i]);
       return { t, loss: lossOf(problem, Wt), singularValues: singularValues(Wt, problem.m, problem.n) };
     });
   }
+  if (sampled) result.samples = sampled.tEval.map((t, i) => snapshot(problem, t, sampled.yEval[i]));
   if (options.saveLayers || problem.spec.save.layers) {
     result.layers = problem.dims.slice(1).map((r, k) => toRows(sol.y, r, problem.dims[k], problem.offsets[k]));
   }

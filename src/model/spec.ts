@@ -54,7 +54,7 @@ export const initSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('from-result'), path: z.string().min(1) }),
 ]);
 
-export const METHODS = ['dopri5'] as const;
+export const METHODS = ['dopri5', 'odex', 'gd'] as const;
 export type MethodName = (typeof METHODS)[number];
 
 export const solverSchema = z.strictObject({
@@ -67,13 +67,17 @@ export const solverSchema = z.strictObject({
   maxSteps: posInt.default(1_000_000),
   h0: finite.positive().optional(),
   hMax: finite.positive().optional(),
+  /** Learning rate, for method "gd" (reported time t = k lr). */
+  lr: finite.positive().optional(),
   /** Largest absolute factor entry before the run counts as diverged. */
   divergeAt: finite.positive().default(1e8),
-});
+}).refine((s) => s.method !== 'gd' || s.lr !== undefined, { error: 'expected a learning rate "lr" > 0 for method "gd"', path: ['lr'] });
 
 export const saveSchema = z.strictObject({
   times: z.array(finite.nonnegative()).default([]),
   layers: z.boolean().default(false),
+  /** Number of log-spaced analysis samples along the run (0: none). */
+  samples: nonNegInt.default(0),
 });
 
 export const specSchema = z.strictObject({
@@ -84,6 +88,8 @@ export const specSchema = z.strictObject({
   init: initSchema,
   solver: solverSchema.prefault({}),
   save: saveSchema.prefault({}),
+  /** A partition of the observed entries for the coupling index (default: components of the observation graph). */
+  groups: z.array(z.array(z.tuple([nonNegInt, nonNegInt])).min(1)).min(1).optional(),
 });
 
 export type Spec = z.output<typeof specSchema>;

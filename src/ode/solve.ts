@@ -1,10 +1,14 @@
 // solveIvp: the public entry to the integrators, chosen by name.
 
 import { dopri5 } from './dopri5.js';
+import { gradientDescent } from './gd.js';
+import { odex } from './odex.js';
 import type { Integrator, Rhs, SolveOptions, SolveResult } from './types.js';
 
 export const integrators = {
   dopri5,
+  odex,
+  gd: gradientDescent,
 } satisfies Record<string, Integrator>;
 
 export type IntegratorName = keyof typeof integrators;
@@ -12,6 +16,8 @@ export type IntegratorName = keyof typeof integrators;
 export interface SolveIvpOptions extends SolveOptions {
   /** Which integrator (default "dopri5"). */
   method?: IntegratorName;
+  /** Learning rate, for method "gd". */
+  lr?: number;
 }
 
 /**

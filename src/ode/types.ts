@@ -43,6 +43,8 @@ export interface SolveOptions {
   stiffCheckEvery?: number;
   /** Consecutive positive stiffness tests that count as stiff (default 15, Hairer's). */
   stiffPatience?: number;
+  /** Fixed step of the discrete methods (gradient descent's learning rate). */
+  lr?: number;
 }
 
 export interface SolveResult {

@@ -1,0 +1,78 @@
+// The odex package (Hairer & Wanner's ODEX: Gragg–Bulirsch–Stoer
+// extrapolation, a method independent of Dormand–Prince) behind dmflow's
+// integrator interface. odex works on plain arrays, so this wrapper copies at
+// its boundary; it is the cross-check, not the fast path.
+
+import * as odexModule from 'odex';
+import type { Rhs, SolveOptions, SolveResult, SolveStatus } from './types.js';
+
+// odex is CommonJS: Node's ESM loader exposes it as the default export, the
+// bundlers and CommonJS interop as a named one. Accept either.
+type SolverClass = typeof odexModule.Solver;
+const ns = odexModule as unknown as { Solver?: SolverClass; default?: { Solver: SolverClass } };
+export const OdexSolver: SolverClass = (ns.Solver ?? ns.default?.Solver) as SolverClass;
+
+export function odex(f: Rhs, span: readonly [number, number], y0In: ArrayLike<number>, options: SolveOptions = {}): SolveResult {
+  const [t0, t1] = span;
+  const n = y0In.length;
+  const rtol = options.rtol ?? 1e-6;
+  const atol = options.atol ?? 1e-9;
+  const solver = new OdexSolver(n);
+  solver.relativeTolerance = rtol;
+  solver.absoluteTolerance = typeof atol === 'number' ? atol : Array.from(atol);
+  solver.maxSteps = options.maxSteps ?? 1_000_000;
+  if (options.h0 !== undefined) solver.initialStepSize = options.h0;
+  if (options.hMax !== undefined) solver.maxStepSize = options.hMax;
+  const tEval = options.tEval ? Array.from(options.tEval) : [];
+  solver.denseOutput = tEval.length > 0;
+
+  const yBuf = new Float64Array(n);
+  const dyBuf = new Float64Array(n);
+  let nfev = 0;
+  const rhs = (t: number, y: number[]): number[] => {
+    for (let i = 0; i < n; i++) yBuf[i] = y[i];
+    f(t, yBuf, dyBuf);
+    nfev++;
+    return Array.from(dyBuf);
+  };
+
+  const outT: number[] = [];
+  const outY: Float64Array[] = [];
+  let next = 0;
+  const dir = t1 >= t0 ? 1 : -1;
+  while (next < tEval.length && tEval[next] === t0) { outT.push(t0); outY.push(Float64Array.from(y0In)); next++; }
+  let stopped = false;
+  let nonFinite = false;
+  let tNow = t0;
+  const yNow = Float64Array.from(y0In);
+  const solOut = (_nr: number, _xOld: number, x: number, y: number[], dense?: (c: number, x: number) => number): boolean => {
+    if (dense) {
+      while (next < tEval.length && (tEval[next] - x) * dir <= 0) {
+        const v = new Float64Array(n);
+        for (let i = 0; i < n; i++) v[i] = dense(i, tEval[next]);
+        outT.push(tEval[next]); outY.push(v); next++;
+      }
+    }
+    tNow = x;
+    for (let i = 0; i < n; i++) yNow[i] = y[i];
+    if (!y.every(Number.isFinite)) { nonFinite = true; return false; }
+    if (options.stop && x !== t0) {
+      // The stop contract: dy = f(t, y) evaluated last.
+      f(x, yNow, dyBuf);
+      nfev++;
+      if (options.stop(x, yNow, dyBuf)) { stopped = true; return false; }
+    }
+    return true;
+  };
+  const r = solver.solve(rhs, t0, Array.from(y0In), t1, solOut);
+  let status: SolveStatus;
+  let message: string;
+  if (nonFinite) { status = 'non-finite'; message = `solution is not finite at t = ${tNow}`; }
+  else if (stopped) { status = 'stopped'; message = `stopped by the predicate at t = ${tNow}`; }
+  else if (r.outcome === 1) { status = 'max-steps'; message = `odex stopped after ${solver.maxSteps} steps at t = ${tNow}`; }
+  else { status = 'done'; message = 'reached the end of the interval'; tNow = t1; yNow.set(r.y); }
+  return {
+    status, t: tNow, y: yNow, nfev, naccept: r.nAccept, nreject: r.nReject, message,
+    tEval: outT, yEval: outY, stiffDetections: 0, h: NaN,
+  };
+}
