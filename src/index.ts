@@ -23,3 +23,5 @@ export { run, runProblem, type RunResult, type RunOptions, type RunStatus, type 
 export { DEFAULT_SPEC } from './experiments/defaults.js';
 export * from '../theorems/index.js';
 export { checkSpec, type CheckReport } from '../theorems/check.js';
+export { runSweep, parseSweep, expandCells, finishedCells, setPath, shiftSeeds, canonical, parseShard, cellResult, type SweepSpec, type SweepOptions, type Cell, type CellResult } from './experiments/sweep.js';
+export { readResults, summarize, summaryCsv, SUMMARY_METRICS, type SummaryRow } from './experiments/summarize.js';

@@ -7,6 +7,8 @@ import { InputError } from '../model/errors.js';
 import { formatJson } from './format.js';
 import { parseCount, parseNumberList, parsePositive, readJsonFile } from './io.js';
 import { analyzeProblem } from '../analysis/analyze.js';
+import { parseShard, parseSweep, runSweep } from '../experiments/sweep.js';
+import { readResults, summarize, summaryCsv } from '../experiments/summarize.js';
 import { buildProblem } from '../model/problem.js';
 import { symbolicOde, type SymbolicOde } from '../model/symbolic.js';
 import { theoremAt, theoremLimit } from '../../theorems/index.js';
@@ -70,6 +72,43 @@ export function makeProgram(): Command {
       } finally {
         bar.stop();
       }
+    });
+
+  program
+    .command('sweep')
+    .description('run a sweep (base spec x grid x trials) on worker threads, appending one JSON line per finished cell; re-running resumes')
+    .argument('<sweep>', 'sweep file: {"base": spec, "grid": {"dotted.path": [values]}, "trials": n}')
+    .requiredOption('--out <file>', 'results file (JSON lines), appended to')
+    .option('--workers <n>', 'worker threads (default: one per core)')
+    .option('--shard <i/n>', 'run only cells with index = i mod n (0 <= i < n)')
+    .action(async (path: string, opts: { out: string; workers?: string; shard?: string }) => {
+      const { value, dir } = readJsonFile(path, 'sweep');
+      const sweep = parseSweep(value);
+      const workers = opts.workers !== undefined ? parseCount(opts.workers, '--workers') : undefined;
+      if (workers === 0) throw new InputError('--workers', 'expected at least 1');
+      const shard = opts.shard !== undefined ? parseShard(opts.shard) : undefined;
+      const bar = progressBar('dmflow sweep');
+      try {
+        const summary = await runSweep(sweep, {
+          out: opts.out, workers, shard, baseDir: dir,
+          workerScript: new URL('../experiments/sweepWorker.mjs', import.meta.url),
+          onCell: (done, total) => bar.update(done / total, `${done}/${total} cells`),
+        });
+        bar.stop();
+        process.stderr.write(`dmflow sweep: ${summary.ran} cells run, ${summary.skipped} already in ${opts.out}, ${summary.cells} in all\n`);
+      } finally {
+        bar.stop();
+      }
+    });
+
+  program
+    .command('summarize')
+    .description('CSV of mean and standard deviation of the standard metrics of a results file, grouped by grid keys')
+    .argument('<results>', 'results file written by dmflow sweep')
+    .option('--by <keys>', 'comma-separated grid keys (e.g. depth,init.productScale)', '')
+    .action((path: string, opts: { by: string }) => {
+      const by = opts.by.split(',').map((k) => k.trim()).filter((k) => k.length > 0);
+      process.stdout.write(summaryCsv(summarize(readResults(path), by), by));
     });
 
   program

@@ -1,0 +1,234 @@
+// Sweeps: a base spec, a grid of dotted-path substitutions and a number of
+// trials. Cells run on worker threads and append one JSON line each to the
+// results file as soon as they finish, so a killed sweep resumes where it
+// stopped: cells already in the file are skipped, and a half-written last
+// line is cut away.
+
+import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { z } from 'zod';
+import { InputError } from '../model/errors.js';
+import { buildProblem } from '../model/problem.js';
+import { toInputError } from '../model/spec.js';
+import { run, type RunResult } from './run.js';
+
+export const sweepSchema = z.strictObject({
+  base: z.record(z.string(), z.unknown()),
+  grid: z.record(z.string(), z.array(z.unknown()).min(1)).default({}),
+  trials: z.number().int().positive().default(1),
+});
+export type SweepSpec = z.output<typeof sweepSchema>;
+
+export interface Cell {
+  /** Grid values by dotted key, and the trial. */
+  cell: Record<string, unknown>;
+  spec: Record<string, unknown>;
+  /** Canonical identity of the cell, for resuming. */
+  key: string;
+}
+
+export type CellResult = Omit<RunResult, 'matrix' | 'layers'>;
+
+export interface SweepLine {
+  cell: Record<string, unknown>;
+  result: CellResult;
+}
+
+export function parseSweep(value: unknown): SweepSpec {
+  const r = sweepSchema.safeParse(value, { reportInput: true });
+  if (!r.success) throw toInputError(r.error.issues, 'sweep');
+  return r.data;
+}
+
+/** Stable JSON: object keys sorted, so equal cells give equal keys. */
+export function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** Set a dotted path in a (cloned) object, creating objects on the way. */
+export function setPath(obj: Record<string, unknown>, path: string, value: unknown): void {
+  const parts = path.split('.');
+  if (parts.some((p) => p.length === 0)) throw new InputError(`sweep.grid["${path}"]`, 'expected a dotted path of field names such as "init.productScale"');
+  let cur: Record<string, unknown> = obj;
+  for (const p of parts.slice(0, -1)) {
+    const next = cur[p];
+    if (next === undefined) cur[p] = {};
+    else if (next === null || typeof next !== 'object' || Array.isArray(next)) {
+      throw new InputError(`sweep.grid["${path}"]`, `expected "${p}" to be an object in the base spec, got ${Array.isArray(next) ? 'an array' : typeof next}`);
+    }
+    cur = cur[p] as Record<string, unknown>;
+  }
+  cur[parts[parts.length - 1]] = structuredClone(value);
+}
+
+/** Add k to every integer field named "seed", anywhere in the spec. */
+export function shiftSeeds(value: unknown, k: number): unknown {
+  if (Array.isArray(value)) return value.map((v) => shiftSeeds(v, k));
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, v] of Object.entries(value)) out[key] = key === 'seed' && Number.isInteger(v) ? (v as number) + k : shiftSeeds(v, k);
+    return out;
+  }
+  return value;
+}
+
+/** All cells in a fixed order: the grid's cartesian product (keys in file order), then trials. */
+export function expandCells(sweep: SweepSpec): Cell[] {
+  const keys = Object.keys(sweep.grid);
+  const cells: Cell[] = [];
+  const rec = (i: number, chosen: Record<string, unknown>) => {
+    if (i === keys.length) {
+      for (let trial = 0; trial < sweep.trials; trial++) {
+        const spec = structuredClone(sweep.base);
+        for (const k of keys) setPath(spec, k, chosen[k]);
+        const cell = { ...chosen, trial };
+        cells.push({ cell, spec: shiftSeeds(spec, trial) as Record<string, unknown>, key: canonical(cell) });
+      }
+      return;
+    }
+    for (const v of sweep.grid[keys[i]]) rec(i + 1, { ...chosen, [keys[i]]: v });
+  };
+  rec(0, {});
+  return cells;
+}
+
+/** Parse "i/n" (0 <= i < n). */
+export function parseShard(text: string): { index: number; count: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+  const index = m ? Number(m[1]) : NaN, count = m ? Number(m[2]) : NaN;
+  if (!m || count < 1 || index >= count) throw new InputError('--shard', `expected i/n with 0 <= i < n (e.g. 0/4), got "${text}"`);
+  return { index, count };
+}
+
+/**
+ * Read a results file: the keys of finished cells. A last line without its
+ * newline (the sweep was killed while writing it) is cut off the file.
+ */
+export function finishedCells(path: string): Set<string> {
+  const done = new Set<string>();
+  if (!existsSync(path)) return done;
+  const text = readFileSync(path, 'utf8');
+  let end = text.length;
+  if (end > 0 && !text.endsWith('\n')) {
+    end = text.lastIndexOf('\n') + 1;
+    const fd = openSync(path, 'r+');
+    ftruncateSync(fd, Buffer.byteLength(text.slice(0, end)));
+    closeSync(fd);
+  }
+  text.slice(0, end).split('\n').forEach((line, i) => {
+    if (line.trim() === '') return;
+    let parsed: { cell?: unknown };
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      throw new InputError(`${path}:${i + 1}`, 'expected one JSON result per line; this line is damaged (only a damaged last line is repaired)');
+    }
+    if (parsed.cell === undefined) throw new InputError(`${path}:${i + 1}`, 'expected a line {"cell": ..., "result": ...}');
+    done.add(canonical(parsed.cell));
+  });
+  return done;
+}
+
+export interface SweepOptions {
+  out: string;
+  /** Worker threads (default: one per core); 1 runs in this thread. */
+  workers?: number;
+  shard?: { index: number; count: number };
+  /** Directory for relative paths in specs. */
+  baseDir?: string;
+  /** Worker entry script (a file URL or path); required for workers > 1. */
+  workerScript?: string | URL;
+  /** Called after every finished cell. */
+  onCell?: (done: number, total: number) => void;
+}
+
+export interface SweepSummary {
+  cells: number;
+  skipped: number;
+  ran: number;
+}
+
+/** Strip what is large from a run result for the results file. */
+export function cellResult(r: RunResult): CellResult {
+  const { matrix: _m, layers: _l, ...rest } = r;
+  return rest;
+}
+
+export async function runSweep(sweep: SweepSpec, options: SweepOptions): Promise<SweepSummary> {
+  const all = expandCells(sweep);
+  const shard = options.shard ?? { index: 0, count: 1 };
+  const mine = all.filter((_, i) => i % shard.count === shard.index);
+  // Validate every cell before any work, so a typo in the grid fails at once.
+  for (const c of mine) {
+    try {
+      buildProblem(c.spec, { baseDir: options.baseDir });
+    } catch (e) {
+      if (e instanceof InputError) throw new InputError(`sweep cell ${canonical(c.cell)}, ${e.field}`, e.expected);
+      throw e;
+    }
+  }
+  const done = finishedCells(options.out);
+  const todo = mine.filter((c) => !done.has(c.key));
+  const summary = { cells: mine.length, skipped: mine.length - todo.length, ran: 0 };
+  const fd = openSync(options.out, 'a');
+  const write = (c: Cell, result: CellResult) => {
+    // One write per line: a line reaches the file whole or, if the process
+    // dies inside the call, as a tail that the next run cuts off.
+    writeSync(fd, JSON.stringify({ cell: c.cell, result }) + '\n');
+    summary.ran++;
+    options.onCell?.(summary.skipped + summary.ran, summary.cells);
+  };
+  try {
+    const workers = Math.max(1, Math.min(options.workers ?? availableParallelism(), todo.length));
+    if (workers <= 1 || !options.workerScript) {
+      for (const c of todo) write(c, cellResult(run(c.spec, { baseDir: options.baseDir })));
+    } else {
+      await runOnWorkers(todo, workers, options.workerScript, options.baseDir, write);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return summary;
+}
+
+function runOnWorkers(
+  todo: Cell[], count: number, script: string | URL, baseDir: string | undefined,
+  write: (c: Cell, r: CellResult) => void,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let next = 0, finished = 0, failed = false;
+    const pool: Worker[] = [];
+    const stopAll = (e: Error) => {
+      if (failed) return;
+      failed = true;
+      for (const w of pool) void w.terminate();
+      reject(e);
+    };
+    const feed = (w: Worker) => {
+      if (next < todo.length) {
+        const i = next++;
+        w.postMessage({ i, spec: todo[i].spec, baseDir });
+      } else void w.terminate();
+    };
+    for (let k = 0; k < count; k++) {
+      const w = new Worker(script);
+      pool.push(w);
+      w.on('message', (msg: { i: number; result?: CellResult; error?: { field?: string; expected?: string; message: string } }) => {
+        if (msg.error) {
+          stopAll(msg.error.field ? new InputError(msg.error.field, msg.error.expected ?? '') : new Error(msg.error.message));
+          return;
+        }
+        write(todo[msg.i], msg.result as CellResult);
+        finished++;
+        if (finished === todo.length) { for (const x of pool) void x.terminate(); resolve(); } else feed(w);
+      });
+      w.on('error', (e) => stopAll(e));
+      feed(w);
+    }
+  });
+}

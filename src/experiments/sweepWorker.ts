@@ -1,0 +1,15 @@
+// Worker thread of a sweep: runs the cells it is sent, one at a time.
+
+import { parentPort } from 'node:worker_threads';
+import { InputError } from '../model/errors.js';
+import { run } from './run.js';
+import { cellResult } from './sweep.js';
+
+parentPort?.on('message', (msg: { i: number; spec: unknown; baseDir?: string }) => {
+  try {
+    parentPort?.postMessage({ i: msg.i, result: cellResult(run(msg.spec, { baseDir: msg.baseDir })) });
+  } catch (e) {
+    const err = e as Error;
+    parentPort?.postMessage({ i: msg.i, error: e instanceof InputError ? { field: e.field, expected: e.expected, message: err.message } : { message: err.message } });
+  }
+});

@@ -1,0 +1,100 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { canonical, expandCells, parseSweep, runSweep, summarize, summaryCsv, readResults } from '../src/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'dmflow-sweep-'));
+const base = {
+  target: [[1, 1], [1, 1]], observed: [[1, 0], [0, 1]], depth: 2,
+  init: { kind: 'gaussian', productScale: 0.1, seed: 0 }, solver: { rtol: 1e-8, atol: 1e-11, lossTol: 1e-12 },
+};
+
+describe('sweep cells', () => {
+  it('expands grid x trials, substitutes dotted paths and shifts every seed by the trial', () => {
+    const cells = expandCells(parseSweep({ base: { ...base, target: { kind: 'low-rank', size: [2, 2], rank: 1, seed: 10 } }, grid: { depth: [2, 3], 'init.productScale': [0.1, 0.01] }, trials: 3 }));
+    expect(cells).toHaveLength(12);
+    const c = cells[5]; // depth 2, productScale 0.01, trial 2
+    expect(c.cell).toEqual({ depth: 2, 'init.productScale': 0.01, trial: 2 });
+    expect(c.spec.depth).toBe(2);
+    expect((c.spec.init as { productScale: number; seed: number })).toEqual({ kind: 'gaussian', productScale: 0.01, seed: 2 });
+    expect((c.spec.target as { seed: number }).seed).toBe(12);
+    expect(new Set(cells.map((x) => x.key)).size).toBe(12);
+  });
+
+  it('grid values may be whole objects (observation patterns)', () => {
+    const cells = expandCells(parseSweep({ base, grid: { observed: [[[1, 0], [0, 1]], [[1, 1], [1, 0]]] } }));
+    expect(cells.map((c) => c.spec.observed)).toEqual([[[1, 0], [0, 1]], [[1, 1], [1, 0]]]);
+  });
+
+  it('refuses unknown sweep keys and bad grid paths in one line', () => {
+    expect(() => parseSweep({ base, grid: {}, trails: 3 })).toThrow(/^sweep: unknown key "trails"/);
+    expect(() => expandCells(parseSweep({ base, grid: { 'target.size': [1] } }))).toThrow(/expected "target" to be an object/);
+  });
+});
+
+describe('dmflow sweep: shards, resume, summaries', () => {
+  const sweepFile = join(dir, 'fig1.json');
+  writeFileSync(sweepFile, JSON.stringify({ base, grid: { depth: [2, 4], 'init.productScale': [0.1, 0.001] }, trials: 30 }));
+  const cli = (args: string[]) => spawnSync(process.execPath, ['bin/dmflow.js', ...args], { encoding: 'utf8' });
+
+  it('shards split the cells disjointly and their files concatenate to the whole sweep', async () => {
+    const sweep = parseSweep(JSON.parse(readFileSync(sweepFile, 'utf8')));
+    const outs = [0, 1, 2].map((i) => join(dir, `shard${i}.jsonl`));
+    for (let i = 0; i < 3; i++) await runSweep(sweep, { out: outs[i], workers: 1, shard: { index: i, count: 3 } });
+    const keys = outs.flatMap((o) => readResults(o).map((l) => canonical(l.cell)));
+    expect(keys).toHaveLength(120);
+    expect(new Set(keys).size).toBe(120);
+    // The same seeds give the same numbers however the work is split.
+    const whole = join(dir, 'whole.jsonl');
+    await runSweep(sweep, { out: whole, workers: 1 });
+    const byKey = new Map(readResults(whole).map((l) => [canonical(l.cell), JSON.stringify(l.result)]));
+    for (const o of outs) for (const l of readResults(o)) expect(JSON.stringify(l.result)).toBe(byKey.get(canonical(l.cell)));
+  });
+
+  it('a sweep killed mid-run and restarted ends with exactly one line per cell', async () => {
+    const slow = join(dir, 'slow.json');
+    writeFileSync(slow, JSON.stringify({ base: { ...base, solver: { rtol: 1e-12, atol: 1e-14, lossTol: 1e-20 } }, grid: { depth: [3, 4, 5], 'init.productScale': [1e-2, 1e-3] }, trials: 20 }));
+    const out = join(dir, 'killed.jsonl');
+    const child = spawn(process.execPath, ['bin/dmflow.js', 'sweep', slow, '--out', out, '--workers', '2'], { stdio: 'ignore' });
+    // Kill it once some, but not all, cells are written.
+    const lines = () => (existsSync(out) ? readFileSync(out, 'utf8').split('\n').filter((l) => l.length > 0).length : 0);
+    await new Promise<void>((resolve) => {
+      const poll = setInterval(() => { if (lines() >= 5) { clearInterval(poll); resolve(); } }, 5);
+    });
+    child.kill('SIGKILL');
+    await new Promise((r) => child.on('exit', r));
+    const before = lines();
+    expect(before).toBeLessThan(120);
+    // As if killed while writing a line.
+    appendFileSync(out, '{"cell": {"depth": 3, "init.prod');
+    const r = cli(['sweep', slow, '--out', out, '--workers', '2']);
+    expect(r.status).toBe(0);
+    const rows = readResults(out);
+    expect(rows).toHaveLength(120);
+    expect(new Set(rows.map((l) => canonical(l.cell))).size).toBe(120);
+    expect(readFileSync(out, 'utf8').endsWith('\n')).toBe(true);
+    expect(r.stderr).toMatch(new RegExp(`${120 - before} cells run, ${before} already in`));
+  });
+
+  it('summarize prints the exact columns, and Fig. 1\'s depth effect shows on the disconnected pattern', () => {
+    const out = join(dir, 'fig1.jsonl');
+    expect(cli(['sweep', sweepFile, '--out', out]).status).toBe(0);
+    const r = cli(['summarize', out, '--by', 'depth,init.productScale']);
+    expect(r.status).toBe(0);
+    const [header, ...rows] = r.stdout.trim().split('\n');
+    expect(header).toBe('depth,init.productScale,n,effectiveRank_mean,effectiveRank_std,loss_mean,loss_std,t_mean,t_std,nfev_mean,nfev_std,reconstructionError_mean,reconstructionError_std');
+    const erank = new Map(rows.map((l) => { const f = l.split(','); return [`${f[0]}/${f[1]}`, Number(f[3])]; }));
+    expect(erank.get('2/0.1')).toBeGreaterThan(1.15);
+    expect(erank.get('2/0.001')).toBeGreaterThan(1.15);
+    expect(erank.get('4/0.001')).toBeLessThan(1.05);
+    expect(rows.every((l) => l.split(',')[2] === '30')).toBe(true);
+    // Library and CLI agree.
+    const by = ['depth', 'init.productScale'];
+    expect(summaryCsv(summarize(readResults(out), by), by)).toBe(r.stdout);
+    const bad = cli(['summarize', out, '--by', 'width']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/^dmflow: --by: expected grid keys of the sweep/);
+  });
+});
