@@ -17,7 +17,7 @@ export { entryGroups } from './analysis/groups.js';
 export { snapshot, logTimes, reconstructionError, type Snapshot } from './analysis/snapshot.js';
 export { analyzeProblem, type Analysis } from './analysis/analyze.js';
 export { symbolicOde, SYMBOLIC_LIMITS, type SymbolicOde } from './model/symbolic.js';
-export { odex } from './ode/odex.js';
+export { odex } from './ode/extrapolation.js';
 export { gradientDescent } from './ode/gd.js';
 export { run, runProblem, type RunResult, type RunOptions, type RunStatus, type TrajectoryPoint } from './experiments/run.js';
 export { DEFAULT_SPEC } from './experiments/defaults.js';

@@ -27,8 +27,8 @@ export function coveringTheorem(problem: Problem, withTrajectory = false): Cover
   for (const family of families) {
     if (withTrajectory && !family.at) continue;
     const a = family.applies(problem);
-    if (a.ok) return { family, params: a.params };
-    reasons.push(`${family.name}: ${a.reason}`);
+    if ('reason' in a) reasons.push(`${family.name}: ${a.reason}`);
+    else return { family, params: a.params };
   }
   return { reasons };
 }

@@ -140,8 +140,10 @@ export function toInputError(issues: readonly Issue[], root: string): InputError
 /** Descend into a union issue to the branch that matched the input's shape. */
 function mostSpecific(issue: Issue, prefix: PropertyKey[]): { issue: Issue; path: PropertyKey[] } {
   const path = [...prefix, ...issue.path];
-  if (issue.code === 'invalid_union' && issue.errors.length > 0) {
-    const relevant = issue.errors.filter(
+  // Typed structurally: older TypeScript (tslab's) resolves zod's issue union differently.
+  const branches = (issue as { errors?: Issue[][] }).errors;
+  if (issue.code === 'invalid_union' && branches && branches.length > 0) {
+    const relevant = branches.filter(
       (b) => b.length > 0 && !(b[0].code === 'invalid_type' && b[0].path.length === 0),
     );
     if (relevant.length === 1) return mostSpecific(relevant[0][0], path);

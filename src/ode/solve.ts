@@ -2,7 +2,7 @@
 
 import { dopri5 } from './dopri5.js';
 import { gradientDescent } from './gd.js';
-import { odex } from './odex.js';
+import { odex } from './extrapolation.js';
 import type { Integrator, Rhs, SolveOptions, SolveResult } from './types.js';
 
 export const integrators = {

@@ -3,7 +3,7 @@
 // ml-matrix, straight from dW_l/dt = -(W_L..W_{l+1})^T G (W_{l-1}..W_1)^T.
 
 import { Matrix } from 'ml-matrix';
-import { OdexSolver as Solver } from '../../src/ode/odex.js';
+import { OdexSolver as Solver } from '../../src/ode/extrapolation.js';
 import type { Problem } from '../../src/index.js';
 
 function layers(p: Problem, y: ArrayLike<number>): Matrix[] {
