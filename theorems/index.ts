@@ -12,6 +12,7 @@ export * from './blockDiagonal.js';
 export * from './firstColumn.js';
 export * from './trajectories.js';
 export * from './sweep.js';
+export * from './blockIntegration.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const families: TheoremFamily<any>[] = [blockDiagonal, firstColumn, trajectories];
