@@ -19,6 +19,8 @@ export { analyzeProblem, type Analysis } from './analysis/analyze.js';
 export { symbolicOde, SYMBOLIC_LIMITS, type SymbolicOde } from './model/symbolic.js';
 export { odex } from './ode/extrapolation.js';
 export { gradientDescent } from './ode/gd.js';
+export { rkc, stagesFor } from './ode/rkc.js';
+export { autoSwitch } from './ode/auto.js';
 export { run, runProblem, type RunResult, type RunOptions, type RunStatus, type TrajectoryPoint } from './experiments/run.js';
 export { DEFAULT_SPEC } from './experiments/defaults.js';
 export * from '../theorems/index.js';

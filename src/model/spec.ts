@@ -54,7 +54,7 @@ export const initSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('from-result'), path: z.string().min(1) }),
 ]);
 
-export const METHODS = ['dopri5', 'odex', 'gd'] as const;
+export const METHODS = ['dopri5', 'odex', 'gd', 'rkc', 'auto'] as const;
 export type MethodName = (typeof METHODS)[number];
 
 export const solverSchema = z.strictObject({

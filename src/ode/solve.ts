@@ -3,12 +3,16 @@
 import { dopri5 } from './dopri5.js';
 import { gradientDescent } from './gd.js';
 import { odex } from './extrapolation.js';
+import { autoSwitch } from './auto.js';
+import { rkc } from './rkc.js';
 import type { Integrator, Rhs, SolveOptions, SolveResult } from './types.js';
 
 export const integrators = {
   dopri5,
   odex,
   gd: gradientDescent,
+  rkc,
+  auto: autoSwitch,
 } satisfies Record<string, Integrator>;
 
 export type IntegratorName = keyof typeof integrators;
