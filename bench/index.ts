@@ -1,10 +1,18 @@
-// npm run bench: prints figures, asserts nothing.
+// npm run bench [-- --vs-scipy] [-- --skip-100]: prints figures, asserts nothing.
 
+import { availableParallelism, cpus } from 'node:os';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildProblem, runSweep } from '../src/index.js';
 import { benchArenstorf } from './arenstorf.js';
 import { benchRhs } from './rhs.js';
+import { expandCells, fig1Sweep, instanceOf, largeSpecs, runLarge, scipyRun } from './workloads.js';
 
-const machine = `node ${process.version}, ${process.platform}/${process.arch}`;
-console.log(`dmflow benchmarks (${machine})\n`);
+const args = process.argv.slice(2);
+const vsScipy = args.includes('--vs-scipy');
+const skip100 = args.includes('--skip-100');
+console.log(`dmflow benchmarks: node ${process.version}, ${cpus()[0]?.model ?? 'cpu'}, ${availableParallelism()} cores\n`);
 
 console.log('Right-hand-side evaluations per second (d x d target, 30% observed, hidden width d)');
 console.log('     d  depth      evals/s');
@@ -14,4 +22,40 @@ console.log('\nArenstorf orbit, one period, Dormand–Prince 5(4)');
 for (const tol of [1e-6, 1e-8, 1e-10]) {
   const a = benchArenstorf(tol);
   console.log(`  rtol = atol = ${tol.toExponential(0)}: nfev ${a.nfev}, steps ${a.steps}, rejected ${a.rejected}, return error ${a.returnError.toExponential(2)}, ${a.ms.toFixed(1)} ms`);
+}
+
+console.log('\nFig. 1 sweep: 2x2, diagonal observed, depths 2-4, productScale 0.1/0.01/0.001, 300 trials, rtol 1e-8, atol 1e-11, lossTol 1e-12');
+const out = join(mkdtempSync(join(tmpdir(), 'dmflow-bench-')), 'fig1.jsonl');
+const start = performance.now();
+const worker = new URL('../src/experiments/sweepWorker.mjs', import.meta.url);
+const s = await runSweep(fig1Sweep, { out, workerScript: worker });
+const wall = (performance.now() - start) / 1000;
+const ours = s.ran / wall;
+console.log(`  dmflow: ${s.ran} integrations in ${wall.toFixed(2)} s = ${ours.toFixed(0)} integrations/s (${availableParallelism()} worker threads)`);
+if (vsScipy) {
+  // scipy one process; a sample of 10 trials per cell gives its throughput.
+  const cells = expandCells(fig1Sweep).filter((c) => (c.cell.trial as number) < 10);
+  const ref = scipyRun(cells.map((c) => instanceOf(buildProblem(c.spec))));
+  if (!ref) console.log('  scipy: python3 with scipy not found, skipped');
+  else {
+    const theirs = ref.length / ref.reduce((a, r) => a + r.wall, 0);
+    console.log(`  scipy RK45: ${ref.length} integrations, ${theirs.toFixed(1)} integrations/s (integration time only, one process)`);
+    console.log(`  ratio dmflow / scipy: ${(ours / theirs).toFixed(0)}x`);
+  }
+}
+
+for (const [name, spec] of Object.entries(largeSpecs)) {
+  if (skip100 && name.startsWith('100')) continue;
+  console.log(`\n${name}: ${JSON.stringify(spec.observed)}, depth 3, std ${spec.init.std}, rtol 1e-6, to loss 1e-9`);
+  const rows: [string, { wall: number; nfev: number; steps: number; effectiveRank: number; reconstructionError: number | null; status?: string }][] = [];
+  for (const method of ['dopri5', 'auto'] as const) rows.push([`dmflow ${method}`, runLarge(spec, method)]);
+  if (vsScipy) {
+    const ref = scipyRun([instanceOf(buildProblem(spec))]);
+    if (ref) rows.push(['scipy RK45', ref[0]]); else console.log('  scipy: python3 with scipy not found, skipped');
+  }
+  for (const [who, r] of rows) {
+    console.log(`  ${who.padEnd(14)} wall ${r.wall.toFixed(1).padStart(7)} s  nfev ${String(r.nfev).padStart(7)}  steps ${String(r.steps).padStart(6)}  erank ${r.effectiveRank.toPrecision(3)}  rec.err ${r.reconstructionError?.toPrecision(3)}${r.status ? `  (${r.status})` : ''}`);
+  }
+  const sc = rows.find(([w]) => w === 'scipy RK45');
+  if (sc) for (const [who, r] of rows.slice(0, 2)) console.log(`  ${who} vs scipy: ${(sc[1].wall / r.wall).toFixed(2)}x wall, ${(sc[1].nfev / r.nfev).toFixed(2)}x fewer evaluations`);
 }

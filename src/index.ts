@@ -27,3 +27,5 @@ export * from '../theorems/index.js';
 export { checkSpec, type CheckReport } from '../theorems/check.js';
 export { runSweep, parseSweep, expandCells, finishedCells, setPath, shiftSeeds, canonical, parseShard, cellResult, type SweepSpec, type SweepOptions, type Cell, type CellResult } from './experiments/sweep.js';
 export { readResults, summarize, summaryCsv, SUMMARY_METRICS, type SummaryRow } from './experiments/summarize.js';
+export { toRows } from './linalg/dense.js';
+export { arenstorf } from './ode/referenceProblems.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { solveIvp } from '../src/index.js';
+import { arenstorf, solveIvp } from '../src/index.js';
 import type { Rhs } from '../src/index.js';
 
 const expDecay: Rhs = (_t, y, dy) => { dy[0] = -y[0]; };
@@ -74,17 +74,7 @@ describe('Dormand–Prince 5(4) on problems with exact solutions', () => {
 
 describe('the Arenstorf orbit (Hairer I, II.0)', () => {
   it('returns to its start after one period at rtol = atol = 1e-10', () => {
-    const mu = 0.012277471, mp = 1 - mu;
-    const f: Rhs = (_t, y, dy) => {
-      const d1 = ((y[0] + mu) ** 2 + y[1] ** 2) ** 1.5;
-      const d2 = ((y[0] - mp) ** 2 + y[1] ** 2) ** 1.5;
-      dy[0] = y[2];
-      dy[1] = y[3];
-      dy[2] = y[0] + 2 * y[3] - (mp * (y[0] + mu)) / d1 - (mu * (y[0] - mp)) / d2;
-      dy[3] = y[1] - 2 * y[2] - (mp * y[1]) / d1 - (mu * y[1]) / d2;
-    };
-    const y0 = [0.994, 0, 0, -2.00158510637908252240537862224];
-    const T = 17.0652165601579625588917206249;
+    const { f, y0, period: T } = arenstorf();
     const r = solveIvp(f, [0, T], y0, { rtol: 1e-10, atol: 1e-10 });
     expect(r.status).toBe('done');
     expect(maxErr(r.y, y0)).toBeLessThan(1e-5);
