@@ -60,10 +60,10 @@ export function makeProgram(): Command {
           saveTimes,
           saveLayers: opts.saveLayers,
           samples,
-          onProgress: (t, loss) => {
+          onProgress: (t, loss, lossTol) => {
             if (Number.isNaN(loss0)) loss0 = loss;
-            // Progress in log-loss towards lossTol, or failing that in log-time.
-            const frac = Math.log(loss0 / loss) / Math.log(loss0 / 1e-20);
+            // Progress in log-loss towards lossTol.
+            const frac = Math.log(loss0 / loss) / Math.log(loss0 / Math.max(lossTol, 1e-300));
             bar.update(frac, `t = ${t.toExponential(2)}, loss = ${loss.toExponential(2)}`);
           },
         });

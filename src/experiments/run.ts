@@ -54,8 +54,8 @@ export interface RunOptions extends BuildOptions {
   saveLayers?: boolean;
   /** Log-spaced analysis samples (overrides spec.save.samples when given). */
   samples?: number;
-  /** Called after accepted steps with the time and loss reached. */
-  onProgress?: (t: number, loss: number) => void;
+  /** Called after accepted steps with the time and loss reached, and the loss the run stops at. */
+  onProgress?: (t: number, loss: number, lossTol: number) => void;
 }
 
 /** Run a spec (raw JSON value or parsed) to completion. */
@@ -79,7 +79,7 @@ export function runProblem(problem: Problem, options: RunOptions = {}): RunResul
   const stop = (t: number, y: Float64Array, dy: Float64Array): boolean => {
     // dy = f(t, y) was the integrator's last evaluation, so lastLoss is the loss at y.
     const loss = field.lastLoss;
-    options.onProgress?.(t, loss);
+    options.onProgress?.(t, loss, s.lossTol);
     if (loss <= s.lossTol) { outcome = 'converged'; return true; }
     if (s.gradTol !== undefined && norm2(dy) <= s.gradTol) { outcome = 'converged'; return true; }
     for (let i = 0; i < y.length; i++) {
@@ -177,8 +177,8 @@ function runMessage(status: RunStatus, solverMessage: string, s: Problem['spec']
     case 'max-steps': return `${solverMessage}; raise solver.maxSteps or tMax, or loosen lossTol`;
     case 'diverged': return `the factors blew up (non-finite values or an entry above divergeAt = ${s.divergeAt}): ${solverMessage}`;
     case 'stiff':
-      return `${solverMessage}; the loss stopped falling while the explicit step stayed stability-limited. ` +
-        'Stop earlier with a larger lossTol or a gradTol, shorten tMax, or loosen rtol.';
+      return `${solverMessage}; the loss fell by less than half over the last stiffness detections while the step stayed stability-limited. ` +
+        'Use solver.method "auto" or "rkc" (stabilized for this phase), or stop earlier with a larger lossTol or a gradTol.';
     case 'step-too-small': return `${solverMessage}; the solution may be singular here, or the tolerances too tight for double precision`;
   }
 }
