@@ -4,6 +4,7 @@
 // Nørsett & Wanner, "Solving Ordinary Differential Equations I", 2nd ed.,
 // section II.5 and II.4, and Hairer's Fortran code DOPRI5 (Dormand & Prince 1980).
 
+import { checkOptions } from './options.js';
 import type { Rhs, SolveOptions, SolveResult, SolveStatus } from './types.js';
 
 const c2 = 0.2, c3 = 0.3, c4 = 0.8, c5 = 8 / 9;
@@ -28,10 +29,6 @@ const EXPO1 = 0.2 - BETA * 0.75;
 /** h * |lambda| beyond which the stiffness test fires: DOPRI5's stability boundary ~3.3. */
 const STIFF_BOUND = 3.25;
 
-function check(cond: boolean, msg: string): void {
-  if (!cond) throw new RangeError(msg);
-}
-
 /**
  * Integrate y' = f(t, y) from span[0] to span[1] (forwards or backwards).
  * The right-hand side writes into its third argument and must not allocate.
@@ -44,29 +41,12 @@ export function dopri5(
 ): SolveResult {
   const [t0, t1] = span;
   const n = y0In.length;
-  const rtol = options.rtol ?? 1e-6;
-  const atolIn = options.atol ?? 1e-9;
+  const { rtol, atol, tEval, dir } = checkOptions(span, n, options);
   const maxSteps = options.maxSteps ?? 1_000_000;
   const hMin = options.hMin ?? 0;
   const nstiff = options.stiffCheckEvery ?? 1000;
   const stiffPatience = options.stiffPatience ?? 15;
-  check(Number.isFinite(t0) && Number.isFinite(t1), 'solveIvp: span must be finite numbers');
-  check(rtol > 0 && Number.isFinite(rtol), 'solveIvp: rtol must be a positive number');
-  const atol = new Float64Array(n);
-  if (typeof atolIn === 'number') atol.fill(atolIn);
-  else {
-    check(atolIn.length === n, `solveIvp: atol has ${atolIn.length} components, expected ${n}`);
-    for (let i = 0; i < n; i++) atol[i] = atolIn[i];
-  }
-  for (let i = 0; i < n; i++) check(atol[i] >= 0 && Number.isFinite(atol[i]), 'solveIvp: atol must be >= 0');
-  const dir = t1 >= t0 ? 1 : -1;
   const hMax = Math.abs(options.hMax ?? (t1 - t0 || 1));
-  const tEval = options.tEval ? Array.from(options.tEval) : [];
-  for (let i = 0; i < tEval.length; i++) {
-    check(Number.isFinite(tEval[i]), 'solveIvp: tEval must hold finite numbers');
-    check((tEval[i] - t0) * dir >= 0 && (t1 - tEval[i]) * dir >= 0, `solveIvp: tEval[${i}] = ${tEval[i]} lies outside [${t0}, ${t1}]`);
-    if (i > 0) check((tEval[i] - tEval[i - 1]) * dir >= 0, 'solveIvp: tEval must be sorted in the direction of integration');
-  }
 
   const y = Float64Array.from(y0In);
   const y1 = new Float64Array(n);

@@ -4,6 +4,7 @@
 // its boundary; it is the cross-check, not the fast path.
 
 import * as odexModule from 'odex';
+import { checkOptions } from './options.js';
 import type { Rhs, SolveOptions, SolveResult, SolveStatus } from './types.js';
 
 // odex is CommonJS: Node's ESM loader exposes it as the default export, the
@@ -15,15 +16,14 @@ export const OdexSolver: SolverClass = (ns.Solver ?? ns.default?.Solver) as Solv
 export function odex(f: Rhs, span: readonly [number, number], y0In: ArrayLike<number>, options: SolveOptions = {}): SolveResult {
   const [t0, t1] = span;
   const n = y0In.length;
-  const rtol = options.rtol ?? 1e-6;
-  const atol = options.atol ?? 1e-9;
+  const { rtol, atol, tEval, dir } = checkOptions(span, n, options);
   const solver = new OdexSolver(n);
   solver.relativeTolerance = rtol;
-  solver.absoluteTolerance = typeof atol === 'number' ? atol : Array.from(atol);
+  // A scalar stays a scalar for odex (its ITOL = 0 path); per-component goes as an array.
+  solver.absoluteTolerance = options.atol === undefined || typeof options.atol === 'number' ? (options.atol ?? 1e-9) : Array.from(atol);
   solver.maxSteps = options.maxSteps ?? 1_000_000;
   if (options.h0 !== undefined) solver.initialStepSize = options.h0;
   if (options.hMax !== undefined) solver.maxStepSize = options.hMax;
-  const tEval = options.tEval ? Array.from(options.tEval) : [];
   solver.denseOutput = tEval.length > 0;
 
   const yBuf = new Float64Array(n);
@@ -39,7 +39,6 @@ export function odex(f: Rhs, span: readonly [number, number], y0In: ArrayLike<nu
   const outT: number[] = [];
   const outY: Float64Array[] = [];
   let next = 0;
-  const dir = t1 >= t0 ? 1 : -1;
   while (next < tEval.length && tEval[next] === t0) { outT.push(t0); outY.push(Float64Array.from(y0In)); next++; }
   let stopped = false;
   let nonFinite = false;

@@ -2,6 +2,7 @@
 // step, y_{k+1} = y_k + lr f(y_k), reported at time t = k lr so that its
 // results line up with the flow it approximates (error O(lr)).
 
+import { checkOptions } from './options.js';
 import type { Rhs, SolveOptions, SolveResult, SolveStatus } from './types.js';
 
 export interface GdOptions extends SolveOptions {
@@ -18,7 +19,7 @@ export function gradientDescent(f: Rhs, span: readonly [number, number], y0In: A
   const y = Float64Array.from(y0In);
   const dy = new Float64Array(n);
   const maxSteps = options.maxSteps ?? 1_000_000;
-  const tEval = options.tEval ? Array.from(options.tEval) : [];
+  const { tEval } = checkOptions(span, n, options);
   const outT: number[] = [];
   const outY: Float64Array[] = [];
   let next = 0;

@@ -7,6 +7,7 @@
 // is stiff. The spectral radius comes from a power iteration on finite-
 // difference Jacobian-vector products, warm-started from the last estimate.
 
+import { checkOptions } from './options.js';
 import type { Rhs, SolveOptions, SolveResult, SolveStatus } from './types.js';
 
 const DAMPING = 2 / 13;
@@ -59,14 +60,9 @@ export function stagesFor(hRho: number): number {
 export function rkc(f: Rhs, span: readonly [number, number], y0In: ArrayLike<number>, options: SolveOptions = {}): SolveResult {
   const [t0, t1] = span;
   const n = y0In.length;
-  const dir = t1 >= t0 ? 1 : -1;
-  const rtol = options.rtol ?? 1e-6;
-  const atolIn = options.atol ?? 1e-9;
-  const atol = new Float64Array(n);
-  if (typeof atolIn === 'number') atol.fill(atolIn); else for (let i = 0; i < n; i++) atol[i] = atolIn[i];
+  const { rtol, atol, tEval, dir } = checkOptions(span, n, options);
   const maxSteps = options.maxSteps ?? 1_000_000;
   const hMax = Math.abs(options.hMax ?? (t1 - t0 || 1));
-  const tEval = options.tEval ? Array.from(options.tEval) : [];
 
   const y = Float64Array.from(y0In);
   const yNew = new Float64Array(n);
