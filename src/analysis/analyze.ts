@@ -1,7 +1,7 @@
 // `dmflow analyze`: the coupling kernel, its verdict and the observation
 // graph at t = 0, without integrating.
 
-import { toRows } from '../linalg/dense.js';
+import { norm2, toRows } from '../linalg/dense.js';
 import type { Problem } from '../model/problem.js';
 import { observationGraph } from './connectivity.js';
 import { couplingIndex, tangentKernel } from './coupling.js';
@@ -32,7 +32,7 @@ export function analyzeProblem(problem: Problem, y: Float64Array = problem.y0): 
   const groupsOf = entryGroups(problem);
   const c = couplingIndex(problem, y, groupsOf);
   const present = (K: Float64Array, r: number, cols: number) => {
-    if (r * cols > PRINT_LIMIT) return { note: `${r}x${cols} kernel not printed (over ${PRINT_LIMIT} entries)`, frobenius: Math.hypot(...K) };
+    if (r * cols > PRINT_LIMIT) return { note: `${r}x${cols} kernel not printed (over ${PRINT_LIMIT} entries)`, frobenius: norm2(K) };
     return toRows(K, r, cols);
   };
   const groups: [number, number][][] = Array.from({ length: graph.groups }, () => []);
