@@ -2,8 +2,7 @@
 
 import { buildProblem, type BuildOptions } from '../src/model/problem.js';
 import { runProblem, type RunResult } from '../src/experiments/run.js';
-import { InputError } from '../src/model/errors.js';
-import { coveringTheorem } from './index.js';
+import { requireTheorem } from './index.js';
 
 export interface CheckReport {
   theorem: string;
@@ -24,8 +23,7 @@ export interface CheckReport {
 
 export function checkSpec(spec: unknown, tol = 1e-6, options: BuildOptions = {}): CheckReport {
   const problem = buildProblem(spec, options);
-  const c = coveringTheorem(problem);
-  if ('reasons' in c) throw new InputError('spec', `no theorem covers it (${c.reasons.join('; ')})`);
+  const c = requireTheorem(problem);
   const limit = c.family.limit(c.params);
   const r = runProblem(problem);
   const W = r.matrix.flat(), T = limit.matrix.flat();

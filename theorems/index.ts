@@ -34,20 +34,24 @@ export function coveringTheorem(problem: Problem, withTrajectory = false): Cover
   return { reasons };
 }
 
+/** The covering family, or an InputError naming the hypothesis each family fails. */
+export function requireTheorem(problem: Problem, withTrajectory = false): Covered {
+  const c = coveringTheorem(problem, withTrajectory);
+  if ('reasons' in c) {
+    throw new InputError('spec', `no theorem ${withTrajectory ? 'gives W(t) for' : 'covers'} it (${c.reasons.join('; ')})`);
+  }
+  return c;
+}
+
 /** The theorem's limit for a spec; InputError naming each family's failed hypothesis otherwise. */
 export function theoremLimit(spec: unknown, options: BuildOptions = {}): TheoremLimit {
-  const problem = buildProblem(spec, options);
-  const c = coveringTheorem(problem);
-  if ('reasons' in c) throw new InputError('spec', `no theorem covers it (${c.reasons.join('; ')})`);
+  const c = requireTheorem(buildProblem(spec, options));
   return c.family.limit(c.params);
 }
 
 /** W(t) from a family with closed-form trajectories. */
 export function theoremAt(spec: unknown, t: number, options: BuildOptions = {}): { theorem: string; t: number; matrix: number[][] } {
-  const problem = buildProblem(spec, options);
-  const c = coveringTheorem(problem, true);
-  if ('reasons' in c || !c.family.at) {
-    throw new InputError('spec', `no theorem gives W(t) for it (${'reasons' in c ? c.reasons.join('; ') : ''})`);
-  }
-  return { theorem: c.family.name, t, matrix: c.family.at(c.params, t) };
+  const c = requireTheorem(buildProblem(spec, options), true);
+  // requireTheorem(…, true) only returns families that have `at`.
+  return { theorem: c.family.name, t, matrix: c.family.at!(c.params, t) };
 }
