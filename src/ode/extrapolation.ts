@@ -20,7 +20,8 @@ export function odex(f: Rhs, span: readonly [number, number], y0In: ArrayLike<nu
   const solver = new OdexSolver(n);
   solver.relativeTolerance = rtol;
   // A scalar stays a scalar for odex (its ITOL = 0 path); per-component goes as an array.
-  solver.absoluteTolerance = options.atol === undefined || typeof options.atol === 'number' ? (options.atol ?? 1e-9) : Array.from(atol);
+  const atolOpt = options.atol;
+  solver.absoluteTolerance = typeof atolOpt === 'number' ? atolOpt : atolOpt === undefined ? 1e-9 : Array.from(atol);
   solver.maxSteps = options.maxSteps ?? 1_000_000;
   if (options.h0 !== undefined) solver.initialStepSize = options.h0;
   if (options.hMax !== undefined) solver.maxStepSize = options.hMax;
