@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { main } from '../src/cli/main.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dmflow-cli-'));
 const cli = (args: string[]) => spawnSync(process.execPath, ['bin/dmflow.js', ...args], { encoding: 'utf8' });
@@ -81,5 +82,63 @@ describe('dmflow limit / check / limit-sweep', () => {
     const a = cli(['run', spec]), b = cli(['run', spec]);
     expect(a.status).toBe(0);
     expect(a.stdout).toBe(b.stdout);
+  });
+});
+
+/** Run the CLI in this process (no tsx start-up per call): exit code, stdout, stderr. */
+async function inProcess(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  let stdout = '', stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((s) => { stdout += String(s); return true; });
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((s) => { stderr += String(s); return true; });
+  try {
+    const status = await main(args);
+    return { status, stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
+
+describe('dmflow glrl', () => {
+  it('runs every embedded example and a spec file', async () => {
+    const spawned = cli(['glrl']);
+    expect(spawned.status).toBe(0);
+    expect(JSON.parse(spawned.stdout).matrix[1][1]).toBeCloseTo(4, 6);
+    for (const example of ['counter-example', 'rank-3', 'psd']) {
+      const r = await inProcess(['glrl', '--example', example]);
+      expect(r.status).toBe(0);
+      const out = JSON.parse(r.stdout);
+      expect(out.status).toBe('converged');
+      expect(out.stages.length).toBe(out.rank);
+    }
+    const r = await inProcess(['glrl', write('glrl.json', { target: [[1, 2], [2, 4]], observed: [[1, 1], [1, 0]], depth: 3, init: { kind: 'gaussian', std: 0.1 } }), '--compare-nuclear']);
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.rank).toBe(1);
+    expect(out.nuclearNormCompletion.nuclearNorm).toBeLessThan(out.nuclearNorm - 0.9);
+  });
+
+  it('bad input: one line, exit 2', async () => {
+    const spawned = cli(['glrl', '--example', 'nope']);
+    expect(spawned.status).toBe(2);
+    expect(spawned.stderr.trim().split('\n')).toHaveLength(1);
+    const cases: [string[], RegExp][] = [
+      [['glrl', '--example', 'nope'], /--example: expected one of counter-example, rank-3, psd/],
+      [['glrl', '--epsilon', '-1'], /--epsilon: expected a positive number/],
+      [['glrl', '--variant', 'diagonal'], /--variant: expected asymmetric or symmetric/],
+      [['glrl', '--max-rank', '0'], /--max-rank: expected a rank >= 1/],
+      [['glrl', '--max-rank', '9'], /glrl.maxRank: expected at most min\(m, n\) = 2/],
+      [['glrl', write('g1.json', { target: [[1, 2, 3], [4, 5, 6]], observed: { kind: 'all' }, glrl: { variant: 'symmetric' } })], /spec.target: expected a square target/],
+      [['glrl', write('g2.json', { target: [[1, 2], [2, 4]], observed: [[1, 1], [0, 1]], glrl: { variant: 'symmetric' } })], /spec.observed: expected a symmetric mask/],
+      [['glrl', write('g3.json', { target: [[1, 2], [2, 4]], observed: { kind: 'all' }, glrl: { epsilon: 0 } })], /spec.glrl.epsilon/],
+      [['glrl', write('g4.json', { target: [[1, 2], [2, 4]], observed: { kind: 'all' }, glrl: { rank: 1 } })], /spec.glrl: unknown key "rank"/],
+      [['glrl', write('g5.json', { target: [[1, 2], [2, 4]], observed: { kind: 'entries', entries: [] } })], /spec.observed: expected at least one observed entry/],
+    ];
+    for (const [args, pattern] of cases) {
+      const r = await inProcess(args);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
+      expect(r.stderr, args.join(' ')).toMatch(pattern);
+    }
   });
 });

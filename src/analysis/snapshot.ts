@@ -15,7 +15,7 @@ export interface Snapshot {
   reconstructionError: number | null;
 }
 
-export function reconstructionError(problem: Problem, W: ArrayLike<number>): number | null {
+export function reconstructionError(problem: Pick<Problem, 'mask' | 'target'>, W: ArrayLike<number>): number | null {
   let num = 0, den = 0;
   for (let i = 0; i < W.length; i++) {
     if (problem.mask[i]) continue;

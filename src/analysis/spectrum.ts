@@ -1,6 +1,6 @@
 // Singular values and effective rank of a matrix.
 
-import { Matrix, SVD } from 'ml-matrix';
+import { EigenvalueDecomposition, Matrix, SVD } from 'ml-matrix';
 
 /** Singular values of an m x n row-major matrix, descending. */
 export function singularValues(W: ArrayLike<number>, m: number, n: number): number[] {
@@ -24,4 +24,33 @@ export function effectiveRank(sigma: readonly number[]): number {
     h -= p * Math.log(p);
   }
   return Math.exp(h);
+}
+
+/** Largest singular value of an m x n row-major matrix with its singular vectors (u: m, v: n). */
+export function topSingularPair(A: ArrayLike<number>, m: number, n: number): { sigma: number; u: Float64Array; v: Float64Array } {
+  const M = new Matrix(m, n);
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) M.set(i, j, A[i * n + j]);
+  const svd = new SVD(M, { autoTranspose: true });
+  const s = svd.diagonal;
+  let k = 0;
+  for (let i = 1; i < s.length; i++) if (Math.abs(s[i]) > Math.abs(s[k])) k = i;
+  const U = svd.leftSingularVectors, V = svd.rightSingularVectors;
+  const sign = s[k] < 0 ? -1 : 1;
+  return {
+    sigma: Math.abs(s[k]),
+    u: Float64Array.from({ length: m }, (_, i) => sign * U.get(i, k)),
+    v: Float64Array.from({ length: n }, (_, j) => V.get(j, k)),
+  };
+}
+
+/** Largest eigenvalue of the symmetric part (A + A^T)/2 of an n x n row-major matrix, with a unit eigenvector. */
+export function topEigenpair(A: ArrayLike<number>, n: number): { lambda: number; u: Float64Array } {
+  const M = new Matrix(n, n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) M.set(i, j, 0.5 * (A[i * n + j] + A[j * n + i]));
+  const eig = new EigenvalueDecomposition(M, { assumeSymmetric: true });
+  const lam = eig.realEigenvalues;
+  let k = 0;
+  for (let i = 1; i < lam.length; i++) if (lam[i] > lam[k]) k = i;
+  const E = eig.eigenvectorMatrix;
+  return { lambda: lam[k], u: Float64Array.from({ length: n }, (_, i) => E.get(i, k)) };
 }

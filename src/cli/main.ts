@@ -16,6 +16,11 @@ import { checkSpec } from '../../theorems/check.js';
 import { DEFAULT_SWEEP, limitSweep, toCsv } from '../../theorems/sweep.js';
 import { writeFileSync } from 'node:fs';
 import { progressBar } from './progress.js';
+import { glrl } from '../experiments/glrl.js';
+import { GLRL_EXAMPLES, glrlExample } from '../experiments/glrlExamples.js';
+import { nuclearNormCompletion } from '../analysis/nuclearNorm.js';
+import { makeMask, makeTarget } from '../model/problem.js';
+import { parseGlrlSpec } from '../model/spec.js';
 
 function print(value: unknown): void {
   process.stdout.write(formatJson(value) + '\n');
@@ -175,6 +180,54 @@ export function makeProgram(): Command {
       productScales.forEach((e) => { if (!(e > 0)) throw new InputError('--scales', `expected positive scales, got ${e}`); });
       const csv = toCsv(limitSweep({ depths, cs, productScales }));
       if (opts.out) writeFileSync(opts.out, csv); else process.stdout.write(csv);
+    });
+
+  program
+    .command('glrl')
+    .description('Greedy Low-Rank Learning (Li, Luo & Lyu 2021) on a spec, or on an embedded example; prints the result as JSON')
+    .argument('[spec]', 'problem spec (JSON); depth and init are ignored, a "glrl" object sets the options below')
+    .option('--example <name>', `embedded example: ${Object.keys(GLRL_EXAMPLES).join(', ')} (default counter-example when no spec is given)`)
+    .option('--variant <v>', 'asymmetric (W = U V^T) or symmetric (W = U U^T)')
+    .option('--epsilon <e>', 'size of each new rank-one component')
+    .option('--max-rank <k>', 'largest rank')
+    .option('--compare-nuclear', 'also compute the minimum-nuclear-norm completion (certified by its duality gap) and the distance to it')
+    .action((path: string | undefined, opts: { example?: string; variant?: string; epsilon?: string; maxRank?: string; compareNuclear?: boolean }) => {
+      if (path !== undefined && opts.example !== undefined) throw new InputError('--example', 'expected either a spec file or --example, got both');
+      let value: unknown;
+      if (path !== undefined) {
+        value = readJsonFile(path).value;
+      } else {
+        const name = opts.example ?? 'counter-example';
+        const example = glrlExample(name);
+        if (!example) throw new InputError('--example', `expected one of ${Object.keys(GLRL_EXAMPLES).join(', ')}, got "${name}"`);
+        value = example.spec;
+      }
+      if (opts.variant !== undefined && opts.variant !== 'asymmetric' && opts.variant !== 'symmetric') {
+        throw new InputError('--variant', `expected asymmetric or symmetric, got "${opts.variant}"`);
+      }
+      const maxRank = opts.maxRank !== undefined ? parseCount(opts.maxRank, '--max-rank') : undefined;
+      if (maxRank === 0) throw new InputError('--max-rank', 'expected a rank >= 1, got 0');
+      const result = glrl(value, {
+        variant: opts.variant as 'asymmetric' | 'symmetric' | undefined,
+        epsilon: opts.epsilon !== undefined ? parsePositive(opts.epsilon, '--epsilon') : undefined,
+        maxRank,
+      });
+      if (!opts.compareNuclear) { print(result); return; }
+      const spec = parseGlrlSpec(value);
+      const target = makeTarget(spec.target);
+      const mask = makeMask(spec.observed, target.m, target.n);
+      const nn = nuclearNormCompletion(target.values, mask, target.m, target.n);
+      const flat = result.matrix.flat();
+      let dist = 0;
+      flat.forEach((x, i) => { dist += (x - nn.matrix[i]) ** 2; });
+      print({
+        ...result,
+        nuclearNormCompletion: {
+          nuclearNorm: nn.nuclearNorm, lowerBound: nn.lowerBound, gap: nn.gap, converged: nn.converged, iterations: nn.iterations,
+          matrix: Array.from({ length: target.m }, (_, i) => Array.from(nn.matrix.slice(i * target.n, (i + 1) * target.n))),
+          distance: Math.sqrt(dist),
+        },
+      });
     });
 
   return program;

@@ -5,6 +5,7 @@ import { observationGraph } from '../analysis/connectivity.js';
 import { couplingIndex, DECOUPLED_BELOW } from '../analysis/coupling.js';
 import { entryGroups } from '../analysis/groups.js';
 import { balanceInvariants, invariantDrift } from '../analysis/invariants.js';
+import { detectSaddles, type Saddles } from '../analysis/saddles.js';
 import { logTimes, reconstructionError, snapshot, type Snapshot } from '../analysis/snapshot.js';
 import { effectiveRank, singularValues } from '../analysis/spectrum.js';
 import { norm2, toRows } from '../linalg/dense.js';
@@ -13,7 +14,7 @@ import type { SolveStatus } from '../ode/types.js';
 import { InputError } from '../model/errors.js';
 import { buildProblem, type BuildOptions, type Problem } from '../model/problem.js';
 import { endToEnd, lossOf } from '../model/product.js';
-import { gradientField } from '../model/vectorField.js';
+import { gradientField, type FieldKernel } from '../model/vectorField.js';
 
 export type RunStatus = 'converged' | 't-max' | 'max-steps' | 'diverged' | 'stiff' | 'step-too-small';
 
@@ -44,6 +45,8 @@ export interface RunResult {
   trajectory?: TrajectoryPoint[];
   /** Log-spaced analysis samples (save.samples / --samples). */
   samples?: Snapshot[];
+  /** Plateaus and rank steps found in the samples (saddle-to-saddle dynamics). */
+  saddles?: Saddles;
   layers?: number[][][];
 }
 
@@ -56,6 +59,8 @@ export interface RunOptions extends BuildOptions {
   samples?: number;
   /** Called after accepted steps with the time and loss reached, and the loss the run stops at. */
   onProgress?: (t: number, loss: number, lossTol: number) => void;
+  /** Vector-field kernel: "auto" (native BLAS for large sides when built), "typescript" or "blas". */
+  kernel?: FieldKernel;
 }
 
 /** Run a spec (raw JSON value or parsed) to completion. */
@@ -68,7 +73,7 @@ const STALL_WINDOW = 20;
 
 export function runProblem(problem: Problem, options: RunOptions = {}): RunResult {
   const s = problem.spec.solver;
-  const field = gradientField(problem);
+  const field = gradientField(problem, options.kernel);
   const times = [...new Set([...(problem.spec.save.times ?? []), ...(options.saveTimes ?? [])])].sort((a, b) => a - b);
   times.forEach((t, i) => {
     if (!(t >= 0 && t <= s.tMax)) throw new InputError('save.times', `expected times in [0, tMax = ${s.tMax}], got ${t} at ${i}`);
@@ -151,7 +156,10 @@ export function runProblem(problem: Problem, options: RunOptions = {}): RunResul
       return { t, loss: lossOf(problem, Wt), singularValues: singularValues(Wt, problem.m, problem.n) };
     });
   }
-  if (sampled) result.samples = sampled.tEval.map((t, i) => snapshot(problem, t, sampled.yEval[i]));
+  if (sampled) {
+    result.samples = sampled.tEval.map((t, i) => snapshot(problem, t, sampled.yEval[i]));
+    result.saddles = detectSaddles(result.samples);
+  }
   if (options.saveLayers || problem.spec.save.layers) {
     result.layers = problem.dims.slice(1).map((r, k) => toRows(sol.y, r, problem.dims[k], problem.offsets[k]));
   }

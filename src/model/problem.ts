@@ -47,6 +47,12 @@ export function buildProblem(input: unknown, options: BuildOptions = {}): Proble
   const offsets = [0];
   for (let l = 1; l <= depth; l++) offsets.push(offsets[l - 1] + dims[l] * dims[l - 1]);
   const y0 = makeInit(spec.init, dims, offsets, options);
+  const { obsRows, obsCols } = observedEntries(mask, m, n);
+  return { spec, m, n, depth, dims, offsets, target: target.values, obsRows, obsCols, mask, y0 };
+}
+
+/** Row and column indices of the observed entries of an m x n 0/1 mask, row-major order. */
+export function observedEntries(mask: Uint8Array, m: number, n: number): { obsRows: Int32Array; obsCols: Int32Array } {
   let count = 0;
   for (let i = 0; i < mask.length; i++) count += mask[i];
   const obsRows = new Int32Array(count);
@@ -56,7 +62,7 @@ export function buildProblem(input: unknown, options: BuildOptions = {}): Proble
       if (mask[i * n + j]) { obsRows[k] = i; obsCols[k] = j; k++; }
     }
   }
-  return { spec, m, n, depth, dims, offsets, target: target.values, obsRows, obsCols, mask, y0 };
+  return { obsRows, obsCols };
 }
 
 function checkRectangular(rowsIn: number[][], field: string): { r: number; c: number } {

@@ -23,7 +23,7 @@ export function endToEnd(problem: Pick<Problem, 'dims' | 'offsets'>, y: Float64A
 }
 
 /** f = 1/2 sum over observed (W - W*)^2 (no division by |Omega|). */
-export function lossOf(problem: Problem, W: Float64Array): number {
+export function lossOf(problem: Pick<Problem, 'n' | 'target' | 'obsRows' | 'obsCols'>, W: ArrayLike<number>): number {
   let s = 0;
   for (let p = 0; p < problem.obsRows.length; p++) {
     const idx = problem.obsRows[p] * problem.n + problem.obsCols[p];

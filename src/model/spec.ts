@@ -92,6 +92,34 @@ export const specSchema = z.strictObject({
   groups: z.array(z.array(z.tuple([nonNegInt, nonNegInt])).min(1)).min(1).optional(),
 });
 
+/** GLRL options (Li, Luo & Lyu 2021): see src/experiments/glrl.ts. */
+export const glrlOptionsSchema = z.strictObject({
+  /** "asymmetric": W = U V^T; "symmetric": W = U U^T (square, symmetric target and mask). */
+  variant: z.enum(['asymmetric', 'symmetric']).default('asymmetric'),
+  /** Each stage adds epsilon u v^T to W (factor columns of size sqrt(epsilon)). */
+  epsilon: finite.positive().max(1).default(1e-8),
+  /** Largest rank (default min(m, n)). */
+  maxRank: posInt.optional(),
+  /** A stage has converged when the gradient norm of its factorization falls to this (default 1e-10). */
+  stageGradTol: finite.positive().default(1e-10),
+});
+
+/**
+ * A GLRL spec: a run spec whose depth, width, init, save and groups are
+ * optional (GLRL ignores them, so one file serves both), plus "glrl" options.
+ */
+export const glrlSpecSchema = specSchema.partial({ depth: true, init: true }).extend({ glrl: glrlOptionsSchema.prefault({}) });
+
+export type GlrlSpec = z.output<typeof glrlSpecSchema>;
+export type GlrlOptions = GlrlSpec['glrl'];
+
+/** Validate a GLRL spec; throws InputError on the first problem. */
+export function parseGlrlSpec(value: unknown, root = 'spec'): GlrlSpec {
+  const r = glrlSpecSchema.safeParse(value, { reportInput: true });
+  if (!r.success) throw toInputError(r.error.issues, root);
+  return r.data;
+}
+
 export type Spec = z.output<typeof specSchema>;
 export type SpecInput = z.input<typeof specSchema>;
 export type TargetSpec = Spec['target'];

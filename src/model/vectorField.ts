@@ -9,6 +9,8 @@
 import type { Rhs } from '../ode/types.js';
 import { matmul, matmulNT, matmulTN } from '../linalg/dense.js';
 import type { Problem } from './problem.js';
+import { nativeBlas } from '../linalg/native.js';
+import { blasField } from './blasField.js';
 
 export interface GradientField {
   /** Writes -grad f(y) into dy; allocation-free. */
@@ -19,7 +21,29 @@ export interface GradientField {
   readonly evaluations: number;
 }
 
-export function gradientField(problem: Problem): GradientField {
+/** The problem's layer shapes and observations are all the field reads. */
+export type FieldProblem = Pick<Problem, 'dims' | 'offsets' | 'depth' | 'n' | 'target' | 'obsRows' | 'obsCols'>;
+
+export type FieldKernel = 'auto' | 'typescript' | 'blas';
+
+/** Sides from which dense BLAS products beat the sparse TypeScript kernels (bench/: rhs). */
+export const BLAS_FROM_SIDE = 8;
+
+/**
+ * The vector field of a problem. kernel "auto" (default) takes the native BLAS
+ * field when it is built and the largest layer side is >= BLAS_FROM_SIDE,
+ * else the TypeScript one; "blas" requires the binding.
+ */
+export function gradientField(problem: FieldProblem, kernel: FieldKernel = 'auto'): GradientField {
+  if (kernel === 'blas' && !nativeBlas) throw new Error('gradientField: the native BLAS binding is not built (npm run build:native)');
+  if (nativeBlas && (kernel === 'blas' || (kernel === 'auto' && Math.max(...problem.dims) >= BLAS_FROM_SIDE))) {
+    return blasField(problem, nativeBlas);
+  }
+  return typescriptField(problem);
+}
+
+/** The sparse TypeScript field (no native code). */
+export function typescriptField(problem: FieldProblem): GradientField {
   const { dims, offsets, depth: L, n, target, obsRows, obsCols } = problem;
   const nObs = obsRows.length;
   // Prefix products P_2..P_{L-1}, each d_l x n.

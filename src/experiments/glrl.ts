@@ -1,0 +1,256 @@
+// Greedy Low-Rank Learning (GLRL; Li, Luo & Lyu 2021, Algorithm 1): the
+// reference algorithm that depth-2 gradient flow from an infinitesimal
+// initialization follows. Start from W = 0; at each stage add epsilon u v^T
+// along the top singular pair of -grad L(W) = -P_Omega(W - W*), run the
+// gradient flow of the rank-r factorization to convergence with the project's
+// integrator, and stop when the loss reaches lossTol, the rank reaches its
+// limit, or (symmetric variant) -grad L(W) has no positive eigenvalue (then W
+// minimizes the loss over all PSD matrices).
+
+import { observationGraph } from '../analysis/connectivity.js';
+import { reconstructionError } from '../analysis/snapshot.js';
+import { effectiveRank, singularValues, topEigenpair, topSingularPair } from '../analysis/spectrum.js';
+import { norm2, toRows } from '../linalg/dense.js';
+import { solveIvp } from '../ode/solve.js';
+import { InputError } from '../model/errors.js';
+import { makeMask, makeTarget, observedEntries } from '../model/problem.js';
+import { lossOf } from '../model/product.js';
+import { parseGlrlSpec, type GlrlOptions, type GlrlSpec } from '../model/spec.js';
+import { symmetricField } from '../model/symmetricField.js';
+import { gradientField, type GradientField } from '../model/vectorField.js';
+
+export type GlrlStatus = 'converged' | 'psd-optimal' | 'max-rank' | 'stage-failed';
+
+export interface GlrlStage {
+  rank: number;
+  /** Top singular value (symmetric: top eigenvalue) of -grad L(W) when the stage began. */
+  escapeRate: number;
+  /** Flow time of the stage, and the cumulative time at its end. */
+  t: number;
+  tEnd: number;
+  loss: number;
+  gradNorm: number;
+  nfev: number;
+  singularValues: number[];
+}
+
+export interface GlrlResult {
+  status: GlrlStatus;
+  message: string;
+  variant: GlrlOptions['variant'];
+  epsilon: number;
+  t: number;
+  loss: number;
+  /** ||P_Omega(W - W*)||_F: the gradient of the loss in W. */
+  gradNorm: number;
+  nfev: number;
+  steps: number;
+  rejected: number;
+  rank: number;
+  matrix: number[][];
+  singularValues: number[];
+  effectiveRank: number;
+  nuclearNorm: number;
+  reconstructionError: number | null;
+  connectivity: { connected: boolean; components: number };
+  stages: GlrlStage[];
+}
+
+/** Completion data shared by every stage. */
+interface Completion {
+  m: number;
+  n: number;
+  target: Float64Array;
+  mask: Uint8Array;
+  obsRows: Int32Array;
+  obsCols: Int32Array;
+}
+
+/** Run GLRL on a spec (raw JSON value or parsed); `overrides` replace the spec's "glrl" options. */
+export function glrl(input: unknown, overrides: Partial<GlrlOptions> = {}): GlrlResult {
+  const spec = parseGlrlSpec(input);
+  const options: GlrlOptions = { ...spec.glrl, ...definedOnly(overrides) };
+  const target = makeTarget(spec.target);
+  const { m, n } = target;
+  const mask = makeMask(spec.observed, m, n);
+  const c: Completion = { m, n, target: target.values, mask, ...observedEntries(mask, m, n) };
+  const maxRank = options.maxRank ?? Math.min(m, n);
+  if (maxRank > Math.min(m, n)) throw new InputError('glrl.maxRank', `expected at most min(m, n) = ${Math.min(m, n)}, got ${maxRank}`);
+  if (options.variant === 'symmetric') checkSymmetric(c);
+  return options.variant === 'symmetric' ? symmetricGlrl(spec, c, options, maxRank) : asymmetricGlrl(spec, c, options, maxRank);
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function checkSymmetric(c: Completion): void {
+  const { m, n, target, mask } = c;
+  if (m !== n) throw new InputError('spec.target', `expected a square target for the symmetric variant, got ${m}x${n}`);
+  let scale = 0;
+  for (const v of target) scale = Math.max(scale, Math.abs(v));
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      if (mask[i * n + j] !== mask[j * n + i]) throw new InputError('spec.observed', `expected a symmetric mask for the symmetric variant, got (${i}, ${j}) and (${j}, ${i}) differing`);
+      if (Math.abs(target[i * n + j] - target[j * n + i]) > 1e-12 * scale) {
+        throw new InputError('spec.target', `expected a symmetric target for the symmetric variant, got entries (${i}, ${j}) and (${j}, ${i}) differing`);
+      }
+    }
+  }
+}
+
+/** -grad L(W) = P_Omega(W* - W), m x n. */
+function negativeGradient(c: Completion, W: ArrayLike<number>): Float64Array {
+  const G = new Float64Array(c.m * c.n);
+  for (let p = 0; p < c.obsRows.length; p++) {
+    const idx = c.obsRows[p] * c.n + c.obsCols[p];
+    G[idx] = c.target[idx] - W[idx];
+  }
+  return G;
+}
+
+interface StageRun {
+  y: Float64Array;
+  t: number;
+  loss: number;
+  gradNorm: number;
+  nfev: number;
+  steps: number;
+  rejected: number;
+  ok: boolean;
+  message: string;
+}
+
+/** Integrate one stage's flow until its loss reaches lossTol or its gradient norm stageGradTol. */
+function runStage(field: GradientField, y0: Float64Array, spec: GlrlSpec, options: GlrlOptions): StageRun {
+  const s = spec.solver;
+  let reached = false;
+  let diverged = false;
+  const sol = solveIvp(field.rhs, [0, s.tMax], y0, {
+    method: s.method, lr: s.lr, rtol: s.rtol, atol: s.atol, maxSteps: s.maxSteps, h0: s.h0, hMax: s.hMax,
+    // A stage ends at a critical point of the rank-r loss, often with a positive
+    // loss: stiff there, but the gradient still falls, so stiffness is no reason to stop.
+    onStiff: () => false,
+    stop: (_t, y, dy) => {
+      if (field.lastLoss <= s.lossTol || norm2(dy) <= options.stageGradTol) { reached = true; return true; }
+      for (let i = 0; i < y.length; i++) if (!(Math.abs(y[i]) <= s.divergeAt)) { diverged = true; return true; }
+      return false;
+    },
+  });
+  const dy = new Float64Array(sol.y.length);
+  field.rhs(sol.t, sol.y, dy);
+  const ok = reached && !diverged;
+  const message = ok ? '' : diverged ? `the factors blew up (an entry above divergeAt = ${s.divergeAt})` : `${sol.status}: ${sol.message}`;
+  return { y: sol.y, t: sol.t, loss: field.lastLoss, gradNorm: norm2(dy), nfev: sol.nfev, steps: sol.naccept, rejected: sol.nreject, ok, message };
+}
+
+/** W = U V^T as state of a depth-2 factorization W_2 W_1 with W_1 = V^T (r x n), W_2 = U (m x r). */
+function asymmetricGlrl(spec: GlrlSpec, c: Completion, options: GlrlOptions, maxRank: number): GlrlResult {
+  const { m, n } = c;
+  let U = new Float64Array(0); // m x r, row-major
+  let Vt = new Float64Array(0); // r x n, row-major
+  let W = new Float64Array(m * n);
+  const acc = new Accumulator(spec, c, options);
+  const root = Math.sqrt(options.epsilon);
+  for (let r = 1; ; r++) {
+    if (acc.loss(W) <= spec.solver.lossTol) return acc.finish('converged', `loss <= lossTol (${spec.solver.lossTol}) at rank ${r - 1}`, W, r - 1);
+    if (r > maxRank) return acc.finish('max-rank', `rank limit ${maxRank} reached with loss ${acc.loss(W).toExponential(3)} > lossTol`, W, r - 1);
+    const { sigma, u, v } = topSingularPair(negativeGradient(c, W), m, n);
+    // Append a column sqrt(eps) u to U and a row sqrt(eps) v^T to V^T.
+    const U2 = new Float64Array(m * r);
+    for (let i = 0; i < m; i++) {
+      for (let k = 0; k < r - 1; k++) U2[i * r + k] = U[i * (r - 1) + k];
+      U2[i * r + r - 1] = root * u[i];
+    }
+    const Vt2 = new Float64Array(r * n);
+    Vt2.set(Vt);
+    for (let j = 0; j < n; j++) Vt2[(r - 1) * n + j] = root * v[j];
+    const dims = [n, r, m];
+    const offsets = [0, r * n, r * n + m * r];
+    const y0 = new Float64Array(offsets[2]);
+    y0.set(Vt2, 0);
+    y0.set(U2, offsets[1]);
+    const field = gradientField({ dims, offsets, depth: 2, n, target: c.target, obsRows: c.obsRows, obsCols: c.obsCols });
+    const stage = runStage(field, y0, spec, options);
+    Vt = stage.y.slice(0, offsets[1]);
+    U = stage.y.slice(offsets[1], offsets[2]);
+    W = new Float64Array(m * n);
+    for (let i = 0; i < m; i++) for (let k = 0; k < r; k++) for (let j = 0; j < n; j++) W[i * n + j] += U[i * r + k] * Vt[k * n + j];
+    acc.add(r, sigma, stage, W);
+    if (!stage.ok) return acc.finish('stage-failed', `stage ${r}: ${stage.message}`, W, r);
+  }
+}
+
+/** W = U U^T with U (n x r). */
+function symmetricGlrl(spec: GlrlSpec, c: Completion, options: GlrlOptions, maxRank: number): GlrlResult {
+  const { n } = c;
+  let U = new Float64Array(0);
+  let W = new Float64Array(n * n);
+  const acc = new Accumulator(spec, c, options);
+  const root = Math.sqrt(options.epsilon);
+  for (let r = 1; ; r++) {
+    if (acc.loss(W) <= spec.solver.lossTol) return acc.finish('converged', `loss <= lossTol (${spec.solver.lossTol}) at rank ${r - 1}`, W, r - 1);
+    const { lambda, u } = topEigenpair(negativeGradient(c, W), n);
+    // No positive eigenvalue: W minimizes the (convex) loss over the PSD cone (Li et al. 2021, section 4).
+    if (lambda <= options.stageGradTol) {
+      return acc.finish('psd-optimal', `-grad L(W) has no positive eigenvalue (largest ${lambda.toExponential(3)}): W is optimal over PSD matrices`, W, r - 1);
+    }
+    if (r > maxRank) return acc.finish('max-rank', `rank limit ${maxRank} reached with loss ${acc.loss(W).toExponential(3)} > lossTol`, W, r - 1);
+    const y0 = new Float64Array(n * r);
+    for (let i = 0; i < n; i++) {
+      for (let k = 0; k < r - 1; k++) y0[i * r + k] = U[i * (r - 1) + k];
+      y0[i * r + r - 1] = root * u[i];
+    }
+    const stage = runStage(symmetricField({ n, rank: r, target: c.target, obsRows: c.obsRows, obsCols: c.obsCols }), y0, spec, options);
+    U = stage.y;
+    W = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let k = 0; k < r; k++) s += U[i * r + k] * U[j * r + k];
+      W[i * n + j] = s;
+    }
+    acc.add(r, lambda, stage, W);
+    if (!stage.ok) return acc.finish('stage-failed', `stage ${r}: ${stage.message}`, W, r);
+  }
+}
+
+/** Collects stages and totals, and assembles the result. */
+class Accumulator {
+  private readonly stages: GlrlStage[] = [];
+  private t = 0;
+  private nfev = 0;
+  private steps = 0;
+  private rejected = 0;
+
+  constructor(private readonly spec: GlrlSpec, private readonly c: Completion, private readonly options: GlrlOptions) {}
+
+  loss(W: ArrayLike<number>): number {
+    return lossOf(this.c, W);
+  }
+
+  add(rank: number, escapeRate: number, stage: StageRun, W: Float64Array): void {
+    this.t += stage.t;
+    this.nfev += stage.nfev;
+    this.steps += stage.steps;
+    this.rejected += stage.rejected;
+    this.stages.push({
+      rank, escapeRate, t: stage.t, tEnd: this.t, loss: this.loss(W), gradNorm: stage.gradNorm, nfev: stage.nfev,
+      singularValues: singularValues(W, this.c.m, this.c.n),
+    });
+  }
+
+  finish(status: GlrlStatus, message: string, W: Float64Array, rank: number): GlrlResult {
+    const { m, n, obsRows, obsCols } = this.c;
+    const sigma = singularValues(W, m, n);
+    const graph = observationGraph(m, n, obsRows, obsCols);
+    return {
+      status, message, variant: this.options.variant, epsilon: this.options.epsilon,
+      t: this.t, loss: this.loss(W), gradNorm: norm2(negativeGradient(this.c, W)),
+      nfev: this.nfev, steps: this.steps, rejected: this.rejected, rank,
+      matrix: toRows(W, m, n), singularValues: sigma, effectiveRank: effectiveRank(sigma),
+      nuclearNorm: sigma.reduce((a, b) => a + b, 0), reconstructionError: reconstructionError(this.c, W),
+      connectivity: { connected: graph.connected, components: graph.components },
+      stages: this.stages,
+    };
+  }
+}

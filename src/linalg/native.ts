@@ -1,0 +1,36 @@
+// The optional native BLAS binding (native/: N-API over OpenBLAS's dgemm,
+// built by npm's install step when libopenblas-dev is present). Loaded once;
+// null when absent or disabled with DMFLOW_NATIVE=0, and then every caller
+// uses the TypeScript kernels, which agree with it to rounding.
+
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface NativeBlas {
+  /** C[cOff..] = alpha op(A) op(B) + beta C, row-major; op(X) = X^T when its flag is set. */
+  dgemm(
+    transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
+    A: Float64Array, aOff: number, lda: number, B: Float64Array, bOff: number, ldb: number,
+    beta: number, C: Float64Array, cOff: number, ldc: number,
+  ): void;
+  setThreads(n: number): void;
+}
+
+function load(): NativeBlas | null {
+  if (process.env.DMFLOW_NATIVE === '0') return null;
+  const file = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'native', 'build', 'Release', 'dmflow_native.node');
+  if (!existsSync(file)) return null;
+  try {
+    const blas = createRequire(import.meta.url)(file) as NativeBlas;
+    // One thread: sweeps already use every core through workers, and a single
+    // large run gains little from a second thread at these sizes (bench/).
+    blas.setThreads(Number(process.env.DMFLOW_BLAS_THREADS ?? 1));
+    return blas;
+  } catch {
+    return null;
+  }
+}
+
+export const nativeBlas: NativeBlas | null = load();

@@ -1,0 +1,52 @@
+// The gradient-flow vector field of the symmetric factorization W = U U^T
+// (U: n x r), f(U) = 1/2 ||P_Omega(U U^T - W*)||_F^2:
+//   dU/dt = -(R + R^T) U,  R = P_Omega(U U^T - W*)
+// (the symmetric setting of Li, Luo & Lyu 2021). Only observed entries of
+// U U^T are formed, so a call costs O(|Omega| r); no allocation per call.
+
+import type { Rhs } from '../ode/types.js';
+import type { GradientField } from './vectorField.js';
+
+export interface SymmetricProblem {
+  /** Side of the square target. */
+  n: number;
+  /** Columns of U. */
+  rank: number;
+  target: Float64Array;
+  obsRows: Int32Array;
+  obsCols: Int32Array;
+}
+
+export function symmetricField(problem: SymmetricProblem): GradientField {
+  const { n, rank: r, target, obsRows, obsCols } = problem;
+  const nObs = obsRows.length;
+  const tObs = new Float64Array(nObs);
+  for (let p = 0; p < nObs; p++) tObs[p] = target[obsRows[p] * n + obsCols[p]];
+  const state = { lastLoss: NaN, evaluations: 0 };
+
+  const rhs: Rhs = (_t, y, dy) => {
+    state.evaluations++;
+    dy.fill(0, 0, n * r);
+    let loss = 0;
+    for (let p = 0; p < nObs; p++) {
+      const a = obsRows[p] * r, b = obsCols[p] * r;
+      let acc = 0;
+      for (let k = 0; k < r; k++) acc += y[a + k] * y[b + k];
+      const res = acc - tObs[p];
+      loss += res * res;
+      if (res === 0) continue;
+      // R_ij contributes to row i through R U and to row j through R^T U.
+      for (let k = 0; k < r; k++) {
+        dy[a + k] -= res * y[b + k];
+        dy[b + k] -= res * y[a + k];
+      }
+    }
+    state.lastLoss = 0.5 * loss;
+  };
+
+  return {
+    rhs,
+    get lastLoss() { return state.lastLoss; },
+    get evaluations() { return state.evaluations; },
+  };
+}
