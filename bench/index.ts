@@ -4,7 +4,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildProblem, runSweep } from '../src/index.js';
+import { BLAS_FROM_SIDE, UNROLL_LIMIT, buildProblem, nativeBlas, runProblem, runSweep, type FieldKernel } from '../src/index.js';
 import { benchArenstorf } from './arenstorf.js';
 import { benchRhs } from './rhs.js';
 import { expandCells, fig1Sweep, instanceOf, largeSpecs, runLarge, scipyRun } from './workloads.js';
@@ -14,9 +14,17 @@ const vsScipy = args.includes('--vs-scipy');
 const skip100 = args.includes('--skip-100');
 console.log(`dmflow benchmarks: node ${process.version}, ${cpus()[0]?.model ?? 'cpu'}, ${availableParallelism()} cores\n`);
 
-console.log('Right-hand-side evaluations per second (d x d target, 30% observed, hidden width d)');
-console.log('     d  depth      evals/s');
-for (const r of benchRhs()) console.log(`${String(r.d).padStart(6)}  ${String(r.depth).padStart(5)}  ${r.perSecond.toExponential(3).padStart(11)}`);
+console.log('Right-hand-side evaluations per second (d x d target, 30% observed, hidden width d), by kernel');
+console.log(`(auto picks: blas from side ${BLAS_FROM_SIDE} when built${nativeBlas ? '' : ' - NOT BUILT here'}, unrolled up to ${UNROLL_LIMIT} multiply-adds, else typescript)`);
+const kernels: FieldKernel[] = ['typescript', 'unrolled', ...(nativeBlas ? ['blas' as const] : [])];
+const sizes = [2, 10, 30, 100];
+const byKernel = kernels.map((k) => benchRhs(k === 'unrolled' ? sizes.filter((d) => d <= 10) : sizes, [2, 3, 4], 0.3, k));
+console.log(`     d  depth${kernels.map((k) => k.padStart(12)).join('')}`);
+for (const [i, r] of byKernel[0].entries()) {
+  const cols = byKernel.map((rows) => rows.find((x) => x.d === r.d && x.depth === r.depth)?.perSecond.toExponential(2) ?? '-');
+  console.log(`${String(r.d).padStart(6)}  ${String(r.depth).padStart(5)}${cols.map((c) => c.padStart(12)).join('')}`);
+  void i;
+}
 
 console.log('\nArenstorf orbit, one period, Dormand–Prince 5(4)');
 for (const tol of [1e-6, 1e-8, 1e-10]) {
@@ -31,7 +39,13 @@ const worker = new URL('../src/experiments/sweepWorker.mjs', import.meta.url);
 const s = await runSweep(fig1Sweep, { out, workerScript: worker });
 const wall = (performance.now() - start) / 1000;
 const ours = s.ran / wall;
-console.log(`  dmflow: ${s.ran} integrations in ${wall.toFixed(2)} s = ${ours.toFixed(0)} integrations/s (${availableParallelism()} worker threads)`);
+console.log(`  dmflow sweep: ${s.ran} integrations in ${wall.toFixed(2)} s = ${ours.toFixed(0)} integrations/s end to end (${availableParallelism()} threads: this one and ${availableParallelism() - 1} worker(s); spec parsing, analysis and the JSONL file included)`);
+// Integration time only, one thread, as scipy is timed below: build each problem, then time runProblem alone.
+const sample = expandCells(fig1Sweep).map((c) => buildProblem(c.spec));
+let busy = 0;
+for (const p of sample) { const t0 = performance.now(); runProblem(p); busy += performance.now() - t0; }
+const oneThread = sample.length / (busy / 1000);
+console.log(`  dmflow integration time only, one thread: ${oneThread.toFixed(0)} integrations/s (${(busy / sample.length * 1000).toFixed(0)} us each)`);
 if (vsScipy) {
   // scipy one process; a sample of 10 trials per cell gives its throughput.
   const cells = expandCells(fig1Sweep).filter((c) => (c.cell.trial as number) < 10);
@@ -40,7 +54,8 @@ if (vsScipy) {
   else {
     const theirs = ref.length / ref.reduce((a, r) => a + r.wall, 0);
     console.log(`  scipy RK45: ${ref.length} integrations, ${theirs.toFixed(1)} integrations/s (integration time only, one process)`);
-    console.log(`  ratio dmflow / scipy: ${(ours / theirs).toFixed(0)}x`);
+    console.log(`  ratio dmflow sweep (end to end, all cores) / scipy: ${(ours / theirs).toFixed(0)}x`);
+    console.log(`  ratio dmflow / scipy, integration time only, one thread each: ${(oneThread / theirs).toFixed(0)}x`);
   }
 }
 

@@ -9,6 +9,7 @@ export { parseSpec, parseSpecText, specSchema, parseGlrlSpec, glrlSpecSchema, ty
 export { buildProblem, makeTarget, makeMask, makeInit, observedEntries, type Problem, type BuildOptions } from './model/problem.js';
 export { gradientField, typescriptField, BLAS_FROM_SIDE, type GradientField, type FieldProblem, type FieldKernel } from './model/vectorField.js';
 export { blasField } from './model/blasField.js';
+export { unrolledField, unrolledCost, UNROLL_LIMIT } from './model/unrolledField.js';
 export { nativeBlas, type NativeBlas } from './linalg/native.js';
 export { symmetricField, type SymmetricProblem } from './model/symmetricField.js';
 export { endToEnd, loss, lossOf, layer } from './model/product.js';

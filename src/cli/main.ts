@@ -84,7 +84,7 @@ export function makeProgram(): Command {
     .description('run a sweep (base spec x grid x trials) on worker threads, appending one JSON line per finished cell; re-running resumes')
     .argument('<sweep>', 'sweep file: {"base": spec, "grid": {"dotted.path": [values]}, "trials": n}')
     .requiredOption('--out <file>', 'results file (JSON lines), appended to')
-    .option('--workers <n>', 'worker threads (default: one per core)')
+    .option('--workers <n>', 'threads computing cells: this one plus n - 1 worker threads (default: one per core)')
     .option('--shard <i/n>', 'run only cells with index = i mod n (0 <= i < n)')
     .action(async (path: string, opts: { out: string; workers?: string; shard?: string }) => {
       const { value, dir } = readJsonFile(path, 'sweep');

@@ -136,7 +136,7 @@ export function finishedCells(path: string): Set<string> {
 
 export interface SweepOptions {
   out: string;
-  /** Worker threads (default: one per core); 1 runs in this thread. */
+  /** Threads computing cells: this one plus workers - 1 worker threads (default: one per core); 1 runs here only. */
   workers?: number;
   shard?: { index: number; count: number };
   /** Directory for relative paths in specs. */
@@ -163,8 +163,11 @@ export async function runSweep(sweep: SweepSpec, options: SweepOptions): Promise
   const all = expandCells(sweep);
   const shard = options.shard ?? { index: 0, count: 1 };
   const mine = all.filter((_, i) => i % shard.count === shard.index);
-  // Validate every cell before any work, so a typo in the grid fails at once.
+  // Validate before any work, so a typo in the grid fails at once. Trials only
+  // shift integer seeds, which cannot make a spec invalid, so trial 0 of every
+  // grid point stands for all its trials.
   for (const c of mine) {
+    if (c.cell.trial !== 0 && sweep.trials > 1) continue;
     try {
       buildProblem(c.spec, { baseDir: options.baseDir });
     } catch (e) {
@@ -184,11 +187,11 @@ export async function runSweep(sweep: SweepSpec, options: SweepOptions): Promise
     options.onCell?.(summary.skipped + summary.ran, summary.cells);
   };
   try {
-    const workers = Math.max(1, Math.min(options.workers ?? availableParallelism(), todo.length));
-    if (workers <= 1 || !options.workerScript) {
+    const threads = Math.max(1, Math.min(options.workers ?? availableParallelism(), todo.length));
+    if (threads <= 1 || !options.workerScript) {
       for (const c of todo) write(c, cellResult(run(c.spec, { baseDir: options.baseDir })));
     } else {
-      await runOnWorkers(todo, workers, options.workerScript, options.baseDir, write);
+      await runShared(todo, threads - 1, options.workerScript, options.baseDir, write);
     }
   } finally {
     closeSync(fd);
@@ -196,39 +199,69 @@ export async function runSweep(sweep: SweepSpec, options: SweepOptions): Promise
   return summary;
 }
 
-function runOnWorkers(
+/** Cells each worker holds at once: the next one waits in its queue while the main thread is busy. */
+const IN_FLIGHT = 2;
+
+/**
+ * This thread and `count` workers take cells from one queue. This thread
+ * computes too, so nothing waits for the workers to start (loading the
+ * TypeScript modules takes about a second): a small sweep may be done before
+ * they are up, a large one gets every core.
+ */
+function runShared(
   todo: Cell[], count: number, script: string | URL, baseDir: string | undefined,
   write: (c: Cell, r: CellResult) => void,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
-    let next = 0, finished = 0, failed = false;
+    let next = 0, finished = 0, settled = false;
     const pool: Worker[] = [];
-    const stopAll = (e: Error) => {
-      if (failed) return;
-      failed = true;
+    const end = (e?: Error) => {
+      if (settled) return;
+      settled = true;
       for (const w of pool) void w.terminate();
-      reject(e);
+      if (e) reject(e); else resolve();
+    };
+    const done = (i: number, result: CellResult) => {
+      write(todo[i], result);
+      finished++;
+      if (finished === todo.length) end();
     };
     const feed = (w: Worker) => {
       if (next < todo.length) {
         const i = next++;
         w.postMessage({ i, spec: todo[i].spec, baseDir });
-      } else void w.terminate();
+      }
     };
     for (let k = 0; k < count; k++) {
       const w = new Worker(script);
       pool.push(w);
-      w.on('message', (msg: { i: number; result?: CellResult; error?: { field?: string; expected?: string; message: string } }) => {
+      w.on('message', (msg: { ready?: boolean; i?: number; result?: CellResult; error?: { field?: string; expected?: string; message: string } }) => {
+        if (settled) return;
+        if (msg.ready) { for (let q = 0; q < IN_FLIGHT; q++) feed(w); return; }
         if (msg.error) {
-          stopAll(msg.error.field ? new InputError(msg.error.field, msg.error.expected ?? '') : new Error(msg.error.message));
+          end(msg.error.field ? new InputError(msg.error.field, msg.error.expected ?? '') : new Error(msg.error.message));
           return;
         }
-        write(todo[msg.i], msg.result as CellResult);
-        finished++;
-        if (finished === todo.length) { for (const x of pool) void x.terminate(); resolve(); } else feed(w);
+        done(msg.i as number, msg.result as CellResult);
+        feed(w);
       });
-      w.on('error', (e) => stopAll(e));
-      feed(w);
+      w.on('error', (e) => end(e));
     }
+    // This thread's share: one cell at a time, yielding between cells so that
+    // worker messages (results, readiness) are handled.
+    const step = () => {
+      if (settled) return;
+      if (next >= todo.length) return; // the workers finish what they hold
+      const i = next++;
+      try {
+        done(i, cellResult(run(todo[i].spec, { baseDir })));
+      } catch (e) {
+        end(e as Error);
+        return;
+      }
+      setImmediate(step);
+    };
+    setImmediate(step);
   });
 }
+

@@ -1,4 +1,5 @@
-// Worker thread of a sweep: runs the cells it is sent, one at a time.
+// Worker thread of a sweep: says it is ready once its modules are loaded, then
+// runs the cells it is sent, one at a time.
 
 import { parentPort } from 'node:worker_threads';
 import { InputError } from '../model/errors.js';
@@ -13,3 +14,4 @@ parentPort?.on('message', (msg: { i: number; spec: unknown; baseDir?: string }) 
     parentPort?.postMessage({ i: msg.i, error: e instanceof InputError ? { field: e.field, expected: e.expected, message: err.message } : { message: err.message } });
   }
 });
+parentPort?.postMessage({ ready: true });

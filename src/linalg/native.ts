@@ -8,6 +8,21 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+declare const __dirname: string | undefined;
+
+/**
+ * This file's folder without import.meta, which tslab's CommonJS compilation
+ * of the notebooks rejects: __dirname where it exists (CommonJS), else the
+ * location in a stack trace of this function (ES modules under tsx/vitest).
+ */
+function moduleDir(): string | undefined {
+  if (typeof __dirname === 'string') return __dirname;
+  const frame = new Error().stack?.split('\n').find((l) => /native\.(ts|js)/.test(l));
+  const where = frame?.match(/\(?((?:file:\/\/)?\/[^():]+):\d+:\d+\)?\s*$/)?.[1];
+  if (!where) return undefined;
+  return dirname(where.startsWith('file://') ? fileURLToPath(where) : where);
+}
+
 export interface NativeBlas {
   /** C[cOff..] = alpha op(A) op(B) + beta C, row-major; op(X) = X^T when its flag is set. */
   dgemm(
@@ -20,10 +35,15 @@ export interface NativeBlas {
 
 function load(): NativeBlas | null {
   if (process.env.DMFLOW_NATIVE === '0') return null;
-  const file = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'native', 'build', 'Release', 'dmflow_native.node');
-  if (!existsSync(file)) return null;
+  const here = moduleDir();
+  // From src/linalg/, or from the working directory (the repository root for CLI, tests and notebooks).
+  const file = [here && join(here, '..', '..'), process.cwd()]
+    .filter((d): d is string => !!d)
+    .map((d) => join(d, 'native', 'build', 'Release', 'dmflow_native.node'))
+    .find((f) => existsSync(f));
+  if (!file) return null;
   try {
-    const blas = createRequire(import.meta.url)(file) as NativeBlas;
+    const blas = createRequire(file)(file) as NativeBlas;
     // One thread: sweeps already use every core through workers, and a single
     // large run gains little from a second thread at these sizes (bench/).
     blas.setThreads(Number(process.env.DMFLOW_BLAS_THREADS ?? 1));

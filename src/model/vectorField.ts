@@ -11,6 +11,7 @@ import { matmul, matmulNT, matmulTN } from '../linalg/dense.js';
 import type { Problem } from './problem.js';
 import { nativeBlas } from '../linalg/native.js';
 import { blasField } from './blasField.js';
+import { UNROLL_LIMIT, unrolledCost, unrolledField } from './unrolledField.js';
 
 export interface GradientField {
   /** Writes -grad f(y) into dy; allocation-free. */
@@ -24,21 +25,23 @@ export interface GradientField {
 /** The problem's layer shapes and observations are all the field reads. */
 export type FieldProblem = Pick<Problem, 'dims' | 'offsets' | 'depth' | 'n' | 'target' | 'obsRows' | 'obsCols'>;
 
-export type FieldKernel = 'auto' | 'typescript' | 'blas';
+export type FieldKernel = 'auto' | 'typescript' | 'unrolled' | 'blas';
 
 /** Sides from which dense BLAS products beat the sparse TypeScript kernels (bench/: rhs). */
 export const BLAS_FROM_SIDE = 8;
 
 /**
  * The vector field of a problem. kernel "auto" (default) takes the native BLAS
- * field when it is built and the largest layer side is >= BLAS_FROM_SIDE,
- * else the TypeScript one; "blas" requires the binding.
+ * field when it is built and the largest layer side is >= BLAS_FROM_SIDE, the
+ * generated straight-line field for small problems (unrolledField.ts), else
+ * the TypeScript loops; "blas" requires the binding.
  */
 export function gradientField(problem: FieldProblem, kernel: FieldKernel = 'auto'): GradientField {
   if (kernel === 'blas' && !nativeBlas) throw new Error('gradientField: the native BLAS binding is not built (npm run build:native)');
   if (nativeBlas && (kernel === 'blas' || (kernel === 'auto' && Math.max(...problem.dims) >= BLAS_FROM_SIDE))) {
     return blasField(problem, nativeBlas);
   }
+  if (kernel === 'unrolled' || (kernel === 'auto' && unrolledCost(problem) <= UNROLL_LIMIT)) return unrolledField(problem);
   return typescriptField(problem);
 }
 

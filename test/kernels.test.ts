@@ -1,11 +1,12 @@
-// The native BLAS field (native/, OpenBLAS dgemm) against the TypeScript
-// field: the same vector field to rounding, and the same integrations.
+// The vector-field kernels against the TypeScript loops: the generated
+// straight-line field (small problems) and the native BLAS field (native/,
+// OpenBLAS dgemm) give the same vector field to rounding, and the same integrations.
 // CI sets DMFLOW_REQUIRE_NATIVE=1 so that a failed build fails here instead of
 // skipping.
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { blasField, buildProblem, nativeBlas, run, typescriptField } from '../src/index.js';
+import { blasField, buildProblem, nativeBlas, run, typescriptField, unrolledField } from '../src/index.js';
 
 const required = process.env.DMFLOW_REQUIRE_NATIVE === '1';
 
@@ -48,5 +49,42 @@ describe('native BLAS field', () => {
     a.matrix.flat().forEach((x, i) => { d = Math.max(d, Math.abs(x - b.matrix.flat()[i])); });
     expect(d).toBeLessThan(1e-6);
     expect(Math.abs(a.effectiveRank - b.effectiveRank)).toBeLessThan(1e-6);
+  });
+});
+
+describe('generated straight-line field', () => {
+  const shape = fc.record({
+    m: fc.integer({ min: 1, max: 5 }), n: fc.integer({ min: 1, max: 5 }), depth: fc.integer({ min: 1, max: 5 }),
+    width: fc.integer({ min: 1, max: 5 }), frac: fc.double({ min: 0.05, max: 1, noNaN: true }), seed: fc.integer({ min: 0, max: 1e6 }),
+  });
+
+  it('equals the TypeScript field to rounding (any shape, depth, width, mask)', () => {
+    fc.assert(fc.property(shape, ({ m, n, depth, width, frac, seed }) => {
+      const p = buildProblem({
+        target: { kind: 'low-rank', size: [m, n], rank: 1, seed }, observed: { kind: 'random', count: Math.max(1, Math.floor(frac * m * n)), seed },
+        depth, width, init: { kind: 'gaussian', std: 0.7, seed },
+      });
+      const a = new Float64Array(p.y0.length), b = new Float64Array(p.y0.length);
+      const ts = typescriptField(p), un = unrolledField(p);
+      ts.rhs(0, p.y0, a);
+      un.rhs(0, p.y0, b);
+      for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i])).toBeLessThanOrEqual(1e-14 * (1 + Math.abs(a[i])));
+      expect(Math.abs(ts.lastLoss - un.lastLoss)).toBeLessThanOrEqual(1e-14 * ts.lastLoss + 1e-300);
+      expect(un.evaluations).toBe(1);
+    }), { numRuns: 300, seed: 22 });
+  });
+
+  it('problems sharing a shape and pattern share compiled code but not targets or state', () => {
+    const spec = (seed: number) => ({ target: { kind: 'low-rank', size: [3, 3], rank: 1, seed }, observed: { kind: 'random', count: 5, seed: 1 }, depth: 3, init: { kind: 'gaussian', std: 0.5, seed } });
+    const [p, q] = [buildProblem(spec(1)), buildProblem(spec(2))];
+    const fp = unrolledField(p), fq = unrolledField(q);
+    for (const [prob, f] of [[p, fp], [q, fq], [p, fp]] as const) {
+      const a = new Float64Array(prob.y0.length), b = new Float64Array(prob.y0.length);
+      typescriptField(prob).rhs(0, prob.y0, a);
+      f.rhs(0, prob.y0, b);
+      for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i])).toBeLessThanOrEqual(1e-14 * (1 + Math.abs(a[i])));
+    }
+    expect(fp.evaluations).toBe(2);
+    expect(fq.evaluations).toBe(1);
   });
 });
