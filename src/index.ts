@@ -27,7 +27,7 @@ export { odex } from './ode/extrapolation.js';
 export { gradientDescent } from './ode/gd.js';
 export { rkc, stagesFor } from './ode/rkc.js';
 export { autoSwitch } from './ode/auto.js';
-export { run, runProblem, type RunResult, type RunOptions, type RunStatus, type TrajectoryPoint } from './experiments/run.js';
+export { run, runProblem, type RunResult, type RunOptions, type RunStatus, type TrajectoryPoint, type FlowTotals } from './experiments/run.js';
 export { DEFAULT_SPEC } from './experiments/defaults.js';
 export { glrl, type GlrlResult, type GlrlStage, type GlrlStatus } from './experiments/glrl.js';
 export { GLRL_EXAMPLES, glrlExample } from './experiments/glrlExamples.js';

@@ -18,6 +18,7 @@ import { lossOf } from '../model/product.js';
 import { parseGlrlSpec, type GlrlOptions, type GlrlSpec } from '../model/spec.js';
 import { symmetricField } from '../model/symmetricField.js';
 import { gradientField, type GradientField } from '../model/vectorField.js';
+import type { FlowTotals } from './run.js';
 
 export type GlrlStatus = 'converged' | 'psd-optimal' | 'max-rank' | 'stage-failed';
 
@@ -34,18 +35,12 @@ export interface GlrlStage {
   singularValues: number[];
 }
 
-export interface GlrlResult {
+/** gradNorm is ||P_Omega(W - W*)||_F, the gradient of the loss in W. */
+export interface GlrlResult extends FlowTotals {
   status: GlrlStatus;
   message: string;
   variant: GlrlOptions['variant'];
   epsilon: number;
-  t: number;
-  loss: number;
-  /** ||P_Omega(W - W*)||_F: the gradient of the loss in W. */
-  gradNorm: number;
-  nfev: number;
-  steps: number;
-  rejected: number;
   rank: number;
   matrix: number[][];
   singularValues: number[];
@@ -109,14 +104,8 @@ function negativeGradient(c: Completion, W: ArrayLike<number>): Float64Array {
   return G;
 }
 
-interface StageRun {
+interface StageRun extends FlowTotals {
   y: Float64Array;
-  t: number;
-  loss: number;
-  gradNorm: number;
-  nfev: number;
-  steps: number;
-  rejected: number;
   ok: boolean;
   message: string;
 }

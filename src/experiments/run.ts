@@ -24,15 +24,19 @@ export interface TrajectoryPoint {
   singularValues: number[];
 }
 
-export interface RunResult {
-  status: RunStatus;
-  message: string;
+/** Where an integration ended and what it cost (run results, GLRL results and stages). */
+export interface FlowTotals {
   t: number;
   loss: number;
   gradNorm: number;
   nfev: number;
   steps: number;
   rejected: number;
+}
+
+export interface RunResult extends FlowTotals {
+  status: RunStatus;
+  message: string;
   matrix: number[][];
   singularValues: number[];
   effectiveRank: number;
