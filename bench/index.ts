@@ -17,8 +17,8 @@ console.log(`dmflow benchmarks: node ${process.version}, ${cpus()[0]?.model ?? '
 console.log('Right-hand-side evaluations per second (d x d target, 30% observed, hidden width d), by kernel');
 console.log(`(auto picks: blas from side ${BLAS_FROM_SIDE} when built${nativeBlas ? '' : ' - NOT BUILT here'}, unrolled up to ${UNROLL_LIMIT} multiply-adds, else typescript)`);
 const kernels: FieldKernel[] = ['typescript', 'unrolled', ...(nativeBlas ? ['blas' as const] : [])];
-const sizes = [2, 10, 30, 100];
-const byKernel = kernels.map((k) => benchRhs(k === 'unrolled' ? sizes.filter((d) => d <= 10) : sizes, [2, 3, 4], 0.3, k));
+const sizes = [2, 5, 10, 30, 100];
+const byKernel = kernels.map((k) => benchRhs(k === 'unrolled' ? [2, 5] : sizes, [2, 3, 4], 0.3, k));
 console.log(`     d  depth${kernels.map((k) => k.padStart(12)).join('')}`);
 for (const [i, r] of byKernel[0].entries()) {
   const cols = byKernel.map((rows) => rows.find((x) => x.d === r.d && x.depth === r.depth)?.perSecond.toExponential(2) ?? '-');
@@ -39,7 +39,18 @@ const worker = new URL('../src/experiments/sweepWorker.mjs', import.meta.url);
 const s = await runSweep(fig1Sweep, { out, workerScript: worker });
 const wall = (performance.now() - start) / 1000;
 const ours = s.ran / wall;
-console.log(`  dmflow sweep: ${s.ran} integrations in ${wall.toFixed(2)} s = ${ours.toFixed(0)} integrations/s end to end (${availableParallelism()} threads: this one and ${availableParallelism() - 1} worker(s); spec parsing, analysis and the JSONL file included)`);
+let bigRate = NaN;
+console.log(`  dmflow sweep: ${s.ran} integrations in ${wall.toFixed(2)} s = ${ours.toFixed(0)} integrations/s end to end (${s.onWorkers} of them on worker threads: workers start only for sweeps longer than ~2 s; cold start, spec parsing, analysis and the JSONL file included)`);
+// The same sweep with 10x the trials: long enough for the worker threads to pay off.
+{
+  const big = { ...fig1Sweep, trials: 10 * fig1Sweep.trials };
+  const outBig = join(mkdtempSync(join(tmpdir(), 'dmflow-bench-')), 'fig1x10.jsonl');
+  const t0 = performance.now();
+  const sb = await runSweep(big, { out: outBig, workerScript: worker });
+  const w = (performance.now() - t0) / 1000;
+  bigRate = sb.ran / w;
+  console.log(`  dmflow sweep, 3000 trials: ${sb.ran} integrations in ${w.toFixed(2)} s = ${bigRate.toFixed(0)} integrations/s end to end (${sb.onWorkers} on worker threads)`);
+}
 // Integration time only, one thread, as scipy is timed below: build each problem, then time runProblem alone.
 const sample = expandCells(fig1Sweep).map((c) => buildProblem(c.spec));
 let busy = 0;
@@ -55,6 +66,7 @@ if (vsScipy) {
     const theirs = ref.length / ref.reduce((a, r) => a + r.wall, 0);
     console.log(`  scipy RK45: ${ref.length} integrations, ${theirs.toFixed(1)} integrations/s (integration time only, one process)`);
     console.log(`  ratio dmflow sweep (end to end, all cores) / scipy: ${(ours / theirs).toFixed(0)}x`);
+    console.log(`  ratio dmflow sweep with 3000 trials (end to end, all cores) / scipy: ${(bigRate / theirs).toFixed(0)}x`);
     console.log(`  ratio dmflow / scipy, integration time only, one thread each: ${(oneThread / theirs).toFixed(0)}x`);
   }
 }

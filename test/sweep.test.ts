@@ -98,3 +98,23 @@ describe('dmflow sweep: shards, resume, summaries', () => {
     expect(bad.stderr).toMatch(/^dmflow: --by: expected grid keys of the sweep/);
   });
 });
+
+describe('sweep threads', () => {
+  it('cells computed on worker threads are bit-identical to this thread\'s', async () => {
+    // Large enough that this thread is still busy when the worker is up (about a second).
+    const sweep = parseSweep({
+      base: { target: { kind: 'low-rank', size: [5, 5], rank: 1, seed: 0 }, observed: { kind: 'random', count: 12, seed: 0 }, depth: 3, init: { kind: 'gaussian', std: 0.3, seed: 0 }, solver: { method: 'auto', rtol: 1e-10, atol: 1e-13, lossTol: 1e-16 } },
+      grid: { depth: [3, 4] }, trials: 30,
+    });
+    const here = join(dir, 'here.jsonl'), shared = join(dir, 'shared.jsonl');
+    await runSweep(sweep, { out: here, workers: 1 });
+    const s = await runSweep(sweep, { out: shared, workers: 2, workersAfterSeconds: 0, workerScript: new URL('../src/experiments/sweepWorker.mjs', import.meta.url) });
+    expect(s.ran).toBe(60);
+    console.log(`sweep threads: ${s.onWorkers} of 60 cells on the worker`);
+    expect(s.onWorkers).toBeGreaterThan(0);
+    const byKey = new Map(readResults(here).map((l) => [canonical(l.cell), JSON.stringify(l.result)]));
+    const rows = readResults(shared);
+    expect(rows).toHaveLength(60);
+    for (const l of rows) expect(JSON.stringify(l.result)).toBe(byKey.get(canonical(l.cell)));
+  }, 60_000);
+});

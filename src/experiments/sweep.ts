@@ -143,6 +143,8 @@ export interface SweepOptions {
   baseDir?: string;
   /** Worker entry script (a file URL or path); required for workers > 1. */
   workerScript?: string | URL;
+  /** Start workers only when the rest of the sweep is estimated to take longer than this (default 2 s; 0: always). */
+  workersAfterSeconds?: number;
   /** Called after every finished cell. */
   onCell?: (done: number, total: number) => void;
 }
@@ -151,6 +153,8 @@ export interface SweepSummary {
   cells: number;
   skipped: number;
   ran: number;
+  /** Of those, cells computed on worker threads. */
+  onWorkers: number;
 }
 
 /** Strip what is large from a run result for the results file. */
@@ -177,7 +181,7 @@ export async function runSweep(sweep: SweepSpec, options: SweepOptions): Promise
   }
   const done = finishedCells(options.out);
   const todo = mine.filter((c) => !done.has(c.key));
-  const summary = { cells: mine.length, skipped: mine.length - todo.length, ran: 0 };
+  const summary = { cells: mine.length, skipped: mine.length - todo.length, ran: 0, onWorkers: 0 };
   const fd = openSync(options.out, 'a');
   const write = (c: Cell, result: CellResult) => {
     // One write per line: a line reaches the file whole or, if the process
@@ -191,7 +195,7 @@ export async function runSweep(sweep: SweepSpec, options: SweepOptions): Promise
     if (threads <= 1 || !options.workerScript) {
       for (const c of todo) write(c, cellResult(run(c.spec, { baseDir: options.baseDir })));
     } else {
-      await runShared(todo, threads - 1, options.workerScript, options.baseDir, write);
+      summary.onWorkers = await runShared(todo, threads - 1, options.workerScript, options.baseDir, write, options.workersAfterSeconds ?? WORKER_WORTH_SECONDS);
     }
   } finally {
     closeSync(fd);
@@ -203,23 +207,32 @@ export async function runSweep(sweep: SweepSpec, options: SweepOptions): Promise
 const IN_FLIGHT = 2;
 
 /**
- * This thread and `count` workers take cells from one queue. This thread
- * computes too, so nothing waits for the workers to start (loading the
- * TypeScript modules takes about a second): a small sweep may be done before
- * they are up, a large one gets every core.
+ * A worker costs about a second of CPU to start (it loads and compiles the
+ * TypeScript modules), time that competes with this thread on a small machine.
+ * Workers are started only once this thread's first cells show that the rest
+ * of the sweep will take longer than this.
+ */
+const WORKER_WORTH_SECONDS = 2;
+/** Time this thread spends on cells before it estimates the sweep's length. */
+const PROBE_SECONDS = 0.05;
+
+/**
+ * This thread and up to `count` workers take cells from one queue. This
+ * thread computes too, so nothing waits for the workers to start: a small
+ * sweep runs here alone, a large one gets every core.
  */
 function runShared(
   todo: Cell[], count: number, script: string | URL, baseDir: string | undefined,
-  write: (c: Cell, r: CellResult) => void,
-): Promise<void> {
+  write: (c: Cell, r: CellResult) => void, workersAfter: number,
+): Promise<number> {
   return new Promise((resolve, reject) => {
-    let next = 0, finished = 0, settled = false;
+    let next = 0, finished = 0, settled = false, onWorkers = 0;
     const pool: Worker[] = [];
     const end = (e?: Error) => {
       if (settled) return;
       settled = true;
       for (const w of pool) void w.terminate();
-      if (e) reject(e); else resolve();
+      if (e) reject(e); else resolve(onWorkers);
     };
     const done = (i: number, result: CellResult) => {
       write(todo[i], result);
@@ -232,7 +245,7 @@ function runShared(
         w.postMessage({ i, spec: todo[i].spec, baseDir });
       }
     };
-    for (let k = 0; k < count; k++) {
+    const spawn = () => { for (let k = 0; k < count; k++) {
       const w = new Worker(script);
       pool.push(w);
       w.on('message', (msg: { ready?: boolean; i?: number; result?: CellResult; error?: { field?: string; expected?: string; message: string } }) => {
@@ -242,13 +255,16 @@ function runShared(
           end(msg.error.field ? new InputError(msg.error.field, msg.error.expected ?? '') : new Error(msg.error.message));
           return;
         }
+        onWorkers++;
         done(msg.i as number, msg.result as CellResult);
         feed(w);
       });
       w.on('error', (e) => end(e));
-    }
+    } };
     // This thread's share: one cell at a time, yielding between cells so that
     // worker messages (results, readiness) are handled.
+    const start = performance.now();
+    let mine = 0;
     const step = () => {
       if (settled) return;
       if (next >= todo.length) return; // the workers finish what they hold
@@ -258,6 +274,12 @@ function runShared(
       } catch (e) {
         end(e as Error);
         return;
+      }
+      mine++;
+      const elapsed = (performance.now() - start) / 1000;
+      if (pool.length === 0 && (elapsed >= PROBE_SECONDS || workersAfter === 0)) {
+        const remaining = (elapsed / mine) * (todo.length - next);
+        if (remaining > workersAfter || workersAfter === 0) spawn();
       }
       setImmediate(step);
     };
