@@ -66,6 +66,10 @@ describe('GLRL', () => {
     const g = glrl(glrlExample('rank-3')!.spec);
     expect(g.status).toBe('converged');
     expect(g.stages.map((s) => s.rank)).toEqual([1, 2, 3]);
+    // Stage 1 starts along the top singular pair of -grad L(0) = P_Omega(W*).
+    const p = buildProblem({ ...(glrlExample('rank-3')!.spec as object), depth: 2, init: { kind: 'gaussian', std: 1 } });
+    const observed = Array.from(p.target, (x, i) => (p.mask[i] ? x : 0));
+    expect(Math.abs(g.stages[0].escapeRate - singularValues(observed, p.m, p.n)[0])).toBeLessThan(1e-12 * g.stages[0].escapeRate);
     for (let k = 1; k < g.stages.length; k++) expect(g.stages[k].loss).toBeLessThan(g.stages[k - 1].loss);
     // Stage k's W has rank k: singular value k+1 at rounding level.
     g.stages.forEach((s) => expect(s.singularValues[s.rank] ?? 0).toBeLessThan(1e-6 * s.singularValues[0]));
