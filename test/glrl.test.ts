@@ -76,6 +76,18 @@ describe('GLRL', () => {
     expect(g.loss).toBeLessThanOrEqual(1e-16);
   });
 
+  it('stops at the rank limit with the last stage\'s matrix, and reports a failed stage', () => {
+    const capped = glrl(glrlExample('rank-3')!.spec, { maxRank: 1 });
+    expect(capped.status).toBe('max-rank');
+    expect(capped.rank).toBe(1);
+    expect(capped.stages).toHaveLength(1);
+    expect(capped.loss).toBe(capped.stages[0].loss);
+    const spec = glrlExample('rank-3')!.spec as { solver: object };
+    const short = glrl({ ...spec, solver: { ...spec.solver, tMax: 1 } });
+    expect(short.status).toBe('stage-failed');
+    expect(short.message).toMatch(/^stage 1: reached tMax = 1 before the stage converged/);
+  });
+
   it('symmetric: recovers a PSD rank-2 target in two stages, and stops at rank 0 when -grad L has no positive eigenvalue', () => {
     const g = glrl(glrlExample('psd')!.spec);
     expect(g.status).toBe('converged');

@@ -129,7 +129,10 @@ function runStage(field: GradientField, y0: Float64Array, spec: GlrlSpec, option
   const dy = new Float64Array(sol.y.length);
   field.rhs(sol.t, sol.y, dy);
   const ok = reached && !diverged;
-  const message = ok ? '' : diverged ? `the factors blew up (an entry above divergeAt = ${s.divergeAt})` : `${sol.status}: ${sol.message}`;
+  const message = ok ? ''
+    : diverged ? `the factors blew up (an entry above divergeAt = ${s.divergeAt})`
+    : sol.status === 'done' ? `reached tMax = ${s.tMax} before the stage converged (gradient norm ${norm2(dy).toExponential(3)} > stageGradTol ${options.stageGradTol}); raise solver.tMax`
+    : `${sol.status}: ${sol.message}`;
   return { y: sol.y, t: sol.t, loss: field.lastLoss, gradNorm: norm2(dy), nfev: sol.nfev, steps: sol.naccept, rejected: sol.nreject, ok, message };
 }
 
