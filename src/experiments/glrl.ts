@@ -142,7 +142,7 @@ function asymmetricGlrl(spec: GlrlSpec, c: Completion, options: GlrlOptions, max
   let U = new Float64Array(0); // m x r, row-major
   let Vt = new Float64Array(0); // r x n, row-major
   let W = new Float64Array(m * n);
-  const acc = new Accumulator(spec, c, options);
+  const acc = new Accumulator(c, options);
   const root = Math.sqrt(options.epsilon);
   for (let r = 1; ; r++) {
     if (acc.loss(W) <= spec.solver.lossTol) return acc.finish('converged', `loss <= lossTol (${spec.solver.lossTol}) at rank ${r - 1}`, W, r - 1);
@@ -178,7 +178,7 @@ function symmetricGlrl(spec: GlrlSpec, c: Completion, options: GlrlOptions, maxR
   const { n } = c;
   let U = new Float64Array(0);
   let W = new Float64Array(n * n);
-  const acc = new Accumulator(spec, c, options);
+  const acc = new Accumulator(c, options);
   const root = Math.sqrt(options.epsilon);
   for (let r = 1; ; r++) {
     if (acc.loss(W) <= spec.solver.lossTol) return acc.finish('converged', `loss <= lossTol (${spec.solver.lossTol}) at rank ${r - 1}`, W, r - 1);
@@ -214,7 +214,7 @@ class Accumulator {
   private steps = 0;
   private rejected = 0;
 
-  constructor(private readonly spec: GlrlSpec, private readonly c: Completion, private readonly options: GlrlOptions) {}
+  constructor(private readonly c: Completion, private readonly options: GlrlOptions) {}
 
   loss(W: ArrayLike<number>): number {
     return lossOf(this.c, W);
