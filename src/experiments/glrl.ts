@@ -10,11 +10,11 @@
 import { observationGraph } from '../analysis/connectivity.js';
 import { reconstructionError } from '../analysis/snapshot.js';
 import { effectiveRank, singularValues, topEigenpair, topSingularPair } from '../analysis/spectrum.js';
-import { norm2, toRows } from '../linalg/dense.js';
+import { matmulNT, norm2, toRows } from '../linalg/dense.js';
 import { solveIvp } from '../ode/solve.js';
 import { InputError } from '../model/errors.js';
 import { makeMask, makeTarget, observedEntries } from '../model/problem.js';
-import { lossOf } from '../model/product.js';
+import { endToEnd, lossOf } from '../model/product.js';
 import { parseGlrlSpec, type GlrlOptions, type GlrlSpec } from '../model/spec.js';
 import { symmetricField } from '../model/symmetricField.js';
 import { gradientField, type GradientField } from '../model/vectorField.js';
@@ -148,26 +148,17 @@ function asymmetricGlrl(spec: GlrlSpec, c: Completion, options: GlrlOptions, max
     if (acc.loss(W) <= spec.solver.lossTol) return acc.finish('converged', `loss <= lossTol (${spec.solver.lossTol}) at rank ${r - 1}`, W, r - 1);
     if (r > maxRank) return acc.finish('max-rank', `rank limit ${maxRank} reached with loss ${acc.loss(W).toExponential(3)} > lossTol`, W, r - 1);
     const { sigma, u, v } = topSingularPair(negativeGradient(c, W), m, n);
-    // Append a column sqrt(eps) u to U and a row sqrt(eps) v^T to V^T.
-    const U2 = new Float64Array(m * r);
-    for (let i = 0; i < m; i++) {
-      for (let k = 0; k < r - 1; k++) U2[i * r + k] = U[i * (r - 1) + k];
-      U2[i * r + r - 1] = root * u[i];
-    }
-    const Vt2 = new Float64Array(r * n);
-    Vt2.set(Vt);
-    for (let j = 0; j < n; j++) Vt2[(r - 1) * n + j] = root * v[j];
-    const dims = [n, r, m];
-    const offsets = [0, r * n, r * n + m * r];
-    const y0 = new Float64Array(offsets[2]);
-    y0.set(Vt2, 0);
-    y0.set(U2, offsets[1]);
-    const field = gradientField({ dims, offsets, depth: 2, n, target: c.target, obsRows: c.obsRows, obsCols: c.obsCols });
+    // State [W_1 = V^T; W_2 = U]: a row sqrt(eps) v^T under V^T, a column sqrt(eps) u beside U.
+    const shape = { dims: [n, r, m], offsets: [0, r * n, r * n + m * r] };
+    const y0 = new Float64Array(shape.offsets[2]);
+    y0.set(Vt);
+    for (let j = 0; j < n; j++) y0[(r - 1) * n + j] = root * v[j];
+    y0.set(withColumn(U, m, r - 1, u, root), shape.offsets[1]);
+    const field = gradientField({ ...shape, depth: 2, n, target: c.target, obsRows: c.obsRows, obsCols: c.obsCols });
     const stage = runStage(field, y0, spec, options);
-    Vt = stage.y.slice(0, offsets[1]);
-    U = stage.y.slice(offsets[1], offsets[2]);
-    W = new Float64Array(m * n);
-    for (let i = 0; i < m; i++) for (let k = 0; k < r; k++) for (let j = 0; j < n; j++) W[i * n + j] += U[i * r + k] * Vt[k * n + j];
+    Vt = stage.y.slice(0, shape.offsets[1]);
+    U = stage.y.slice(shape.offsets[1], shape.offsets[2]);
+    W = endToEnd(shape, stage.y);
     acc.add(r, sigma, stage, W);
     if (!stage.ok) return acc.finish('stage-failed', `stage ${r}: ${stage.message}`, W, r);
   }
@@ -188,22 +179,24 @@ function symmetricGlrl(spec: GlrlSpec, c: Completion, options: GlrlOptions, maxR
       return acc.finish('psd-optimal', `-grad L(W) has no positive eigenvalue (largest ${lambda.toExponential(3)}): W is optimal over PSD matrices`, W, r - 1);
     }
     if (r > maxRank) return acc.finish('max-rank', `rank limit ${maxRank} reached with loss ${acc.loss(W).toExponential(3)} > lossTol`, W, r - 1);
-    const y0 = new Float64Array(n * r);
-    for (let i = 0; i < n; i++) {
-      for (let k = 0; k < r - 1; k++) y0[i * r + k] = U[i * (r - 1) + k];
-      y0[i * r + r - 1] = root * u[i];
-    }
+    const y0 = withColumn(U, n, r - 1, u, root);
     const stage = runStage(symmetricField({ n, rank: r, target: c.target, obsRows: c.obsRows, obsCols: c.obsCols }), y0, spec, options);
     U = stage.y;
     W = new Float64Array(n * n);
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-      let s = 0;
-      for (let k = 0; k < r; k++) s += U[i * r + k] * U[j * r + k];
-      W[i * n + j] = s;
-    }
+    matmulNT(U, 0, U, 0, W, 0, n, n, r);
     acc.add(r, lambda, stage, W);
     if (!stage.ok) return acc.finish('stage-failed', `stage ${r}: ${stage.message}`, W, r);
   }
+}
+
+/** A (rows x cols, row-major) with the column scale * col appended: rows x (cols + 1). */
+function withColumn(A: Float64Array, rows: number, cols: number, col: Float64Array, scale: number): Float64Array {
+  const out = new Float64Array(rows * (cols + 1));
+  for (let i = 0; i < rows; i++) {
+    out.set(A.subarray(i * cols, (i + 1) * cols), i * (cols + 1));
+    out[i * (cols + 1) + cols] = scale * col[i];
+  }
+  return out;
 }
 
 /** Collects stages and totals, and assembles the result. */
