@@ -14,7 +14,7 @@
 // <Y, W*> <= ||X||_* for every feasible X and every Y supported on Omega with
 // ||Y||_2 <= 1. The reported gap is upper - lower.
 
-import { Matrix, SVD } from 'ml-matrix';
+import { svdOf } from './spectrum.js';
 
 export interface NuclearNormCompletion {
   /** The feasible completion (observed entries exactly the target's). */
@@ -36,18 +36,7 @@ export interface NuclearNormOptions {
   gamma?: number;
 }
 
-interface Svd {
-  U: Matrix;
-  V: Matrix;
-  s: number[];
-}
-
-function svdOf(A: Float64Array, m: number, n: number): Svd {
-  const M = new Matrix(m, n);
-  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) M.set(i, j, A[i * n + j]);
-  const d = new SVD(M, { autoTranspose: true });
-  return { U: d.leftSingularVectors, V: d.rightSingularVectors, s: d.diagonal };
-}
+type Svd = ReturnType<typeof svdOf>;
 
 /** U diag(f(s)) V^T into out. */
 function recompose(d: Svd, f: (s: number) => number, out: Float64Array, m: number, n: number): void {

@@ -4,8 +4,7 @@ import { EigenvalueDecomposition, Matrix, SVD } from 'ml-matrix';
 
 /** Singular values of an m x n row-major matrix, descending. */
 export function singularValues(W: ArrayLike<number>, m: number, n: number): number[] {
-  const M = new Matrix(m, n);
-  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) M.set(i, j, W[i * n + j]);
+  const M = Matrix.from1DArray(m, n, W);
   const svd = new SVD(M, { computeLeftSingularVectors: false, computeRightSingularVectors: false, autoTranspose: true });
   return Array.from(svd.diagonal).map(Math.abs).sort((a, b) => b - a);
 }
@@ -26,15 +25,17 @@ export function effectiveRank(sigma: readonly number[]): number {
   return Math.exp(h);
 }
 
+/** Thin SVD of an m x n row-major matrix: A = U diag(s) V^T (s not sorted). */
+export function svdOf(A: ArrayLike<number>, m: number, n: number): { U: Matrix; V: Matrix; s: number[] } {
+  const d = new SVD(Matrix.from1DArray(m, n, A), { autoTranspose: true });
+  return { U: d.leftSingularVectors, V: d.rightSingularVectors, s: d.diagonal };
+}
+
 /** Largest singular value of an m x n row-major matrix with its singular vectors (u: m, v: n). */
 export function topSingularPair(A: ArrayLike<number>, m: number, n: number): { sigma: number; u: Float64Array; v: Float64Array } {
-  const M = new Matrix(m, n);
-  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) M.set(i, j, A[i * n + j]);
-  const svd = new SVD(M, { autoTranspose: true });
-  const s = svd.diagonal;
+  const { U, V, s } = svdOf(A, m, n);
   let k = 0;
   for (let i = 1; i < s.length; i++) if (Math.abs(s[i]) > Math.abs(s[k])) k = i;
-  const U = svd.leftSingularVectors, V = svd.rightSingularVectors;
   const sign = s[k] < 0 ? -1 : 1;
   return {
     sigma: Math.abs(s[k]),
