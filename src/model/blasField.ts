@@ -7,6 +7,7 @@
 
 import type { NativeBlas } from '../linalg/native.js';
 import type { Rhs } from '../ode/types.js';
+import { asGradientField, newFieldState, observedTargets } from './fieldState.js';
 import type { FieldProblem, GradientField } from './vectorField.js';
 
 export function blasField(problem: FieldProblem, blas: NativeBlas): GradientField {
@@ -21,12 +22,9 @@ export function blasField(problem: FieldProblem, blas: NativeBlas): GradientFiel
   let H = new Float64Array(hLen);
   let H2 = new Float64Array(hLen);
   const obsIdx = new Int32Array(nObs);
-  const tObs = new Float64Array(nObs);
-  for (let p = 0; p < nObs; p++) {
-    obsIdx[p] = obsRows[p] * n + obsCols[p];
-    tObs[p] = target[obsIdx[p]];
-  }
-  const state = { lastLoss: NaN, evaluations: 0 };
+  for (let p = 0; p < nObs; p++) obsIdx[p] = obsRows[p] * n + obsCols[p];
+  const tObs = observedTargets(target, n, obsRows, obsCols);
+  const state = newFieldState();
 
   const rhs: Rhs = (_t, y, dy) => {
     state.evaluations++;
@@ -59,9 +57,5 @@ export function blasField(problem: FieldProblem, blas: NativeBlas): GradientFiel
     }
   };
 
-  return {
-    rhs,
-    get lastLoss() { return state.lastLoss; },
-    get evaluations() { return state.evaluations; },
-  };
+  return asGradientField(rhs, state);
 }

@@ -5,6 +5,7 @@
 // U U^T are formed, so a call costs O(|Omega| r); no allocation per call.
 
 import type { Rhs } from '../ode/types.js';
+import { asGradientField, newFieldState, observedTargets } from './fieldState.js';
 import type { GradientField } from './vectorField.js';
 
 export interface SymmetricProblem {
@@ -20,9 +21,8 @@ export interface SymmetricProblem {
 export function symmetricField(problem: SymmetricProblem): GradientField {
   const { n, rank: r, target, obsRows, obsCols } = problem;
   const nObs = obsRows.length;
-  const tObs = new Float64Array(nObs);
-  for (let p = 0; p < nObs; p++) tObs[p] = target[obsRows[p] * n + obsCols[p]];
-  const state = { lastLoss: NaN, evaluations: 0 };
+  const tObs = observedTargets(target, n, obsRows, obsCols);
+  const state = newFieldState();
 
   const rhs: Rhs = (_t, y, dy) => {
     state.evaluations++;
@@ -44,9 +44,5 @@ export function symmetricField(problem: SymmetricProblem): GradientField {
     state.lastLoss = 0.5 * loss;
   };
 
-  return {
-    rhs,
-    get lastLoss() { return state.lastLoss; },
-    get evaluations() { return state.evaluations; },
-  };
+  return asGradientField(rhs, state);
 }

@@ -12,6 +12,7 @@
 // and dW_l = -H_l P_{l-1}^T, H_{l-1} = W_l^T H_l down to dW_1 = -H_1.
 
 import type { Rhs } from '../ode/types.js';
+import { asGradientField, newFieldState, observedTargets, type FieldState } from './fieldState.js';
 import type { FieldProblem, GradientField } from './vectorField.js';
 
 /**
@@ -38,7 +39,7 @@ export function unrolledCost(problem: FieldProblem): number {
  * function, which V8 then optimizes once: a sweep compiles it once per cell shape.
  */
 const factories = new Map<string, { make: Factory; scratch: number }>();
-type Factory = (scratch: Float64Array, st: object, t: Float64Array) => Rhs;
+type Factory = (scratch: Float64Array, st: FieldState, t: Float64Array) => Rhs;
 const MAX_CACHED = 256;
 
 export function unrolledField(problem: FieldProblem): GradientField {
@@ -50,15 +51,8 @@ export function unrolledField(problem: FieldProblem): GradientField {
     if (factories.size >= MAX_CACHED) factories.delete(factories.keys().next().value as string);
     factories.set(key, entry);
   }
-  const t = new Float64Array(obsRows.length);
-  for (let p = 0; p < t.length; p++) t[p] = target[obsRows[p] * n + obsCols[p]];
-  const st = { lastLoss: NaN, evaluations: 0 };
-  const rhs = entry.make(new Float64Array(entry.scratch), st, t);
-  return {
-    rhs,
-    get lastLoss() { return st.lastLoss; },
-    get evaluations() { return st.evaluations; },
-  };
+  const state = newFieldState();
+  return asGradientField(entry.make(new Float64Array(entry.scratch), state, observedTargets(target, n, obsRows, obsCols)), state);
 }
 
 function generate(problem: FieldProblem): { make: Factory; scratch: number } {

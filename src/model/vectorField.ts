@@ -12,6 +12,7 @@ import type { Problem } from './problem.js';
 import { nativeBlas } from '../linalg/native.js';
 import { blasField } from './blasField.js';
 import { UNROLL_LIMIT, unrolledCost, unrolledField } from './unrolledField.js';
+import { asGradientField, newFieldState, observedTargets } from './fieldState.js';
 
 export interface GradientField {
   /** Writes -grad f(y) into dy; allocation-free. */
@@ -60,10 +61,9 @@ export function typescriptField(problem: FieldProblem): GradientField {
   let H2 = new Float64Array(hLen);
   const resid = new Float64Array(nObs);
   // Target values at the observed entries, contiguous.
-  const tObs = new Float64Array(nObs);
-  for (let p = 0; p < nObs; p++) tObs[p] = target[obsRows[p] * n + obsCols[p]];
+  const tObs = observedTargets(target, n, obsRows, obsCols);
 
-  const state = { lastLoss: NaN, evaluations: 0 };
+  const state = newFieldState();
 
   const rhs: Rhs = (_t, y, dy) => {
     state.evaluations++;
@@ -128,9 +128,5 @@ export function typescriptField(problem: FieldProblem): GradientField {
     }
   };
 
-  return {
-    rhs,
-    get lastLoss() { return state.lastLoss; },
-    get evaluations() { return state.evaluations; },
-  };
+  return asGradientField(rhs, state);
 }
