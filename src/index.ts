@@ -31,7 +31,7 @@ export { run, runProblem, type RunResult, type RunOptions, type RunStatus, type 
 export { DEFAULT_SPEC } from './experiments/defaults.js';
 export { glrl, type GlrlResult, type GlrlStage, type GlrlStatus } from './experiments/glrl.js';
 export { GLRL_EXAMPLES, glrlExample } from './experiments/glrlExamples.js';
-export { compareWithGlrl, type GlrlComparison, type GlrlDistance, type CompareOptions } from './experiments/glrlCompare.js';
+export { compareWithGlrl, compareWithNuclearNorm, type GlrlComparison, type GlrlDistance, type CompareOptions, type NuclearNormComparison } from './experiments/glrlCompare.js';
 export * from '../theorems/index.js';
 export { checkSpec, type CheckReport } from '../theorems/check.js';
 export { runSweep, parseSweep, expandCells, finishedCells, setPath, shiftSeeds, canonical, parseShard, cellResult, type SweepSpec, type SweepOptions, type Cell, type CellResult } from './experiments/sweep.js';

@@ -18,9 +18,7 @@ import { writeFileSync } from 'node:fs';
 import { progressBar } from './progress.js';
 import { glrl } from '../experiments/glrl.js';
 import { GLRL_EXAMPLES, glrlExample } from '../experiments/glrlExamples.js';
-import { nuclearNormCompletion } from '../analysis/nuclearNorm.js';
-import { makeMask, makeTarget } from '../model/problem.js';
-import { parseGlrlSpec } from '../model/spec.js';
+import { compareWithNuclearNorm } from '../experiments/glrlCompare.js';
 
 function print(value: unknown): void {
   process.stdout.write(formatJson(value) + '\n');
@@ -212,22 +210,7 @@ export function makeProgram(): Command {
         epsilon: opts.epsilon !== undefined ? parsePositive(opts.epsilon, '--epsilon') : undefined,
         maxRank,
       });
-      if (!opts.compareNuclear) { print(result); return; }
-      const spec = parseGlrlSpec(value);
-      const target = makeTarget(spec.target);
-      const mask = makeMask(spec.observed, target.m, target.n);
-      const nn = nuclearNormCompletion(target.values, mask, target.m, target.n);
-      const flat = result.matrix.flat();
-      let dist = 0;
-      flat.forEach((x, i) => { dist += (x - nn.matrix[i]) ** 2; });
-      print({
-        ...result,
-        nuclearNormCompletion: {
-          nuclearNorm: nn.nuclearNorm, lowerBound: nn.lowerBound, gap: nn.gap, converged: nn.converged, iterations: nn.iterations,
-          matrix: Array.from({ length: target.m }, (_, i) => Array.from(nn.matrix.slice(i * target.n, (i + 1) * target.n))),
-          distance: Math.sqrt(dist),
-        },
-      });
+      print(opts.compareNuclear ? { ...result, nuclearNormCompletion: compareWithNuclearNorm(value, result) } : result);
     });
 
   return program;

@@ -5,6 +5,9 @@
 
 import { glrl, type GlrlResult } from './glrl.js';
 import { run, type RunStatus } from './run.js';
+import { nuclearNormCompletion } from '../analysis/nuclearNorm.js';
+import { diffNorm, norm2, toRows } from '../linalg/dense.js';
+import { makeMask, makeTarget } from '../model/problem.js';
 import { parseGlrlSpec, type GlrlOptions } from '../model/spec.js';
 
 export interface GlrlDistance {
@@ -35,24 +38,19 @@ export interface CompareOptions {
   glrl?: Partial<GlrlOptions>;
 }
 
-function frobenius(A: number[][], B?: number[][]): number {
-  let s = 0;
-  A.forEach((row, i) => row.forEach((x, j) => { s += (x - (B ? B[i][j] : 0)) ** 2; }));
-  return Math.sqrt(s);
-}
 
 /** GLRL on a spec, then the flow at every depth and std (spec's solver settings, depth and init replaced). */
 export function compareWithGlrl(input: unknown, options: CompareOptions): GlrlComparison {
   const spec = parseGlrlSpec(input);
   const tol = options.tol ?? 1e-2;
   const g = glrl(input, options.glrl);
-  const scale = frobenius(g.matrix);
+  const scale = norm2(g.matrix.flat());
   const { glrl: _g, depth: _d, init: _i, ...problem } = spec;
   const rows: GlrlDistance[] = [];
   for (const depth of options.depths) {
     for (const std of options.stds) {
       const r = run({ ...problem, depth, init: { kind: 'gaussian', std, seed: options.seed ?? 0 } });
-      const distance = frobenius(r.matrix, g.matrix);
+      const distance = diffNorm(r.matrix.flat(), g.matrix.flat());
       rows.push({ depth, std, status: r.status, distance, relative: distance / scale, effectiveRank: r.effectiveRank });
     }
   }
@@ -61,4 +59,27 @@ export function compareWithGlrl(input: unknown, options: CompareOptions): GlrlCo
     return { depth, std: ok.length ? Math.max(...ok) : null };
   });
   return { glrl: g, rows, greedyUpTo };
+}
+
+export interface NuclearNormComparison {
+  nuclearNorm: number;
+  lowerBound: number;
+  gap: number;
+  converged: boolean;
+  iterations: number;
+  /** The minimum-nuclear-norm completion, as rows. */
+  matrix: number[][];
+  /** ||W_GLRL - W_nuclear||_F. */
+  distance: number;
+}
+
+/** The certified minimum-nuclear-norm completion of a spec's observations, and its distance to GLRL's output. */
+export function compareWithNuclearNorm(input: unknown, g: GlrlResult): NuclearNormComparison {
+  const spec = parseGlrlSpec(input);
+  const { m, n, values } = makeTarget(spec.target);
+  const nn = nuclearNormCompletion(values, makeMask(spec.observed, m, n), m, n);
+  return {
+    nuclearNorm: nn.nuclearNorm, lowerBound: nn.lowerBound, gap: nn.gap, converged: nn.converged, iterations: nn.iterations,
+    matrix: toRows(nn.matrix, m, n), distance: diffNorm(g.matrix.flat(), nn.matrix),
+  };
 }
