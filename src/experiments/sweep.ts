@@ -245,9 +245,11 @@ function runShared(
         w.postMessage({ i, spec: todo[i].spec, baseDir });
       }
     };
-    const spawn = () => { for (let k = 0; k < count; k++) {
+    const spawn = () => {
+      for (let k = 0; k < count; k++) pool.push(startWorker());
+    };
+    const startWorker = () => {
       const w = new Worker(script);
-      pool.push(w);
       w.on('message', (msg: { ready?: boolean; i?: number; result?: CellResult; error?: { field?: string; expected?: string; message: string } }) => {
         if (settled) return;
         if (msg.ready) { for (let q = 0; q < IN_FLIGHT; q++) feed(w); return; }
@@ -260,11 +262,12 @@ function runShared(
         feed(w);
       });
       w.on('error', (e) => end(e));
-    } };
+      return w;
+    };
     // This thread's share: one cell at a time, yielding between cells so that
     // worker messages (results, readiness) are handled.
     const start = performance.now();
-    let mine = 0;
+    let ranHere = 0;
     const step = () => {
       if (settled) return;
       if (next >= todo.length) return; // the workers finish what they hold
@@ -275,12 +278,10 @@ function runShared(
         end(e as Error);
         return;
       }
-      mine++;
+      ranHere++;
       const elapsed = (performance.now() - start) / 1000;
-      if (pool.length === 0 && (elapsed >= PROBE_SECONDS || workersAfter === 0)) {
-        const remaining = (elapsed / mine) * (todo.length - next);
-        if (remaining > workersAfter || workersAfter === 0) spawn();
-      }
+      const remaining = (elapsed / ranHere) * (todo.length - next);
+      if (pool.length === 0 && (workersAfter === 0 || (elapsed >= PROBE_SECONDS && remaining > workersAfter))) spawn();
       setImmediate(step);
     };
     setImmediate(step);
