@@ -29,7 +29,7 @@ export function analyzeProblem(problem: Problem, y: Float64Array = problem.y0): 
   const uRows = Int32Array.from(unobserved, (e) => e[0]);
   const uCols = Int32Array.from(unobserved, (e) => e[1]);
   const graph = observationGraph(m, n, obsRows, obsCols);
-  const groupsOf = entryGroups(problem);
+  const groupsOf = entryGroups(problem, graph);
   const c = couplingIndex(problem, y, groupsOf);
   const present = (K: Float64Array, r: number, cols: number) => {
     if (r * cols > PRINT_LIMIT) return { note: `${r}x${cols} kernel not printed (over ${PRINT_LIMIT} entries)`, frobenius: norm2(K) };

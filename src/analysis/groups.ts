@@ -3,11 +3,12 @@
 
 import { InputError } from '../model/errors.js';
 import type { Problem } from '../model/problem.js';
-import { observationGraph } from './connectivity.js';
+import { observationGraph, type Connectivity } from './connectivity.js';
 
-export function entryGroups(problem: Problem): Int32Array {
+/** `graph`: the problem's observation graph, when the caller has it already. */
+export function entryGroups(problem: Problem, graph?: Connectivity): Int32Array {
   const groups = problem.spec.groups;
-  if (!groups) return observationGraph(problem.m, problem.n, problem.obsRows, problem.obsCols).entryGroup;
+  if (!groups) return (graph ?? observationGraph(problem.m, problem.n, problem.obsRows, problem.obsCols)).entryGroup;
   const label = new Int32Array(problem.m * problem.n).fill(-1);
   groups.forEach((g, k) => g.forEach(([i, j], e) => {
     const field = `spec.groups[${k}][${e}]`;

@@ -127,8 +127,8 @@ export function runProblem(problem: Problem, options: RunOptions = {}): RunResul
   field.rhs(sol.t, sol.y, dy);
   const sigma = singularValues(W, problem.m, problem.n);
   const c0 = balanceInvariants(problem, problem.y0);
-  const groupsOf = entryGroups(problem);
   const graph = observationGraph(problem.m, problem.n, problem.obsRows, problem.obsCols);
+  const groupsOf = entryGroups(problem, graph);
   const result: RunResult = {
     status,
     message: runMessage(status, sol.message, s),
