@@ -1,12 +1,11 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli/main.js';
+import { cli } from './helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dmflow-cli-'));
-const cli = (args: string[]) => spawnSync(process.execPath, ['bin/dmflow.js', ...args], { encoding: 'utf8' });
 const write = (name: string, value: unknown) => { const p = join(dir, name); writeFileSync(p, JSON.stringify(value)); return p; };
 
 const diag3 = (depth: number, a: number, solver = {}) => ({
@@ -140,5 +139,18 @@ describe('dmflow glrl', () => {
       expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
       expect(r.stderr, args.join(' ')).toMatch(pattern);
     }
+  });
+});
+
+describe('--help defaults', () => {
+  it('limit-sweep --help shows the defaults theorems/sweep.ts uses', async () => {
+    const { SWEEP_DEPTHS, SWEEP_CS } = await import('../src/cli/commands/limit.js');
+    const { DEFAULT_SWEEP } = await import('../theorems/sweep.js');
+    expect(SWEEP_DEPTHS).toBe(DEFAULT_SWEEP.depths.join(','));
+    expect(SWEEP_CS.split(',').map(Number)).toEqual(DEFAULT_SWEEP.cs);
+  });
+  it('glrl --help names every embedded example', async () => {
+    const { GLRL_EXAMPLES } = await import('../src/experiments/glrlExamples.js');
+    expect(cli(['glrl', '--help']).stdout).toContain(`embedded example: ${Object.keys(GLRL_EXAMPLES).join(', ')} (`);
   });
 });

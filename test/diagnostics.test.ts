@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +7,7 @@ import {
   analyzeProblem, buildProblem, couplingIndex, endToEnd, entryGroups, gradientField, InputError, observationGraph, run,
   solveIvp, symbolicOde, tangentKernel,
 } from '../src/index.js';
+import { cli } from './helpers/cli.js';
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 30);
 
@@ -212,7 +212,7 @@ describe('symbolic ODE (mathjs)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dmflow-ode-'));
     const path = join(dir, 'fc.json');
     writeFileSync(path, JSON.stringify(firstColumn));
-    const r = spawnSync(process.execPath, ['bin/dmflow.js', 'ode', path], { encoding: 'utf8' });
+    const r = cli(['ode', path]);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('dw1_11/dt = -(r_11 * w2_11 + r_21 * w2_21)');
     expect(r.stdout).toContain('\\frac{d w^{(1)}_{11}}{dt}');

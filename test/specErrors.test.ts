@@ -1,9 +1,9 @@
-import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildProblem, InputError } from '../src/index.js';
+import { cli } from './helpers/cli.js';
 
 const ok = {
   target: [[1, 2], [3, 4]],
@@ -68,8 +68,7 @@ describe('bad specs give one line naming the field', () => {
 
 describe('the CLI on bad input: exit 2, one line on stderr, no stack trace', () => {
   const dir = mkdtempSync(join(tmpdir(), 'dmflow-'));
-  const cli = (args: string[]) => spawnSync(process.execPath, ['bin/dmflow.js', ...args], { encoding: 'utf8' });
-  const write = (name: string, text: string) => { const p = join(dir, name); writeFileSync(p, text); return p; };
+    const write = (name: string, text: string) => { const p = join(dir, name); writeFileSync(p, text); return p; };
 
   it.each([
     ['NaN literal', 'nan.json', '{"target": [[NaN]], "observed": [[1]], "depth": 1, "init": {"kind": "gaussian", "std": 1}}', /^dmflow: spec: expected valid JSON/],
@@ -94,12 +93,12 @@ describe('the CLI on bad input: exit 2, one line on stderr, no stack trace', () 
   });
 
   it('the default run prints a converged result', () => {
-    const out = JSON.parse(execFileSync(process.execPath, ['bin/dmflow.js', 'run'], { encoding: 'utf8' }));
+    const out = JSON.parse(cli(['run']).stdout);
     expect(out.status).toBe('converged');
     expect(out.matrix).toHaveLength(4);
     expect(out.invariantDrift).toBeLessThan(1e-10);
     // The embedded default is a block-diagonal theorem instance: the run meets the limit.
-    const lim = JSON.parse(execFileSync(process.execPath, ['bin/dmflow.js', 'limit'], { encoding: 'utf8' }));
+    const lim = JSON.parse(cli(['limit']).stdout);
     out.singularValues.forEach((s: number, i: number) => expect(Math.abs(s - lim.singularValues[i])).toBeLessThan(1e-8));
   });
 });

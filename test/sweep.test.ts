@@ -1,9 +1,10 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { canonical, expandCells, parseSweep, runSweep, summarize, summaryCsv, readResults } from '../src/index.js';
+import { BIN, cli } from './helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dmflow-sweep-'));
 const base = {
@@ -37,8 +38,7 @@ describe('sweep cells', () => {
 describe('dmflow sweep: shards, resume, summaries', () => {
   const sweepFile = join(dir, 'fig1.json');
   writeFileSync(sweepFile, JSON.stringify({ base, grid: { depth: [2, 4], 'init.productScale': [0.1, 0.001] }, trials: 30 }));
-  const cli = (args: string[]) => spawnSync(process.execPath, ['bin/dmflow.js', ...args], { encoding: 'utf8' });
-
+  
   it('shards split the cells disjointly and their files concatenate to the whole sweep', async () => {
     const sweep = parseSweep(JSON.parse(readFileSync(sweepFile, 'utf8')));
     const outs = [0, 1, 2].map((i) => join(dir, `shard${i}.jsonl`));
@@ -57,7 +57,7 @@ describe('dmflow sweep: shards, resume, summaries', () => {
     const slow = join(dir, 'slow.json');
     writeFileSync(slow, JSON.stringify({ base: { ...base, solver: { rtol: 1e-12, atol: 1e-14, lossTol: 1e-20 } }, grid: { depth: [3, 4, 5], 'init.productScale': [1e-2, 1e-3] }, trials: 20 }));
     const out = join(dir, 'killed.jsonl');
-    const child = spawn(process.execPath, ['bin/dmflow.js', 'sweep', slow, '--out', out, '--workers', '2'], { stdio: 'ignore' });
+    const child = spawn(process.execPath, [BIN, 'sweep', slow, '--out', out, '--workers', '2'], { stdio: 'ignore' });
     // Kill it once some, but not all, cells are written.
     const lines = () => (existsSync(out) ? readFileSync(out, 'utf8').split('\n').filter((l) => l.length > 0).length : 0);
     await new Promise<void>((resolve) => {

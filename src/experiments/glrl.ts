@@ -139,9 +139,9 @@ function runStage(field: GradientField, y0: Float64Array, spec: GlrlSpec, option
 /** W = U V^T as state of a depth-2 factorization W_2 W_1 with W_1 = V^T (r x n), W_2 = U (m x r). */
 function asymmetricGlrl(spec: GlrlSpec, c: Completion, options: GlrlOptions, maxRank: number): GlrlResult {
   const { m, n } = c;
-  let U = new Float64Array(0); // m x r, row-major
-  let Vt = new Float64Array(0); // r x n, row-major
-  let W = new Float64Array(m * n);
+  let U: Float64Array = new Float64Array(0); // m x r, row-major
+  let Vt: Float64Array = new Float64Array(0); // r x n, row-major
+  let W: Float64Array = new Float64Array(m * n);
   const acc = new Accumulator(c, options);
   const root = Math.sqrt(options.epsilon);
   for (let r = 1; ; r++) {
@@ -167,8 +167,8 @@ function asymmetricGlrl(spec: GlrlSpec, c: Completion, options: GlrlOptions, max
 /** W = U U^T with U (n x r). */
 function symmetricGlrl(spec: GlrlSpec, c: Completion, options: GlrlOptions, maxRank: number): GlrlResult {
   const { n } = c;
-  let U = new Float64Array(0);
-  let W = new Float64Array(n * n);
+  let U: Float64Array = new Float64Array(0);
+  let W: Float64Array = new Float64Array(n * n);
   const acc = new Accumulator(c, options);
   const root = Math.sqrt(options.epsilon);
   for (let r = 1; ; r++) {

@@ -1,0 +1,62 @@
+// dmflow limit / check / limit-sweep: the theorem module from the command line.
+
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { InputError } from '../../model/errors.js';
+import { parseNumberList, parsePositive } from '../io.js';
+import { loadSpec, print } from './shared.js';
+
+// The defaults shown in --help, written out so that --help loads no theorem
+// code; test/cli.test.ts checks them against theorems/sweep.ts's DEFAULT_SWEEP.
+export const SWEEP_DEPTHS = '2,3,4';
+export const SWEEP_CS = '0,0.001,0.1,0.5,1';
+
+export function register(program: Command): void {
+  program
+    .command('limit')
+    .description('print the closed-form limit W(inf) a theorem predicts for the spec (exit 2 when none covers it)')
+    .argument('[spec]', 'problem spec (JSON)')
+    .option('--at <t>', 'print W(t) instead, for families with closed-form trajectories')
+    .action(async (path: string | undefined, opts: { at?: string }) => {
+      const { value, dir } = await loadSpec(path);
+      const { theoremAt, theoremLimit } = await import('../../../theorems/index.js');
+      if (opts.at !== undefined) {
+        const t = Number(opts.at);
+        if (!Number.isFinite(t) || t < 0) throw new InputError('--at', `expected a time >= 0, got "${opts.at}"`);
+        print(theoremAt(value, t, { baseDir: dir }));
+      } else print(theoremLimit(value, { baseDir: dir }));
+    });
+
+  program
+    .command('check')
+    .description('integrate the spec and compare with the theorem; exit 1 when they differ by more than --tol')
+    .argument('[spec]', 'problem spec (JSON)')
+    .option('--tol <x>', 'largest accepted difference (max entry, relative singular value)', '1e-6')
+    .action(async (path: string | undefined, opts: { tol: string }) => {
+      const { value, dir } = await loadSpec(path);
+      const tol = parsePositive(opts.tol, '--tol');
+      const { checkSpec } = await import('../../../theorems/check.js');
+      const report = checkSpec(value, tol, { baseDir: dir });
+      print(report);
+      if (!report.pass) process.exitCode = 1;
+    });
+
+  program
+    .command('limit-sweep')
+    .description('CSV of the block-diagonal limit (Lam, N, effective rank) against alpha^L by depth and c (Figures 2 and 5)')
+    .option('--depths <list>', 'depths', SWEEP_DEPTHS)
+    .option('--c <list>', 'off-diagonal init ratios c (W_l(0) = alpha (I + c J))', SWEEP_CS)
+    .option('--scales <list>', 'product scales alpha^L (default: 13 log-spaced from 1e-6 to 1)')
+    .option('--out <file>', 'write the CSV here instead of stdout')
+    .action(async (opts: { depths: string; c: string; scales?: string; out?: string }) => {
+      const depths = parseNumberList(opts.depths, '--depths');
+      depths.forEach((d) => { if (!Number.isInteger(d) || d < 1) throw new InputError('--depths', `expected integers >= 1, got ${d}`); });
+      const cs = parseNumberList(opts.c, '--c');
+      cs.forEach((c) => { if (c < 0) throw new InputError('--c', `expected c >= 0, got ${c}`); });
+      const { DEFAULT_SWEEP, limitSweep, toCsv } = await import('../../../theorems/sweep.js');
+      const productScales = opts.scales !== undefined ? parseNumberList(opts.scales, '--scales') : DEFAULT_SWEEP.productScales;
+      productScales.forEach((e) => { if (!(e > 0)) throw new InputError('--scales', `expected positive scales, got ${e}`); });
+      const csv = toCsv(limitSweep({ depths, cs, productScales }));
+      if (opts.out) writeFileSync(opts.out, csv); else process.stdout.write(csv);
+    });
+}

@@ -1,0 +1,36 @@
+// dmflow sweep: a grid of runs on worker threads, one JSON line per cell.
+
+import type { Command } from 'commander';
+import { InputError } from '../../model/errors.js';
+import { parseCount, readJsonFile } from '../io.js';
+import { progressBar } from '../progress.js';
+
+export function register(program: Command): void {
+  program
+    .command('sweep')
+    .description('run a sweep (base spec x grid x trials) on worker threads, appending one JSON line per finished cell; re-running resumes')
+    .argument('<sweep>', 'sweep file: {"base": spec, "grid": {"dotted.path": [values]}, "trials": n}')
+    .requiredOption('--out <file>', 'results file (JSON lines), appended to')
+    .option('--workers <n>', 'threads computing cells: this one plus n - 1 worker threads (default: one per core)')
+    .option('--shard <i/n>', 'run only cells with index = i mod n (0 <= i < n)')
+    .action(async (path: string, opts: { out: string; workers?: string; shard?: string }) => {
+      const { value, dir } = readJsonFile(path, 'sweep');
+      const { parseShard, parseSweep, runSweep } = await import('../../experiments/sweep.js');
+      const sweep = parseSweep(value);
+      const workers = opts.workers !== undefined ? parseCount(opts.workers, '--workers') : undefined;
+      if (workers === 0) throw new InputError('--workers', 'expected at least 1');
+      const shard = opts.shard !== undefined ? parseShard(opts.shard) : undefined;
+      const bar = progressBar('dmflow sweep');
+      try {
+        const summary = await runSweep(sweep, {
+          out: opts.out, workers, shard, baseDir: dir,
+          workerScript: new URL('../../experiments/sweepWorker.mjs', import.meta.url),
+          onCell: (done, total) => bar.update(done / total, `${done}/${total} cells`),
+        });
+        bar.stop();
+        process.stderr.write(`dmflow sweep: ${summary.ran} cells run, ${summary.skipped} already in ${opts.out}, ${summary.cells} in all\n`);
+      } finally {
+        bar.stop();
+      }
+    });
+}
