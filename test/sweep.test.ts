@@ -65,7 +65,7 @@ describe('dmflow sweep: shards, resume, summaries', () => {
     });
     child.kill('SIGKILL');
     await new Promise((r) => child.on('exit', r));
-    const before = lines();
+    const before = lines() - 1; // the header line
     expect(before).toBeLessThan(120);
     // As if killed while writing a line.
     appendFileSync(out, '{"cell": {"depth": 3, "init.prod');
@@ -84,12 +84,14 @@ describe('dmflow sweep: shards, resume, summaries', () => {
     const r = cli(['summarize', out, '--by', 'depth,init.productScale']);
     expect(r.status).toBe(0);
     const [header, ...rows] = r.stdout.trim().split('\n');
-    expect(header).toBe('depth,init.productScale,n,effectiveRank_mean,effectiveRank_std,loss_mean,loss_std,t_mean,t_std,nfev_mean,nfev_std,reconstructionError_mean,reconstructionError_std');
-    const erank = new Map(rows.map((l) => { const f = l.split(','); return [`${f[0]}/${f[1]}`, Number(f[3])]; }));
+    expect(header).toBe('depth,init.productScale,n,failed,nonfinite,effectiveRank_mean,effectiveRank_std,loss_mean,loss_std,t_mean,t_std,nfev_mean,nfev_std,reconstructionError_mean,reconstructionError_std');
+    const erank = new Map(rows.map((l) => { const f = l.split(','); return [`${f[0]}/${f[1]}`, Number(f[5])]; }));
     expect(erank.get('2/0.1')).toBeGreaterThan(1.15);
     expect(erank.get('2/0.001')).toBeGreaterThan(1.15);
     expect(erank.get('4/0.001')).toBeLessThan(1.05);
-    expect(rows.every((l) => l.split(',')[2] === '30')).toBe(true);
+    expect(rows.every((l) => l.split(',').slice(2, 5).join(',') === '30,0,0')).toBe(true);
+    // Without --by: every grid key of the sweep, the same table.
+    expect(cli(['summarize', out]).stdout).toBe(r.stdout);
     // Library and CLI agree.
     const by = ['depth', 'init.productScale'];
     expect(summaryCsv(summarize(readResults(out), by), by)).toBe(r.stdout);

@@ -1,20 +1,18 @@
 // Reading inputs for the CLI: every failure is an InputError (one line, exit 2).
 
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { InputError } from '../model/errors.js';
+import { readTextBounded } from '../model/inputFile.js';
 
-/** Read and parse a JSON file; returns the value and the file's directory. */
+/**
+ * Read and parse a JSON file ("-": stdin), refused above DMFLOW_MAX_INPUT_BYTES
+ * before it is read; returns the value and the file's directory (stdin: the
+ * working directory).
+ */
 export function readJsonFile(path: string, what = 'spec'): { value: unknown; dir: string } {
-  let text: string;
+  const text = readTextBounded(path, what);
   try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? 'error';
-    throw new InputError(what, `expected a readable JSON file, got ${code} for ${path}`);
-  }
-  try {
-    return { value: JSON.parse(text), dir: dirname(resolve(path)) };
+    return { value: JSON.parse(text), dir: path === '-' ? process.cwd() : dirname(resolve(path)) };
   } catch (e) {
     throw new InputError(what, `expected valid JSON in ${path} (${(e as Error).message}); NaN and Infinity are not JSON numbers`);
   }

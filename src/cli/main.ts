@@ -2,6 +2,7 @@
 // One file per command under commands/; each loads the library modules it
 // needs only when it runs, so `dmflow --help` loads none of them.
 
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { InputError } from '../model/errors.js';
 import { register as registerRun } from './commands/run.js';
@@ -11,23 +12,40 @@ import { register as registerAnalyze } from './commands/analyze.js';
 import { register as registerOde } from './commands/ode.js';
 import { register as registerLimit } from './commands/limit.js';
 import { register as registerGlrl } from './commands/glrl.js';
+import { register as registerMerge } from './commands/merge.js';
+
+/** The package version, read once from package.json next to src/. */
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
 
 export function makeProgram(): Command {
   const program = new Command();
   program
     .name('dmflow')
     .description('Gradient flow of deep matrix factorization, checked against closed-form theorems')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s.split('\n')[0] + '\n') });
 
-  for (const register of [registerRun, registerSweep, registerSummarize, registerAnalyze, registerOde, registerLimit, registerGlrl]) register(program);
+  for (const register of [registerRun, registerSweep, registerSummarize, registerAnalyze, registerOde, registerLimit, registerGlrl, registerMerge]) register(program);
 
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
   try {
-    await makeProgram().parseAsync(argv, { from: 'user' });
+    const program = makeProgram();
+    if (argv.length === 0) {
+      // Bare `dmflow`: the full help, as `dmflow --help` prints it.
+      process.stdout.write(program.helpInformation());
+      return 0;
+    }
+    await program.parseAsync(argv, { from: 'user' });
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (e) {
     if (e instanceof InputError) {

@@ -2,16 +2,24 @@
 // trials. Cells run on worker threads and append one JSON line each to the
 // results file as soon as they finish, so a killed sweep resumes where it
 // stopped: cells already in the file are skipped, and a half-written last
-// line is cut away.
+// line is cut away. The results file starts with a header naming the sweep
+// (resultsFile.ts), is locked while a sweep writes it (fileLock.ts), and is
+// read line by line (lineReader.ts), so its size does not matter.
 
-import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, statSync, writeSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { z } from 'zod';
 import { InputError } from '../model/errors.js';
 import { buildProblem } from '../model/problem.js';
 import { toInputError } from '../model/spec.js';
+import { specFieldPaths } from '../model/specPaths.js';
+import { lockFile } from './fileLock.js';
+import { canonical, checkHeader, prepareForAppend } from './resultsFile.js';
 import { run, type RunResult } from './run.js';
+
+export { canonical } from './resultsFile.js';
 
 export const sweepSchema = z.strictObject({
   base: z.record(z.string(), z.unknown()),
@@ -38,16 +46,18 @@ export interface SweepLine {
 export function parseSweep(value: unknown): SweepSpec {
   const r = sweepSchema.safeParse(value, { reportInput: true });
   if (!r.success) throw toInputError(r.error.issues, 'sweep');
+  for (const key of Object.keys(r.data.grid)) checkGridKey(key);
   return r.data;
 }
 
-/** Stable JSON: object keys sorted, so equal cells give equal keys. */
-export function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
+const RESERVED = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** A grid key must be one of the spec's own field paths (specPaths.ts). */
+export function checkGridKey(key: string): void {
+  const field = `sweep.grid[${JSON.stringify(key)}]`;
+  const reserved = key.split('.').find((p) => RESERVED.has(p));
+  if (reserved !== undefined) throw new InputError(field, `expected a field path of the spec, got the reserved name "${reserved}"`);
+  if (!specFieldPaths().has(key)) throw new InputError(field, `expected a field path of the spec such as "depth", "init.productScale" or "solver.rtol", got "${key}", which the spec does not have`);
 }
 
 /** Set a dotted path in a (cloned) object, creating objects on the way. */
@@ -97,41 +107,98 @@ export function expandCells(sweep: SweepSpec): Cell[] {
   return cells;
 }
 
-/** Parse "i/n" (0 <= i < n). */
-export function parseShard(text: string): { index: number; count: number } {
+/** Parse "i/n" (0 <= i < n), or "auto": the shard from the scheduler's environment (shardFromEnv). */
+export function parseShard(text: string, env: NodeJS.ProcessEnv = process.env): { index: number; count: number } {
+  if (text.trim() === 'auto') return shardFromEnv(env);
   const m = /^(\d+)\/(\d+)$/.exec(text.trim());
   const index = m ? Number(m[1]) : NaN, count = m ? Number(m[2]) : NaN;
-  if (!m || count < 1 || index >= count) throw new InputError('--shard', `expected i/n with 0 <= i < n (e.g. 0/4), got "${text}"`);
+  if (!m || count < 1 || index >= count || !Number.isSafeInteger(count)) throw new InputError('--shard', `expected i/n with 0 <= i < n (e.g. 0/4) or "auto", got "${text}"`);
   return { index, count };
 }
 
 /**
- * Read a results file: the keys of finished cells. A last line without its
- * newline (the sweep was killed while writing it) is cut off the file.
+ * The shard of this task under a scheduler: a Slurm job array (task
+ * SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN of SLURM_ARRAY_TASK_COUNT; the
+ * ids must be contiguous, so a stepped array such as --array=0-10:2 is
+ * refused) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX of
+ * DMFLOW_SHARD_COUNT, which the manifest sets to its completions).
  */
-export function finishedCells(path: string): Set<string> {
-  const done = new Set<string>();
-  if (!existsSync(path)) return done;
-  const text = readFileSync(path, 'utf8');
-  let end = text.length;
-  if (end > 0 && !text.endsWith('\n')) {
-    end = text.lastIndexOf('\n') + 1;
-    const fd = openSync(path, 'r+');
-    ftruncateSync(fd, Buffer.byteLength(text.slice(0, end)));
-    closeSync(fd);
-  }
-  text.slice(0, end).split('\n').forEach((line, i) => {
-    if (line.trim() === '') return;
-    let parsed: { cell?: unknown };
-    try {
-      parsed = JSON.parse(line);
-    } catch {
-      throw new InputError(`${path}:${i + 1}`, 'expected one JSON result per line; this line is damaged (only a damaged last line is repaired)');
+export function shardFromEnv(env: NodeJS.ProcessEnv): { index: number; count: number } {
+  const int = (name: string): number => {
+    const text = env[name] ?? '';
+    const v = Number(text);
+    if (text.trim() === '' || !Number.isSafeInteger(v) || v < 0) throw new InputError(`--shard auto: ${name}`, `expected a whole number >= 0, got "${text}"`);
+    return v;
+  };
+  if (env.SLURM_ARRAY_TASK_ID !== undefined) {
+    const id = int('SLURM_ARRAY_TASK_ID'), min = int('SLURM_ARRAY_TASK_MIN'), max = int('SLURM_ARRAY_TASK_MAX'), count = int('SLURM_ARRAY_TASK_COUNT');
+    const step = env.SLURM_ARRAY_TASK_STEP !== undefined ? int('SLURM_ARRAY_TASK_STEP') : 1;
+    if (step !== 1 || max - min + 1 !== count) {
+      throw new InputError('--shard auto', `expected a Slurm array of contiguous ids (e.g. --array=0-${count - 1}), got ids ${min}-${max}${step !== 1 ? ` step ${step}` : ''} for ${count} tasks; use --shard i/n for other layouts`);
     }
-    if (parsed.cell === undefined) throw new InputError(`${path}:${i + 1}`, 'expected a line {"cell": ..., "result": ...}');
-    done.add(canonical(parsed.cell));
-  });
-  return done;
+    if (id < min || id > max) throw new InputError('--shard auto', `expected SLURM_ARRAY_TASK_ID in ${min}..${max}, got ${id}`);
+    return { index: id - min, count };
+  }
+  if (env.JOB_COMPLETION_INDEX !== undefined) {
+    const index = int('JOB_COMPLETION_INDEX');
+    if (env.DMFLOW_SHARD_COUNT === undefined) throw new InputError('--shard auto', 'expected DMFLOW_SHARD_COUNT (the Indexed Job\'s completions) next to JOB_COMPLETION_INDEX, got nothing');
+    const count = int('DMFLOW_SHARD_COUNT');
+    if (count < 1 || index >= count) throw new InputError('--shard auto', `expected JOB_COMPLETION_INDEX < DMFLOW_SHARD_COUNT, got ${index} of ${count}`);
+    return { index, count };
+  }
+  throw new InputError('--shard auto', 'expected a Slurm array task (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_MIN, SLURM_ARRAY_TASK_MAX, SLURM_ARRAY_TASK_COUNT) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX with DMFLOW_SHARD_COUNT), got none of these variables');
+}
+
+/** Every integer "seed" in a spec, with its path. */
+function seedsOf(value: unknown, path: string, out: Array<[string, number]>): void {
+  if (Array.isArray(value)) value.forEach((v, i) => seedsOf(v, `${path}[${i}]`, out));
+  else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (k === 'seed' && typeof v === 'number') out.push([`${path}.${k}`, v]);
+      else seedsOf(v, `${path}.${k}`, out);
+    }
+  }
+}
+
+/** Trial k adds k to every seed: check them all before the first cell runs, not at cell 4000. */
+export function checkSeeds(cells: readonly Cell[]): void {
+  for (const c of cells) {
+    const seeds: Array<[string, number]> = [];
+    seedsOf(c.spec, 'spec', seeds);
+    for (const [where, v] of seeds) {
+      if (Number.isInteger(v) && !Number.isSafeInteger(v)) {
+        throw new InputError(`sweep cell ${canonical(c.cell)}, ${where}`, `expected a seed that stays a safe integer (|seed| <= 2^53 - 1) after adding the trial index, got ${v}`);
+      }
+    }
+  }
+}
+
+/** Files a sweep reads: the sweep itself and warm-start results. --out must be none of them. */
+function inputFiles(cells: readonly Cell[], baseDir: string | undefined): string[] {
+  const paths = new Set<string>();
+  for (const c of cells) {
+    const init = c.spec.init as { kind?: unknown; path?: unknown } | undefined;
+    if (init?.kind === 'from-result' && typeof init.path === 'string') paths.add(resolve(baseDir ?? process.cwd(), init.path));
+  }
+  return [...paths];
+}
+
+/** Refuse an output that is one of the inputs (same file, by device and inode). */
+export function checkNotInput(out: string, inputs: readonly string[], field = '--out'): void {
+  let o;
+  try {
+    o = statSync(out);
+  } catch {
+    return; // does not exist yet: cannot be an input
+  }
+  for (const p of inputs) {
+    try {
+      const s = statSync(p);
+      if (s.dev === o.dev && s.ino === o.ino) throw new InputError(field, `expected a file other than the inputs, got ${out}, which is the input ${p}`);
+    } catch (e) {
+      if (e instanceof InputError) throw e;
+    }
+  }
 }
 
 export interface SweepOptions {
@@ -147,6 +214,10 @@ export interface SweepOptions {
   workersAfterSeconds?: number;
   /** Called after every finished cell. */
   onCell?: (done: number, total: number) => void;
+  /** Files the sweep was read from (the sweep file): --out may not be one of them. */
+  inputs?: string[];
+  /** Chunk size for reading the results file (tests use a small one). */
+  readChunkBytes?: number;
 }
 
 export interface SweepSummary {
@@ -167,9 +238,10 @@ export async function runSweep(sweep: SweepSpec, options: SweepOptions): Promise
   const all = expandCells(sweep);
   const shard = options.shard ?? { index: 0, count: 1 };
   const mine = all.filter((_, i) => i % shard.count === shard.index);
+  checkSeeds(mine);
   // Validate before any work, so a typo in the grid fails at once. Trials only
-  // shift integer seeds, which cannot make a spec invalid, so trial 0 of every
-  // grid point stands for all its trials.
+  // shift integer seeds (checked above), which cannot make a spec invalid, so
+  // trial 0 of every grid point stands for all its trials.
   for (const c of mine) {
     if (c.cell.trial !== 0 && sweep.trials > 1) continue;
     try {
@@ -179,28 +251,36 @@ export async function runSweep(sweep: SweepSpec, options: SweepOptions): Promise
       throw e;
     }
   }
-  const done = finishedCells(options.out);
-  const todo = mine.filter((c) => !done.has(c.key));
-  const summary = { cells: mine.length, skipped: mine.length - todo.length, ran: 0, onWorkers: 0 };
-  const fd = openSync(options.out, 'a');
-  const write = (c: Cell, result: CellResult) => {
-    // One write per line: a line reaches the file whole or, if the process
-    // dies inside the call, as a tail that the next run cuts off.
-    writeSync(fd, JSON.stringify({ cell: c.cell, result }) + '\n');
-    summary.ran++;
-    options.onCell?.(summary.skipped + summary.ran, summary.cells);
-  };
+  checkNotInput(options.out, [...(options.inputs ?? []), ...inputFiles(mine, options.baseDir)]);
+  // Read-only test first: a file that is not ours gets not even a lock file next to it.
+  checkHeader(options.out, sweep);
+  const lock = lockFile(options.out);
   try {
-    const threads = Math.max(1, Math.min(options.workers ?? availableParallelism(), todo.length));
-    if (threads <= 1 || !options.workerScript) {
-      for (const c of todo) write(c, cellResult(run(c.spec, { baseDir: options.baseDir })));
-    } else {
-      summary.onWorkers = await runShared(todo, threads - 1, options.workerScript, options.baseDir, write, options.workersAfterSeconds ?? WORKER_WORTH_SECONDS);
+    const done = prepareForAppend(options.out, sweep, new Set(all.map((c) => c.key)), { chunkBytes: options.readChunkBytes });
+    const todo = mine.filter((c) => !done.has(c.key));
+    const summary = { cells: mine.length, skipped: mine.length - todo.length, ran: 0, onWorkers: 0 };
+    const fd = openSync(options.out, 'a');
+    const write = (c: Cell, result: CellResult) => {
+      // One write per line: a line reaches the file whole or, if the process
+      // dies inside the call, as a tail that the next run cuts off.
+      writeSync(fd, JSON.stringify({ cell: c.cell, result }) + '\n');
+      summary.ran++;
+      options.onCell?.(summary.skipped + summary.ran, summary.cells);
+    };
+    try {
+      const threads = Math.max(1, Math.min(options.workers ?? availableParallelism(), availableParallelism(), todo.length));
+      if (threads <= 1 || !options.workerScript) {
+        for (const c of todo) write(c, cellResult(run(c.spec, { baseDir: options.baseDir })));
+      } else {
+        summary.onWorkers = await runShared(todo, threads - 1, options.workerScript, options.baseDir, write, options.workersAfterSeconds ?? WORKER_WORTH_SECONDS);
+      }
+    } finally {
+      closeSync(fd);
     }
+    return summary;
   } finally {
-    closeSync(fd);
+    lock.release();
   }
-  return summary;
 }
 
 /** Cells each worker holds at once: the next one waits in its queue while the main thread is busy. */

@@ -1,9 +1,9 @@
 // A validated spec becomes a Problem: dense target, observed index lists,
 // layer dimensions and the initial state vector (all layers packed).
 
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InputError } from './errors.js';
+import { readTextBounded } from './inputFile.js';
 import { Rng } from './random.js';
 import { parseSpec, type InitSpec, type ObservedSpec, type Spec, type TargetSpec } from './spec.js';
 
@@ -162,10 +162,10 @@ export function makeInit(init: InitSpec, dims: number[], offsets: number[], opti
     if (layers.length !== L) throw new InputError(field, `expected ${L} layers (depth), got ${layers.length}`);
     layers.forEach((W, k) => {
       const r = dims[k + 1], c = dims[k];
-      const got = `${W.length}x${W[0]?.length ?? 0}`;
-      if (W.length !== r || W.some((row) => row.length !== c)) {
-        throw new InputError(`${field}[${k}]`, `expected layer W_${k + 1} of shape ${r}x${c}, got ${got}`);
-      }
+      if (W.length !== r) throw new InputError(`${field}[${k}]`, `expected layer W_${k + 1} of shape ${r}x${c}, got ${W.length} rows`);
+      // A ragged layer names its first wrong row: "got 2x2" would hide it.
+      const bad = W.findIndex((row) => row.length !== c);
+      if (bad >= 0) throw new InputError(`${field}[${k}][${bad}]`, `expected layer W_${k + 1} of shape ${r}x${c} (${c} entries per row), got ${W[bad].length} entries in row ${bad}`);
       y.set(W.flat(), offsets[k]);
     });
   }
@@ -183,8 +183,9 @@ function readLayers(path: string, baseDir = process.cwd()): number[][][] {
   const full = resolve(baseDir, path);
   let data: unknown;
   try {
-    data = JSON.parse(readFileSync(full, 'utf8'));
+    data = JSON.parse(readTextBounded(full, 'spec.init.path'));
   } catch (e) {
+    if (e instanceof InputError) throw e;
     throw new InputError('spec.init.path', `expected a readable result JSON with "layers", got ${(e as Error).message.split('\n')[0]}`);
   }
   const layers = (data as { layers?: unknown }).layers;

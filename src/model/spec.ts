@@ -156,9 +156,8 @@ export function toInputError(issues: readonly Issue[], root: string): InputError
       return new InputError(where, `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`);
     case 'invalid_type': {
       const input = (issue as { input?: unknown }).input;
-      const got = input === undefined ? 'nothing' : Number.isNaN(input) ? 'NaN' : typeof input === 'number' && !Number.isFinite(input) ? String(input) : Array.isArray(input) ? 'an array' : typeof input;
       const expected = issue.expected === 'number' ? 'a finite number' : `${issue.expected}`;
-      return new InputError(where, `expected ${expected}, got ${got}`);
+      return new InputError(where, `expected ${expected}, got ${describeValue(input)}`);
     }
     default:
       return new InputError(where, lowerFirst(issue.message));
@@ -177,6 +176,17 @@ function mostSpecific(issue: Issue, prefix: PropertyKey[]): { issue: Issue; path
     if (relevant.length === 1) return mostSpecific(relevant[0][0], path);
   }
   return { issue, path };
+}
+
+/** What a value is, in words that differ from every expected type: null is not "object". */
+export function describeValue(input: unknown): string {
+  if (input === undefined) return 'nothing';
+  if (input === null) return 'null';
+  if (Array.isArray(input)) return 'an array';
+  if (typeof input === 'number') return Number.isNaN(input) ? 'NaN' : Number.isFinite(input) ? `the number ${input}` : String(input);
+  if (typeof input === 'string') return `the string ${JSON.stringify(input.length > 40 ? input.slice(0, 40) + '...' : input)}`;
+  if (typeof input === 'object') return 'an object';
+  return `a ${typeof input}`;
 }
 
 function lowerFirst(s: string): string {

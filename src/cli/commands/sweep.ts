@@ -1,5 +1,6 @@
 // dmflow sweep: a grid of runs on worker threads, one JSON line per cell.
 
+import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { InputError } from '../../model/errors.js';
 import { parseCount, readJsonFile } from '../io.js';
@@ -11,19 +12,25 @@ export function register(program: Command): void {
     .description('run a sweep (base spec x grid x trials) on worker threads, appending one JSON line per finished cell; re-running resumes')
     .argument('<sweep>', 'sweep file: {"base": spec, "grid": {"dotted.path": [values]}, "trials": n}')
     .requiredOption('--out <file>', 'results file (JSON lines), appended to')
-    .option('--workers <n>', 'threads computing cells: this one plus n - 1 worker threads (default: one per core)')
-    .option('--shard <i/n>', 'run only cells with index = i mod n (0 <= i < n)')
+    .option('--workers <n>', 'threads computing cells: this one plus n - 1 worker threads (default and most: one per core)')
+    .option('--shard <i/n|auto>', 'run only cells with index = i mod n (0 <= i < n); "auto": i and n from a Slurm array or Kubernetes Indexed Job')
     .action(async (path: string, opts: { out: string; workers?: string; shard?: string }) => {
       const { value, dir } = readJsonFile(path, 'sweep');
       const { parseShard, parseSweep, runSweep } = await import('../../experiments/sweep.js');
       const sweep = parseSweep(value);
-      const workers = opts.workers !== undefined ? parseCount(opts.workers, '--workers') : undefined;
+      let workers = opts.workers !== undefined ? parseCount(opts.workers, '--workers') : undefined;
       if (workers === 0) throw new InputError('--workers', 'expected at least 1');
+      const cores = availableParallelism();
+      if (workers !== undefined && workers > cores) {
+        // More threads than cores only adds memory (each worker holds its own modules).
+        process.stderr.write(`dmflow sweep: --workers ${workers} capped at ${cores}, the cores of this machine\n`);
+        workers = cores;
+      }
       const shard = opts.shard !== undefined ? parseShard(opts.shard) : undefined;
       const bar = progressBar('dmflow sweep');
       try {
         const summary = await runSweep(sweep, {
-          out: opts.out, workers, shard, baseDir: dir,
+          out: opts.out, workers, shard, baseDir: dir, inputs: path === '-' ? [] : [path],
           workerScript: new URL('../../experiments/sweepWorker.mjs', import.meta.url),
           onCell: (done, total) => bar.update(done / total, `${done}/${total} cells`),
         });

@@ -1,0 +1,195 @@
+// The results file of a sweep: a header line naming the sweep, then one JSON
+// line per finished cell. The header is what makes a file recognizably ours:
+// dmflow appends to a file, or repairs its damaged last line, only when its
+// first line is the header of the same sweep and every other line a result of
+// one of that sweep's cells. Anything else is refused and left byte for byte.
+
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, ftruncateSync, linkSync, openSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { InputError } from '../model/errors.js';
+import { readLines, type ReadLinesOptions } from './lineReader.js';
+import type { SweepSpec } from './sweep.js';
+
+export const RESULTS_FORMAT = 1;
+
+export interface ResultsHeader {
+  dmflow: 'results';
+  format: number;
+  /** sha256 of the sweep's canonical JSON (defaults filled in). */
+  sweep: string;
+  /** The sweep's grid keys in file order: what `summarize` groups by. */
+  grid: string[];
+  trials: number;
+}
+
+export interface ResultLine {
+  cell: Record<string, unknown>;
+  result: Record<string, unknown>;
+}
+
+/** Stable JSON: object keys sorted, so equal values give equal text. */
+export function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function sweepHash(sweep: SweepSpec): string {
+  return createHash('sha256').update(canonical(sweep)).digest('hex');
+}
+
+export function resultsHeader(sweep: SweepSpec): ResultsHeader {
+  return { dmflow: 'results', format: RESULTS_FORMAT, sweep: sweepHash(sweep), grid: Object.keys(sweep.grid), trials: sweep.trials };
+}
+
+export function headerLine(sweep: SweepSpec): string {
+  return JSON.stringify(resultsHeader(sweep)) + '\n';
+}
+
+/** The header if `line` is one, else null. */
+export function parseHeader(line: string): ResultsHeader | null {
+  if (!line.startsWith('{"dmflow":"results"')) return null;
+  try {
+    const h = JSON.parse(line) as ResultsHeader;
+    return h.dmflow === 'results' && typeof h.sweep === 'string' && Array.isArray(h.grid) ? h : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A result line, or null when the text is not one. */
+export function parseResultLine(line: string): ResultLine | null {
+  let v: unknown;
+  try {
+    v = JSON.parse(line);
+  } catch {
+    return null;
+  }
+  const o = v as Partial<ResultLine> | null;
+  const isObj = (x: unknown) => x !== null && typeof x === 'object' && !Array.isArray(x);
+  return isObj(o) && isObj(o!.cell) && isObj(o!.result) ? (o as ResultLine) : null;
+}
+
+function preview(line: string): string {
+  const s = line.length > 40 ? line.slice(0, 40) + '...' : line;
+  return JSON.stringify(s);
+}
+
+/** The header of an existing file: read-only, one line. Null for an empty file. */
+export function readHeader(path: string, field: string): { header: ResultsHeader | null; first: string | null } {
+  let first: string | null = null;
+  readLines(path, (line) => { first = line; }, { maxLines: 1, field });
+  return { header: first === null ? null : parseHeader(first), first };
+}
+
+function notOurs(path: string, why: string): InputError {
+  return new InputError(path, `expected a dmflow results file of this sweep (first line {"dmflow":"results",...}), got ${why}; it was left as it was`);
+}
+
+/**
+ * Refuse `path` unless it is empty or starts with the header of this sweep:
+ * a cheap, read-only test done before anything (even a lock file) is created.
+ */
+export function checkHeader(path: string, sweep: SweepSpec): void {
+  if (!existsSync(path)) return;
+  const { header, first } = readHeader(path, '--out');
+  if (first === null) return;
+  if (header === null) throw notOurs(path, `a file whose first line is ${preview(first)}`);
+  if (header.format !== RESULTS_FORMAT) throw notOurs(path, `results format ${header.format} (this dmflow writes ${RESULTS_FORMAT})`);
+  if (header.sweep !== sweepHash(sweep)) throw notOurs(path, `the results of another sweep (hash ${header.sweep.slice(0, 12)}, this one ${sweepHash(sweep).slice(0, 12)})`);
+}
+
+/**
+ * Validate the whole file as results of `sweep` whose cells are `keys`, and
+ * return the finished cells. Only after every line has passed is a damaged
+ * last line (no newline: the sweep was killed while writing it) cut off.
+ * An empty or absent file gets the header.
+ */
+export function prepareForAppend(path: string, sweep: SweepSpec, keys: ReadonlySet<string>, options: ReadLinesOptions = {}): Set<string> {
+  checkHeader(path, sweep);
+  const done = new Set<string>();
+  if (!existsSync(path) || statSync(path).size === 0) {
+    writeHeader(path, sweep);
+    return done;
+  }
+  const summary = readLines(path, (line, info) => {
+    if (info.no === 1) {
+      if (!info.complete) throw notOurs(path, 'a header line without its newline');
+      return;
+    }
+    if (!info.complete) return; // checked below: the damaged tail
+    if (line.trim() === '') return;
+    const r = parseResultLine(line);
+    if (r === null) throw new InputError(`${path}:${info.no}`, `expected one result {"cell": ..., "result": ...} per line, got ${preview(line)}; only a damaged last line is repaired, so the file was left as it was`);
+    const key = canonical(r.cell);
+    if (!keys.has(key)) throw new InputError(`${path}:${info.no}`, `expected a cell of this sweep, got ${preview(key)}; the file was left as it was`);
+    done.add(key);
+  }, { ...options, field: '--out' });
+  if (summary.tailOffset !== null) {
+    const fd = openSync(path, 'r+');
+    try {
+      ftruncateSync(fd, summary.tailOffset);
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return done;
+}
+
+/**
+ * Give an absent or empty file the header. An absent file is created whole
+ * (written under a temporary name, then linked into place, which fails if
+ * someone else created it meanwhile): a header is never half-written.
+ */
+function writeHeader(path: string, sweep: SweepSpec): void {
+  const text = headerLine(sweep);
+  if (existsSync(path)) {
+    const fd = openSync(path, 'a');
+    try {
+      writeSync(fd, text);
+    } finally {
+      closeSync(fd);
+    }
+    return;
+  }
+  const tmp = `${path}.${process.pid}.tmp`;
+  const fd = openSync(tmp, 'wx');
+  try {
+    writeSync(fd, text);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    linkSync(tmp, path);
+  } finally {
+    unlinkSync(tmp);
+  }
+}
+
+/** Read the results of a file (header optional), line by line. A damaged last line is skipped. */
+export function forEachResult(
+  path: string, onResult: (r: ResultLine, no: number) => void,
+  options: ReadLinesOptions & { onHeader?: (h: ResultsHeader) => void } = {},
+): ResultsHeader | null {
+  let header: ResultsHeader | null = null;
+  readLines(path, (line, info) => {
+    if (info.no === 1) {
+      header = parseHeader(line);
+      if (header !== null) {
+        options.onHeader?.(header);
+        return;
+      }
+    }
+    if (line.trim() === '') return;
+    const r = parseResultLine(line);
+    if (r === null) {
+      // A half-written last line (a sweep still running or killed) is not an error.
+      if (!info.complete) return;
+      throw new InputError(`${path}:${info.no}`, `expected one result {"cell": ..., "result": ...} per line, got ${preview(line)}`);
+    }
+    onResult(r, info.no);
+  }, { field: 'results', ...options });
+  return header;
+}
