@@ -226,6 +226,8 @@ export interface SweepSummary {
   ran: number;
   /** Of those, cells computed on worker threads. */
   onWorkers: number;
+  /** Pid of a killed sweep whose stale lock on --out was taken over, if any. */
+  staleLockOf: number | null;
 }
 
 /** Strip what is large from a run result for the results file. */
@@ -258,7 +260,7 @@ export async function runSweep(sweep: SweepSpec, options: SweepOptions): Promise
   try {
     const done = prepareForAppend(options.out, sweep, new Set(all.map((c) => c.key)), { chunkBytes: options.readChunkBytes });
     const todo = mine.filter((c) => !done.has(c.key));
-    const summary = { cells: mine.length, skipped: mine.length - todo.length, ran: 0, onWorkers: 0 };
+    const summary: SweepSummary = { cells: mine.length, skipped: mine.length - todo.length, ran: 0, onWorkers: 0, staleLockOf: lock.tookOverFrom?.pid ?? null };
     const fd = openSync(options.out, 'a');
     const write = (c: Cell, result: CellResult) => {
       // One write per line: a line reaches the file whole or, if the process

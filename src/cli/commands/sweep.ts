@@ -35,6 +35,7 @@ export function register(program: Command): void {
           onCell: (done, total) => bar.update(done / total, `${done}/${total} cells`),
         });
         bar.stop();
+        if (summary.staleLockOf !== null) process.stderr.write(`dmflow sweep: took over the lock of process ${summary.staleLockOf}, which is gone\n`);
         process.stderr.write(`dmflow sweep: ${summary.ran} cells run, ${summary.skipped} already in ${opts.out}, ${summary.cells} in all\n`);
       } finally {
         bar.stop();
