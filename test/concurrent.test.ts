@@ -18,7 +18,6 @@ const base = {
 const slow = { base: { ...base, solver: { rtol: 1e-12, atol: 1e-14, lossTol: 1e-20 } }, grid: { depth: [3, 4, 5], 'init.productScale': [1e-2, 1e-3] }, trials: 12 };
 const slowFile = join(dir, 'slow.json');
 writeFileSync(slowFile, JSON.stringify(slow));
-const allKeys = expandCells(parseSweep(slow)).map((c) => c.key).sort();
 // Long enough (about 10 s) that it is still running when the second process has started.
 const long = { ...slow, trials: 100 };
 const longFile = join(dir, 'long.json');
