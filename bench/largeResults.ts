@@ -59,7 +59,7 @@ function timed(bin: string, cliArgs: string[]): Measure {
   const wall = field(/Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): ([\d:.]+)/).split(':').map(Number).reduce((a, x) => a * 60 + x, 0);
   const peakMB = Number(field(/Maximum resident set size \(kbytes\): (\d+)/)) / 1024;
   const own = r.stderr.split('\n').filter((l) => l.startsWith('dmflow')).join(' | ');
-  return { seconds: wall, peakMB, status: r.status, stderr: own || r.stderr.split('\n').find((l) => l.trim() !== '') || '' };
+  return { seconds: wall, peakMB, status: r.status, stderr: own || `(${r.stdout.split('\n').filter(Boolean).length} lines of CSV)` };
 }
 
 const show = (what: string, m: Measure) => console.log(`  ${what.padEnd(44)} ${m.seconds.toFixed(1).padStart(6)} s  ${m.peakMB.toFixed(0).padStart(6)} MB peak  exit ${m.status}  ${m.stderr.slice(0, 160)}`);

@@ -54,7 +54,10 @@ describe('a file that is not ours is refused and left byte for byte', () => {
     writeFileSync(damaged, [lines[0], lines[1].slice(0, 30), ...lines.slice(2)].join('\n').replace(/\n$/, '') + '{"cell": {"dep');
     const foreign = join(dir, 'foreign.jsonl');
     writeFileSync(foreign, [lines[0], JSON.stringify({ cell: { depth: 7, trial: 0 }, result: {} }), ''].join('\n'));
-    const same = snapshot([other, legacy, damaged, foreign]);
+    const blob = join(dir, 'blob.bin');
+    writeFileSync(blob, Buffer.alloc(200_000, 7));
+    const same = snapshot([other, legacy, damaged, foreign, blob]);
+    oneLineError(cli(['sweep', smallFile, '--out', blob]), /blob\.bin: expected a dmflow results file of this sweep .*got a file whose first line is longer than 64 KiB; it was left as it was$/);
     oneLineError(cli(['sweep', smallFile, '--out', other]), /expected a dmflow results file of this sweep .*got the results of another sweep/);
     oneLineError(cli(['sweep', smallFile, '--out', legacy]), /expected a dmflow results file of this sweep .*got a file whose first line is "\{\\"cell\\"/);
     oneLineError(cli(['sweep', smallFile, '--out', damaged]), /damaged\.jsonl:2: expected one result .* per line, got ".*"; only a damaged last line is repaired, so the file was left as it was/);

@@ -112,22 +112,16 @@ export function lockFile(target: string): FileLock {
 
 function held(path: string, tookOverFrom: LockInfo | null): FileLock {
   let released = false;
-  // Interrupted from the terminal or by a scheduler: release, then die of the same signal.
-  const onSignal = (signal: NodeJS.Signals) => {
-    release();
-    process.kill(process.pid, signal);
-  };
+  // No signal handlers: a sweep on one thread computes synchronously, so a
+  // handler would delay Ctrl-C until the sweep ends. A lock left by a signal
+  // is stale (its pid is gone) and the next sweep takes it over.
   const release = () => {
     if (released) return;
     released = true;
     // Remove only our own lock.
     if (readInfo(path)?.pid === process.pid) unlinkQuiet(path);
     process.off('exit', release);
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
   };
   process.on('exit', release);
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
   return { path, tookOverFrom, release };
 }

@@ -44,6 +44,8 @@ export interface ReadLinesOptions {
   field?: string;
   /** Stop after this many lines (e.g. 1 to read a header). */
   maxLines?: number;
+  /** Longest line accepted (default 256 MiB). */
+  maxLineBytes?: number;
 }
 
 /**
@@ -54,6 +56,7 @@ export interface ReadLinesOptions {
 export function readLines(path: string, onLine: (line: string, info: LineInfo) => boolean | void, options: ReadLinesOptions = {}): ReadSummary {
   const field = options.field ?? 'results';
   const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+  const maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -88,7 +91,7 @@ export function readLines(path: string, onLine: (line: string, info: LineInfo) =
           const piece = Buffer.from(chunk.subarray(from, n));
           pending.push(piece);
           pendingBytes += piece.length;
-          if (pendingBytes > MAX_LINE_BYTES) throw new InputError(`${path}:${no + 1}`, `expected lines of at most ${formatBytes(MAX_LINE_BYTES)}, got a longer one`);
+          if (pendingBytes > maxLineBytes) throw new InputError(`${path}:${no + 1}`, `expected lines of at most ${formatBytes(maxLineBytes)}, got a longer one`);
           break;
         }
         const piece = chunk.subarray(from, nl);

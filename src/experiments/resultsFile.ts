@@ -80,9 +80,19 @@ function preview(line: string): string {
 /** The header of an existing file: read-only, one line. Null for an empty file. */
 export function readHeader(path: string, field: string): { header: ResultsHeader | null; first: string | null } {
   let first: string | null = null;
-  readLines(path, (line) => { first = line; }, { maxLines: 1, field });
+  try {
+    readLines(path, (line) => { first = line; }, { maxLines: 1, field, maxLineBytes: MAX_HEADER_BYTES });
+  } catch (e) {
+    // A first line longer than any header: not a results file (perhaps not text at all).
+    if (e instanceof InputError && e.field === `${path}:1`) return { header: null, first: FIRST_LINE_TOO_LONG };
+    throw e;
+  }
   return { header: first === null ? null : parseHeader(first), first };
 }
+
+/** A header holds the grid keys only: far below this. */
+const MAX_HEADER_BYTES = 1 << 16;
+const FIRST_LINE_TOO_LONG = '\u0000first line too long';
 
 function notOurs(path: string, why: string): InputError {
   return new InputError(path, `expected a dmflow results file of this sweep (first line {"dmflow":"results",...}), got ${why}; it was left as it was`);
@@ -96,6 +106,7 @@ export function checkHeader(path: string, sweep: SweepSpec): void {
   if (!existsSync(path)) return;
   const { header, first } = readHeader(path, '--out');
   if (first === null) return;
+  if (first === FIRST_LINE_TOO_LONG) throw notOurs(path, 'a file whose first line is longer than 64 KiB');
   if (header === null) throw notOurs(path, `a file whose first line is ${preview(first)}`);
   if (header.format !== RESULTS_FORMAT) throw notOurs(path, `results format ${header.format} (this dmflow writes ${RESULTS_FORMAT})`);
   if (header.sweep !== sweepHash(sweep)) throw notOurs(path, `the results of another sweep (hash ${header.sweep.slice(0, 12)}, this one ${sweepHash(sweep).slice(0, 12)})`);

@@ -34,12 +34,12 @@ export function formatBytes(n: number): string {
  * The text of `path` ("-" is stdin), refused with an InputError naming
  * `field` when it is longer than `limit` bytes or cannot be opened.
  */
-export function readTextBounded(path: string, field: string, limit = maxInputBytes()): string {
+export function readTextBounded(path: string, field: string, limit = maxInputBytes(), what = 'a readable file'): string {
   let fd: number;
   try {
     fd = path === '-' ? 0 : openSync(path, 'r');
   } catch (e) {
-    throw new InputError(field, `expected a readable file, got ${(e as NodeJS.ErrnoException).code ?? 'error'} for ${path}`);
+    throw new InputError(field, `expected ${what}, got ${(e as NodeJS.ErrnoException).code ?? 'error'} for ${path}`);
   }
   const where = path === '-' ? 'stdin' : path;
   const tooLong = (size: string) => new InputError(field, `expected at most ${formatBytes(limit)} (DMFLOW_MAX_INPUT_BYTES), got ${size} in ${where}`);
@@ -58,7 +58,7 @@ export function readTextBounded(path: string, field: string, limit = maxInputByt
         const code = (e as NodeJS.ErrnoException).code;
         if (code === 'EAGAIN') continue; // a non-blocking stdin with nothing yet
         if (code === 'EOF') break;
-        throw new InputError(field, `expected a readable file, got ${code ?? 'error'} for ${where}`);
+        throw new InputError(field, `expected ${what}, got ${code ?? 'error'} for ${where}`);
       }
       if (n === 0) break;
       total += n;

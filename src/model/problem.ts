@@ -163,9 +163,13 @@ export function makeInit(init: InitSpec, dims: number[], offsets: number[], opti
     layers.forEach((W, k) => {
       const r = dims[k + 1], c = dims[k];
       if (W.length !== r) throw new InputError(`${field}[${k}]`, `expected layer W_${k + 1} of shape ${r}x${c}, got ${W.length} rows`);
-      // A ragged layer names its first wrong row: "got 2x2" would hide it.
       const bad = W.findIndex((row) => row.length !== c);
-      if (bad >= 0) throw new InputError(`${field}[${k}][${bad}]`, `expected layer W_${k + 1} of shape ${r}x${c} (${c} entries per row), got ${W[bad].length} entries in row ${bad}`);
+      if (bad >= 0) {
+        // A ragged layer names its first wrong row: "got 2x2" would hide it.
+        const ragged = W.some((row) => row.length !== W[0].length);
+        if (!ragged) throw new InputError(`${field}[${k}]`, `expected layer W_${k + 1} of shape ${r}x${c}, got ${W.length}x${W[0].length}`);
+        throw new InputError(`${field}[${k}][${bad}]`, `expected layer W_${k + 1} of shape ${r}x${c} (${c} entries per row), got ${W[bad].length} entries in row ${bad}`);
+      }
       y.set(W.flat(), offsets[k]);
     });
   }
@@ -183,7 +187,7 @@ function readLayers(path: string, baseDir = process.cwd()): number[][][] {
   const full = resolve(baseDir, path);
   let data: unknown;
   try {
-    data = JSON.parse(readTextBounded(full, 'spec.init.path'));
+    data = JSON.parse(readTextBounded(full, 'spec.init.path', undefined, 'a readable result JSON with "layers"'));
   } catch (e) {
     if (e instanceof InputError) throw e;
     throw new InputError('spec.init.path', `expected a readable result JSON with "layers", got ${(e as Error).message.split('\n')[0]}`);
