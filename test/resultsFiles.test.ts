@@ -160,6 +160,10 @@ describe('streaming: line by line in small chunks', () => {
       expect(row.metrics.effectiveRank![0]).toBeCloseTo(mean, 12);
     }
     expect(streamed.rows.reduce((a, r) => a + r.nonFinite, 0)).toBeGreaterThan(0);
+    // The CLI prints the same table (grouped by every grid key without --by).
+    const r = cli(['summarize', big]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(summaryCsv(streamed.rows, streamed.by));
   });
 
   it('resume reads it in small chunks, and cuts a damaged tail at the right byte', () => {
