@@ -151,7 +151,10 @@ describe('dmflow merge', () => {
     // shard 1 also holds shard 0's cells (a resubmitted task that ran with the wrong index): identical duplicates.
     await runSweep(parsed, { out: shards[1], workers: 1, shard: { index: 0, count: 3 } });
     const out = join(dir, 'm-all.jsonl');
+    const inputsBefore = [sweepFile, ...shards].map((f) => readFileSync(f));
     const r = cli(['merge', '--sweep', sweepFile, '--out', out, ...shards]);
+    // merge reads its inputs and writes only --out.
+    [sweepFile, ...shards].forEach((f, i) => expect(readFileSync(f).equals(inputsBefore[i]), f).toBe(true));
     expect(r.stderr).toBe(`dmflow merge: 24 of 24 cells written to ${out} (8 identical duplicates dropped)\n`);
     expect(r.status).toBe(0);
     // A single-process run writes cells in cell order too: the files are equal byte for byte.
@@ -178,7 +181,9 @@ describe('dmflow merge', () => {
     const conflict = join(dir, 'm-conflict.jsonl');
     writeFileSync(conflict, [lines[0], JSON.stringify(changed), ''].join('\n'));
     const out2 = join(dir, 'm-never.jsonl');
+    const before = [part, conflict].map((f) => readFileSync(f));
     const c = cli(['merge', '--sweep', sweepFile, '--out', out2, part, conflict]);
+    [part, conflict].forEach((f, i) => expect(readFileSync(f).equals(before[i]), f).toBe(true));
     expect(c.status).toBe(2);
     expect(c.stderr.trim()).toMatch(/m-conflict\.jsonl:2: expected the same result for cell \{"depth":2,"init\.productScale":0\.1,"trial":0\} as .*m-part\.jsonl:2, got a different one; one of the two files is wrong, so nothing was written$/);
     expect(existsSync(out2)).toBe(false);

@@ -82,7 +82,9 @@ describe('a file that is not ours is refused and left byte for byte', () => {
   it('an empty file is taken (nothing to damage) and gets the header; a damaged last line of ours is cut, nothing else', async () => {
     const out = join(dir, 'empty.jsonl');
     writeFileSync(out, '');
+    const sweepUnchanged = snapshot([smallFile]);
     expect(cli(['sweep', smallFile, '--out', out]).status).toBe(0);
+    sweepUnchanged();
     const text = readFileSync(out, 'utf8');
     expect(JSON.parse(text.split('\n')[0])).toEqual(resultsHeader(parseSweep(small)));
     // Drop a line and append half of one: the resume cuts only the half line.
