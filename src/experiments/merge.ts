@@ -10,8 +10,8 @@ import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { InputError } from '../model/errors.js';
 import { readLines } from './lineReader.js';
-import { checkHeader, headerLine, parseHeader, parseResultLine, sweepHash, canonical } from './resultsFile.js';
-import { checkNotInput, expandCells, type SweepSpec } from './sweep.js';
+import { canonical, checkHeader, checkNotInput, headerLine, parseHeader, parseResultLine, sweepHash } from './resultsFile.js';
+import { expandCells, type SweepSpec } from './sweep.js';
 
 export interface MergeSummary {
   /** Cells in the sweep. */

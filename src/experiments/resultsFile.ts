@@ -204,3 +204,21 @@ export function forEachResult(
   }, { field: 'results', ...options });
   return header;
 }
+
+/** Refuse an output that is one of the inputs (same file, by device and inode). */
+export function checkNotInput(out: string, inputs: readonly string[], field = '--out'): void {
+  let o;
+  try {
+    o = statSync(out);
+  } catch {
+    return; // does not exist yet: cannot be an input
+  }
+  for (const p of inputs) {
+    try {
+      const s = statSync(p);
+      if (s.dev === o.dev && s.ino === o.ino) throw new InputError(field, `expected a file other than the inputs, got ${out}, which is the input ${p}`);
+    } catch (e) {
+      if (e instanceof InputError) throw e;
+    }
+  }
+}

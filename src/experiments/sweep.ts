@@ -6,7 +6,7 @@
 // (resultsFile.ts), is locked while a sweep writes it (fileLock.ts), and is
 // read line by line (lineReader.ts), so its size does not matter.
 
-import { closeSync, openSync, statSync, writeSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -16,10 +16,11 @@ import { buildProblem } from '../model/problem.js';
 import { toInputError } from '../model/spec.js';
 import { specFieldPaths } from '../model/specPaths.js';
 import { lockFile } from './fileLock.js';
-import { canonical, checkHeader, prepareForAppend } from './resultsFile.js';
+import { canonical, checkHeader, checkNotInput, prepareForAppend } from './resultsFile.js';
 import { run, type RunResult } from './run.js';
 
-export { canonical } from './resultsFile.js';
+export { canonical, checkNotInput } from './resultsFile.js';
+export { parseShard, shardFromEnv } from './shard.js';
 
 export const sweepSchema = z.strictObject({
   base: z.record(z.string(), z.unknown()),
@@ -107,48 +108,6 @@ export function expandCells(sweep: SweepSpec): Cell[] {
   return cells;
 }
 
-/** Parse "i/n" (0 <= i < n), or "auto": the shard from the scheduler's environment (shardFromEnv). */
-export function parseShard(text: string, env: NodeJS.ProcessEnv = process.env): { index: number; count: number } {
-  if (text.trim() === 'auto') return shardFromEnv(env);
-  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
-  const index = m ? Number(m[1]) : NaN, count = m ? Number(m[2]) : NaN;
-  if (!m || count < 1 || index >= count || !Number.isSafeInteger(count)) throw new InputError('--shard', `expected i/n with 0 <= i < n (e.g. 0/4) or "auto", got "${text}"`);
-  return { index, count };
-}
-
-/**
- * The shard of this task under a scheduler: a Slurm job array (task
- * SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN of SLURM_ARRAY_TASK_COUNT; the
- * ids must be contiguous, so a stepped array such as --array=0-10:2 is
- * refused) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX of
- * DMFLOW_SHARD_COUNT, which the manifest sets to its completions).
- */
-export function shardFromEnv(env: NodeJS.ProcessEnv): { index: number; count: number } {
-  const int = (name: string): number => {
-    const text = env[name] ?? '';
-    const v = Number(text);
-    if (text.trim() === '' || !Number.isSafeInteger(v) || v < 0) throw new InputError(`--shard auto: ${name}`, `expected a whole number >= 0, got "${text}"`);
-    return v;
-  };
-  if (env.SLURM_ARRAY_TASK_ID !== undefined) {
-    const id = int('SLURM_ARRAY_TASK_ID'), min = int('SLURM_ARRAY_TASK_MIN'), max = int('SLURM_ARRAY_TASK_MAX'), count = int('SLURM_ARRAY_TASK_COUNT');
-    const step = env.SLURM_ARRAY_TASK_STEP !== undefined ? int('SLURM_ARRAY_TASK_STEP') : 1;
-    if (step !== 1 || max - min + 1 !== count) {
-      throw new InputError('--shard auto', `expected a Slurm array of contiguous ids (e.g. --array=0-${count - 1}), got ids ${min}-${max}${step !== 1 ? ` step ${step}` : ''} for ${count} tasks; use --shard i/n for other layouts`);
-    }
-    if (id < min || id > max) throw new InputError('--shard auto', `expected SLURM_ARRAY_TASK_ID in ${min}..${max}, got ${id}`);
-    return { index: id - min, count };
-  }
-  if (env.JOB_COMPLETION_INDEX !== undefined) {
-    const index = int('JOB_COMPLETION_INDEX');
-    if (env.DMFLOW_SHARD_COUNT === undefined) throw new InputError('--shard auto', 'expected DMFLOW_SHARD_COUNT (the Indexed Job\'s completions) next to JOB_COMPLETION_INDEX, got nothing');
-    const count = int('DMFLOW_SHARD_COUNT');
-    if (count < 1 || index >= count) throw new InputError('--shard auto', `expected JOB_COMPLETION_INDEX < DMFLOW_SHARD_COUNT, got ${index} of ${count}`);
-    return { index, count };
-  }
-  throw new InputError('--shard auto', 'expected a Slurm array task (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_MIN, SLURM_ARRAY_TASK_MAX, SLURM_ARRAY_TASK_COUNT) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX with DMFLOW_SHARD_COUNT), got none of these variables');
-}
-
 /** Every integer "seed" in a spec, with its path. */
 function seedsOf(value: unknown, path: string, out: Array<[string, number]>): void {
   if (Array.isArray(value)) value.forEach((v, i) => seedsOf(v, `${path}[${i}]`, out));
@@ -181,24 +140,6 @@ function inputFiles(cells: readonly Cell[], baseDir: string | undefined): string
     if (init?.kind === 'from-result' && typeof init.path === 'string') paths.add(resolve(baseDir ?? process.cwd(), init.path));
   }
   return [...paths];
-}
-
-/** Refuse an output that is one of the inputs (same file, by device and inode). */
-export function checkNotInput(out: string, inputs: readonly string[], field = '--out'): void {
-  let o;
-  try {
-    o = statSync(out);
-  } catch {
-    return; // does not exist yet: cannot be an input
-  }
-  for (const p of inputs) {
-    try {
-      const s = statSync(p);
-      if (s.dev === o.dev && s.ino === o.ino) throw new InputError(field, `expected a file other than the inputs, got ${out}, which is the input ${p}`);
-    } catch (e) {
-      if (e instanceof InputError) throw e;
-    }
-  }
 }
 
 export interface SweepOptions {
