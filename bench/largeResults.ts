@@ -76,4 +76,5 @@ for (const [name, bin, file] of bins) {
   show('summarize', timed(bin, ['summarize', file, '--by', 'depth,init.productScale']));
   show(`sweep (resume: cut tail, run ${MISSING} cells)`, timed(bin, ['sweep', sweepFile, '--out', file, '--workers', '1']));
   show('summarize after the resume', timed(bin, ['summarize', file, '--by', 'depth,init.productScale']));
+  if (bin === BIN) show('merge (the file as its only shard)', timed(bin, ['merge', '--sweep', sweepFile, '--out', join(dir, 'merged.jsonl'), file]));
 }

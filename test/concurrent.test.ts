@@ -23,6 +23,7 @@ const long = { ...slow, trials: 100 };
 const longFile = join(dir, 'long.json');
 writeFileSync(longFile, JSON.stringify(long));
 
+const allCells = expandCells(parseSweep(slow)).length;
 const resultLines = (out: string) => (existsSync(out) ? readFileSync(out, 'utf8').split('\n').slice(1).filter((l) => l.endsWith('}')).length : 0);
 const exited = (c: ChildProcess) => new Promise<number | null>((r) => c.on('exit', (code) => r(code)));
 const collect = (c: ChildProcess) => { let s = ''; c.stderr?.on('data', (d) => { s += d; }); return () => s; };
@@ -36,6 +37,26 @@ async function waitFor(cond: () => boolean): Promise<void> {
 function deadPid(): number {
   const p = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
   return Number(p.stdout);
+}
+
+/**
+ * Processes on one file: each either refused (exit 2, naming the lock) or
+ * computed, and together those that computed ran every cell exactly once.
+ * (On a loaded machine a process may start after another has finished; it
+ * then finds every cell done, which is also right.)
+ */
+function expectTakeTurns(codes: (number | null)[], stderr: string[]) {
+  console.log(`concurrent sweeps: exit codes ${codes.join(', ')}`);
+  let ran = 0;
+  codes.forEach((code, i) => {
+    if (code === 2) expect(stderr[i]).toMatch(/^dmflow: --out: expected no other dmflow writing .*, got process \d+ on /);
+    else {
+      expect(code, stderr[i]).toBe(0);
+      ran += Number(/(\d+) cells run/.exec(stderr[i])![1]);
+    }
+  });
+  expect(codes.filter((c) => c === 0).length).toBeGreaterThanOrEqual(1);
+  expect(ran).toBe(allCells);
 }
 
 function expectEveryCellOnce(out: string, sweep: unknown = slow) {
@@ -70,8 +91,7 @@ describe('one results file, several processes: a lock', () => {
     const procs = [sweepProcess(out), sweepProcess(out)];
     const errs = procs.map(collect);
     const codes = await Promise.all(procs.map(exited));
-    expect([...codes].sort()).toEqual([0, 2]);
-    expect(errs[codes.indexOf(2)]()).toMatch(/^dmflow: --out: expected no other dmflow writing/);
+    expectTakeTurns(codes, errs.map((e) => e()));
     expectEveryCellOnce(out);
   });
 
@@ -82,8 +102,8 @@ describe('one results file, several processes: a lock', () => {
     const procs = [sweepProcess(out), sweepProcess(out), sweepProcess(out)];
     const errs = procs.map(collect);
     const codes = await Promise.all(procs.map(exited));
-    expect([...codes].sort()).toEqual([0, 2, 2]);
-    expect(errs[codes.indexOf(0)]()).toContain(`took over the lock of process ${pid}`);
+    expectTakeTurns(codes, errs.map((e) => e()));
+    expect(errs.filter((e) => e().includes(`took over the lock of process ${pid}, which is gone`))).toHaveLength(1);
     expectEveryCellOnce(out);
     expect(existsSync(`${out}.lock`)).toBe(false);
   });
