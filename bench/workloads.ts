@@ -4,6 +4,8 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { buildProblem, expandCells, parseSweep, runProblem, toRows, type Problem } from '../src/index.js';
+import { endToEnd, lossOf } from '../src/model/product.js';
+import { lossTolerance, targetEnergy } from '../src/experiments/stopRules.js';
 
 export interface Instance { target: number[][]; mask: number[][]; layers: number[][][]; rtol: number; atol: number; lossTol: number; tMax: number }
 
@@ -12,7 +14,7 @@ export function instanceOf(p: Problem): Instance {
   return {
     target: toRows(p.target, p.m, p.n), mask: toRows(p.mask, p.m, p.n),
     layers: p.dims.slice(1).map((r, k) => toRows(p.y0, r, p.dims[k], p.offsets[k])),
-    rtol: s.rtol, atol: s.atol, lossTol: s.lossTol, tMax: s.tMax,
+    rtol: s.rtol, atol: s.atol, lossTol: lossTolerance(s, targetEnergy(p), lossOf(p, endToEnd(p, p.y0))).abs, tMax: s.tMax,
   };
 }
 

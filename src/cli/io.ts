@@ -42,3 +42,20 @@ export function parseCount(text: string, field: string): number {
   if (!Number.isInteger(v) || v < 0) throw new InputError(field, `expected a whole number >= 0, got "${text}"`);
   return v;
 }
+
+const UNIT_SECONDS: Record<string, number> = { '': 1, s: 1, m: 60, min: 60, h: 3600 };
+
+/** Parse a duration "90", "90s", "10m", "1.5h" into seconds (> 0). */
+export function parseDuration(text: string, field: string): number {
+  const m = /^\s*(\d+(?:\.\d*)?(?:e[+-]?\d+)?)\s*(s|m|min|h)?\s*$/i.exec(text);
+  const v = m ? Number(m[1]) * UNIT_SECONDS[(m[2] ?? '').toLowerCase()] : NaN;
+  if (!(Number.isFinite(v) && v > 0)) throw new InputError(field, `expected a duration such as 90s, 10m or 1.5h, got "${text}"`);
+  return v;
+}
+
+/** Parse --progress [seconds]: the flag alone gives undefined (the default interval). */
+export function parseProgress(value: string | boolean | undefined, field = '--progress'): { force: boolean; interval?: number } {
+  if (value === undefined || value === false) return { force: false };
+  if (value === true) return { force: true };
+  return { force: true, interval: parsePositive(value, field) };
+}

@@ -19,6 +19,7 @@ import { parseGlrlSpec, type GlrlOptions, type GlrlSpec } from '../model/spec.js
 import { symmetricField } from '../model/symmetricField.js';
 import { gradientField, type GradientField } from '../model/vectorField.js';
 import type { FlowTotals } from './run.js';
+import { lossTolerance, targetEnergy } from './stopRules.js';
 
 export type GlrlStatus = 'converged' | 'psd-optimal' | 'max-rank' | 'stage-failed';
 
@@ -63,17 +64,23 @@ interface Completion {
 
 /** Run GLRL on a spec (raw JSON value or parsed); `overrides` replace the spec's "glrl" options. */
 export function glrl(input: unknown, overrides: Partial<GlrlOptions> = {}): GlrlResult {
-  const spec = parseGlrlSpec(input);
-  const options: GlrlOptions = { ...spec.glrl, ...definedOnly(overrides) };
-  const target = makeTarget(spec.target);
+  const parsed = parseGlrlSpec(input);
+  const options: GlrlOptions = { ...parsed.glrl, ...definedOnly(overrides) };
+  const target = makeTarget(parsed.target);
   const { m, n } = target;
-  const mask = makeMask(spec.observed, m, n);
+  const mask = makeMask(parsed.observed, m, n);
   const c: Completion = { m, n, target: target.values, mask, ...observedEntries(mask, m, n) };
+  // The loss tolerance as a run's (W = 0 to start with, so the initial loss is the target energy).
+  const energy = targetEnergy(c);
+  const spec: TolSpec = { ...parsed, solver: { ...parsed.solver, lossTol: lossTolerance(parsed.solver, energy, energy).abs } };
   const maxRank = options.maxRank ?? Math.min(m, n);
   if (maxRank > Math.min(m, n)) throw new InputError('glrl.maxRank', `expected at most min(m, n) = ${Math.min(m, n)}, got ${maxRank}`);
   if (options.variant === 'symmetric') checkSymmetric(c);
   return options.variant === 'symmetric' ? symmetricGlrl(spec, c, options, maxRank) : asymmetricGlrl(spec, c, options, maxRank);
 }
+
+/** A GLRL spec whose lossTol is resolved to an absolute number. */
+type TolSpec = GlrlSpec & { solver: { lossTol: number } };
 
 function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
@@ -111,7 +118,7 @@ interface StageRun extends FlowTotals {
 }
 
 /** Integrate one stage's flow until its loss reaches lossTol or its gradient norm stageGradTol. */
-function runStage(field: GradientField, y0: Float64Array, spec: GlrlSpec, options: GlrlOptions): StageRun {
+function runStage(field: GradientField, y0: Float64Array, spec: TolSpec, options: GlrlOptions): StageRun {
   const s = spec.solver;
   let reached = false;
   let diverged = false;
@@ -137,7 +144,7 @@ function runStage(field: GradientField, y0: Float64Array, spec: GlrlSpec, option
 }
 
 /** W = U V^T as state of a depth-2 factorization W_2 W_1 with W_1 = V^T (r x n), W_2 = U (m x r). */
-function asymmetricGlrl(spec: GlrlSpec, c: Completion, options: GlrlOptions, maxRank: number): GlrlResult {
+function asymmetricGlrl(spec: TolSpec, c: Completion, options: GlrlOptions, maxRank: number): GlrlResult {
   const { m, n } = c;
   let U: Float64Array = new Float64Array(0); // m x r, row-major
   let Vt: Float64Array = new Float64Array(0); // r x n, row-major
@@ -165,7 +172,7 @@ function asymmetricGlrl(spec: GlrlSpec, c: Completion, options: GlrlOptions, max
 }
 
 /** W = U U^T with U (n x r). */
-function symmetricGlrl(spec: GlrlSpec, c: Completion, options: GlrlOptions, maxRank: number): GlrlResult {
+function symmetricGlrl(spec: TolSpec, c: Completion, options: GlrlOptions, maxRank: number): GlrlResult {
   const { n } = c;
   let U: Float64Array = new Float64Array(0);
   let W: Float64Array = new Float64Array(n * n);

@@ -15,8 +15,17 @@ import { InputError } from '../model/errors.js';
 import { buildProblem, type BuildOptions, type Problem } from '../model/problem.js';
 import { endToEnd, lossOf } from '../model/product.js';
 import { gradientField, type FieldKernel } from '../model/vectorField.js';
+import { lossFloorEstimate, lossTolerance, PlateauWatch, suggestedRtol, targetEnergy, type LossTolerance, type PlateauVerdict } from './stopRules.js';
 
-export type RunStatus = 'converged' | 't-max' | 'max-steps' | 'diverged' | 'stiff' | 'step-too-small';
+export type RunStatus =
+  | 'converged' | 't-max' | 'max-steps' | 'diverged' | 'stiff' | 'step-too-small'
+  | 'integration-floor' | 'saddle' | 'slow-decay' | 'time-limit';
+
+/** Why a plateau ended the run (statuses integration-floor, saddle, slow-decay, and stiff when the floor explains it). */
+export interface PlateauEvidence extends PlateauVerdict {
+  /** For an integration floor: the rtol that would bring the floor down to lossTol. */
+  suggestedRtol?: number;
+}
 
 export interface TrajectoryPoint {
   t: number;
@@ -37,6 +46,17 @@ export interface FlowTotals {
 export interface RunResult extends FlowTotals {
   status: RunStatus;
   message: string;
+  /** The loss tolerance the run aimed at (absolute), and where it came from. */
+  lossTol: number;
+  lossTolSource: LossTolerance['source'];
+  /** loss / scale, scale = 1/2 ||P_Omega(W*)||^2 (the initial loss when that is 0). */
+  lossRel: number;
+  /** The loss the integration tolerance resolves at the end state (estimate; see stopRules.ts). */
+  lossFloor: number;
+  /** The evidence behind a plateau status. */
+  plateau?: PlateauEvidence;
+  /** Wall-clock seconds of the integration (both passes when samples are asked for). */
+  wallTime: number;
   matrix: number[][];
   singularValues: number[];
   effectiveRank: number;
@@ -61,10 +81,29 @@ export interface RunOptions extends BuildOptions {
   saveLayers?: boolean;
   /** Log-spaced analysis samples (overrides spec.save.samples when given). */
   samples?: number;
-  /** Called after accepted steps with the time and loss reached, and the loss the run stops at. */
-  onProgress?: (t: number, loss: number, lossTol: number) => void;
+  /** Called after accepted steps of the first pass. */
+  onProgress?: (progress: RunProgress) => void;
+  /** Wall-clock budget in seconds (overrides solver.maxWallTime). */
+  maxWallTime?: number;
+  /**
+   * Called with the state when the wall-clock budget ends the run. Seam for
+   * checkpoints (issue 13): a caller that can write one does it here.
+   */
+  onTimeLimit?: (t: number, y: Float64Array) => void;
   /** Vector-field kernel: "auto" (native BLAS for large sides when built), "typescript" or "blas". */
   kernel?: FieldKernel;
+}
+
+export interface RunProgress {
+  t: number;
+  loss: number;
+  /** The loss at t = 0, and the loss the run stops at. */
+  loss0: number;
+  lossTol: number;
+  tMax: number;
+  /** Last accepted step, and the method taking it ("auto" reports its current phase). */
+  h: number;
+  method: string;
 }
 
 /** Run a spec (raw JSON value or parsed) to completion. */
@@ -83,42 +122,83 @@ export function runProblem(problem: Problem, options: RunOptions = {}): RunResul
     if (!(t >= 0 && t <= s.tMax)) throw new InputError('save.times', `expected times in [0, tMax = ${s.tMax}], got ${t} at ${i}`);
   });
 
+  const loss0 = lossOf(problem, endToEnd(problem, problem.y0));
+  const tol = lossTolerance(s, targetEnergy(problem), loss0);
+  const maxWallTime = options.maxWallTime ?? s.maxWallTime;
+  const started = Date.now();
+
   let outcome: RunStatus | null = null;
+  let evidence: PlateauVerdict | null = null;
   const stiffLosses: number[] = [];
+  let watch: PlateauWatch;
+  let method = s.method as string;
+  let tPrev = 0;
+  let calls = 0;
+  // The samples pass replays the first one and ends where it ended, without the clock.
+  let replayUntil = NaN;
   const stop = (t: number, y: Float64Array, dy: Float64Array): boolean => {
     // dy = f(t, y) was the integrator's last evaluation, so lastLoss is the loss at y.
     const loss = field.lastLoss;
-    options.onProgress?.(t, loss, s.lossTol);
-    if (loss <= s.lossTol) { outcome = 'converged'; return true; }
-    if (s.gradTol !== undefined && norm2(dy) <= s.gradTol) { outcome = 'converged'; return true; }
+    const h = t - tPrev;
+    tPrev = t;
+    if (Number.isNaN(replayUntil)) options.onProgress?.({ t, loss, loss0, lossTol: tol.abs, tMax: s.tMax, h, method });
+    if (loss <= tol.abs) { outcome = 'converged'; return true; }
+    const g = norm2(dy);
+    if (s.gradTol !== undefined && g <= s.gradTol) { outcome = 'converged'; return true; }
     for (let i = 0; i < y.length; i++) {
       if (!(Math.abs(y[i]) <= s.divergeAt)) { outcome = 'diverged'; return true; }
+    }
+    // lossTol 0 asks for the whole interval: no plateau can cut it short.
+    if (s.plateauStop && tol.abs > 0) {
+      const v = watch.observe(t, loss, g * g);
+      if (v) { outcome = v.kind === 'floor' ? 'integration-floor' : v.kind; evidence = v; return true; }
+    }
+    if (!Number.isNaN(replayUntil)) {
+      if (t >= replayUntil) { outcome = 'time-limit'; return true; }
+    } else if (maxWallTime !== undefined && (++calls & 15) === 0 && (Date.now() - started) / 1000 > maxWallTime) {
+      outcome = 'time-limit';
+      options.onTimeLimit?.(t, y);
+      return true;
     }
     return false;
   };
   // Near a minimum the flow is stiff (its Jacobian is minus the Hessian), yet
   // the loss still falls: that alone is no reason to stop. Stop only when the
-  // stiffness test keeps firing and the loss has not halved meanwhile.
+  // stiffness test keeps firing and the loss has not halved meanwhile; if the
+  // energy balance is broken too, the stall is the integration's floor.
   const onStiff = (): boolean => {
     stiffLosses.push(field.lastLoss);
     const k = stiffLosses.length;
-    return k > STALL_WINDOW && stiffLosses[k - 1] > 0.5 * stiffLosses[k - 1 - STALL_WINDOW];
+    const stalled = k > STALL_WINDOW && stiffLosses[k - 1] > 0.5 * stiffLosses[k - 1 - STALL_WINDOW];
+    if (stalled && tol.abs > 0) {
+      const v = watch.energyViolated();
+      if (v) { outcome = 'integration-floor'; evidence = v; }
+    }
+    return stalled;
   };
 
   const integrate = (tEval: number[]) => {
     outcome = null;
+    evidence = null;
     stiffLosses.length = 0;
+    // "auto" may end the run on a floor only once it runs RKC: its own switch gets below Dormand–Prince's floor.
+    method = s.method;
+    watch = new PlateauWatch(tol.abs, s.tMax, () => method !== 'auto');
+    tPrev = 0;
     return solveIvp(field.rhs, [0, s.tMax], problem.y0, {
       method: s.method, lr: s.lr, rtol: s.rtol, atol: s.atol, maxSteps: s.maxSteps, h0: s.h0, hMax: s.hMax,
-      tEval, stop, onStiff,
+      tEval, stop, onStiff, onSwitch: (_t, next) => { method = next; },
     });
   };
   const sol = integrate(times);
-  const runOutcome = outcome;
+  const runOutcome: RunStatus | null = outcome;
+  const runEvidence: PlateauVerdict | null = evidence;
   // Samples need the end time first: a second, identical pass serves them by dense output.
   const nSamples = options.samples ?? problem.spec.save.samples;
   const sampleTimes = logTimes(sol.t, nSamples);
+  replayUntil = sol.t;
   const sampled = sampleTimes.length > 0 ? integrate(sampleTimes) : null;
+  const wallTime = (Date.now() - started) / 1000;
 
   const status = runStatus(sol.status, runOutcome);
   const W = endToEnd(problem, sol.y);
@@ -129,11 +209,18 @@ export function runProblem(problem: Problem, options: RunOptions = {}): RunResul
   const c0 = balanceInvariants(problem, problem.y0);
   const graph = observationGraph(problem.m, problem.n, problem.obsRows, problem.obsCols);
   const groupsOf = entryGroups(problem, graph);
+  const plateau = plateauEvidence(runEvidence, status, s.rtol, tol.abs);
   const result: RunResult = {
     status,
-    message: runMessage(status, sol.message, s),
+    message: runMessage(status, sol.message, s, tol, plateau, maxWallTime),
     t: sol.t,
     loss,
+    lossTol: tol.abs,
+    lossTolSource: tol.source,
+    lossRel: tol.scale > 0 ? loss / tol.scale : 0,
+    lossFloor: lossFloorEstimate(problem, sol.y, s.rtol, s.atol),
+    plateau,
+    wallTime,
     gradNorm: norm2(dy),
     nfev: sol.nfev,
     steps: sol.naccept,
@@ -176,21 +263,54 @@ function runStatus(solver: SolveStatus, outcome: RunStatus | null): RunStatus {
     case 'done': return 't-max';
     case 'max-steps': return 'max-steps';
     case 'non-finite': return 'diverged';
-    case 'stiff': return 'stiff';
+    case 'stiff': return outcome === 'integration-floor' ? outcome : 'stiff';
     case 'step-too-small': return 'step-too-small';
   }
 }
 
-function runMessage(status: RunStatus, solverMessage: string, s: Problem['spec']['solver']): string {
+function plateauEvidence(v: PlateauVerdict | null, status: RunStatus, rtol: number, lossTol: number): PlateauEvidence | undefined {
+  if (!v || !(status === 'integration-floor' || status === 'saddle' || status === 'slow-decay')) return undefined;
+  return status === 'integration-floor' ? { ...v, suggestedRtol: suggestedRtol(rtol, v.loss, lossTol) } : { ...v };
+}
+
+const e = (x: number) => (Number.isFinite(x) ? x.toExponential(2) : String(x));
+
+function tolText(tol: LossTolerance): string {
+  return tol.source === 'default' ? `lossTol ${e(tol.abs)} (default: ${e(tol.abs / tol.scale)} of the target energy ${e(tol.scale)})` : `lossTol ${e(tol.abs)}`;
+}
+
+function runMessage(status: RunStatus, solverMessage: string, s: Problem['spec']['solver'], tol: LossTolerance, v: PlateauEvidence | undefined, maxWallTime: number | undefined): string {
   switch (status) {
     case 'converged':
-      return s.gradTol !== undefined ? `loss <= lossTol (${s.lossTol}) or gradient norm <= gradTol (${s.gradTol})` : `loss <= lossTol (${s.lossTol})`;
-    case 't-max': return `reached tMax = ${s.tMax} before the loss fell to lossTol = ${s.lossTol}`;
+      return s.gradTol !== undefined ? `loss <= ${tolText(tol)} or gradient norm <= gradTol (${s.gradTol})` : `loss <= ${tolText(tol)}`;
+    case 't-max': return `reached tMax = ${s.tMax} before the loss fell to ${tolText(tol)}`;
     case 'max-steps': return `${solverMessage}; raise solver.maxSteps or tMax, or loosen lossTol`;
     case 'diverged': return `the factors blew up (non-finite values or an entry above divergeAt = ${s.divergeAt}): ${solverMessage}`;
     case 'stiff':
       return `${solverMessage}; the loss fell by less than half over the last stiffness detections while the step stayed stability-limited. ` +
         'Use solver.method "auto" or "rkc" (stabilized for this phase), or stop earlier with a larger lossTol or a gradTol.';
     case 'step-too-small': return `${solverMessage}; the solution may be singular here, or the tolerances too tight for double precision`;
+    case 'time-limit': return `the wall-clock budget of ${maxWallTime} s ran out; the state reached is reported`;
+    case 'integration-floor': {
+      const w = v!;
+      const rtolHint = w.suggestedRtol! < 1e-14
+        ? 'that lossTol is below what double precision resolves here; loosen lossTol'
+        : `solver.rtol ${w.suggestedRtol} would reach it (the floor falls about in proportion to rtol)`;
+      return `integration floor: the loss stays at ${e(w.loss)} over t in [${e(w.tFrom)}, ${e(w.t)}] while the flow's dissipation there is ${e(w.dissipation)} ` +
+        `(an exact flow loses all of it): the integration at rtol ${s.rtol} no longer resolves the flow, and ${tolText(tol)} lies below its floor. ` +
+        `Use solver.method "auto" (stabilized near minima, gets below this floor), or ${rtolHint}.`;
+    }
+    case 'saddle': {
+      const w = v!;
+      return `saddle: the loss stays at ${e(w.loss)} (fell ${e(w.lossFrom - w.loss)} over t in [${e(w.tFrom)}, ${e(w.t)}]) while the gradient is small ` +
+        `(||grad||^2 ${e(w.gradNorm2)}, never growing over that decade of t), far above ${tolText(tol)}. An escaping saddle shows a growing gradient; this one did not. ` +
+        'Use the result as the saddle it is, perturb the initialization, or set solver.plateauStop false to integrate on to tMax.';
+    }
+    case 'slow-decay': {
+      const w = v!;
+      return `slow decay: the loss falls like t^-${w.rate.toPrecision(2)} (from ${e(w.lossFrom)} at t = ${e(w.tFrom)} to ${e(w.loss)} at t = ${e(w.t)}); ` +
+        `at that rate it reaches ${tolText(tol)} at t ~ ${e(w.tProjected)}, beyond tMax = ${s.tMax}. ` +
+        'Loosen lossTol (or lossRelTol), raise tMax, or set solver.plateauStop false to integrate on to tMax.';
+    }
   }
 }

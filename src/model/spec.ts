@@ -62,7 +62,10 @@ export const solverSchema = z.strictObject({
   rtol: finite.positive().default(1e-8),
   atol: finite.positive().default(1e-10),
   tMax: finite.positive().default(1e6),
-  lossTol: finite.nonnegative().default(1e-14),
+  /** Absolute loss tolerance; when absent the run stops at lossRelTol times the problem's loss scale (src/experiments/stopRules.ts). */
+  lossTol: finite.nonnegative().optional(),
+  /** Loss tolerance relative to the observed target energy 1/2 ||P_Omega(W*)||^2 (README "Stop rules"). */
+  lossRelTol: finite.nonnegative().optional(),
   gradTol: finite.positive().optional(),
   maxSteps: posInt.default(1_000_000),
   h0: finite.positive().optional(),
@@ -71,6 +74,10 @@ export const solverSchema = z.strictObject({
   lr: finite.positive().optional(),
   /** Largest absolute factor entry before the run counts as diverged. */
   divergeAt: finite.positive().default(1e8),
+  /** Wall-clock budget in seconds: the run ends with status "time-limit" and reports its state. */
+  maxWallTime: finite.positive().optional(),
+  /** End runs whose loss stalls on a log-t scale (integration floor, saddle, slow decay); false turns the detector off. */
+  plateauStop: z.boolean().default(true),
 }).refine((s) => s.method !== 'gd' || s.lr !== undefined, { error: 'expected a learning rate "lr" > 0 for method "gd"', path: ['lr'] });
 
 export const saveSchema = z.strictObject({

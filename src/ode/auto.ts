@@ -9,6 +9,7 @@ import type { Rhs, SolveOptions, SolveResult } from './types.js';
 export function autoSwitch(f: Rhs, span: readonly [number, number], y0: ArrayLike<number>, options: SolveOptions = {}): SolveResult {
   const first = dopri5(f, span, y0, { ...options, onStiff: () => true });
   if (first.status !== 'stiff') return first;
+  options.onSwitch?.(first.t, 'rkc');
   const remaining = (options.tEval ? Array.from(options.tEval) : []).filter((t) => (t - first.t) * (span[1] - span[0]) > 0);
   const second = rkc(f, [first.t, span[1]], first.y, {
     ...options,

@@ -39,6 +39,8 @@ export interface SolveOptions {
    * the integrator stops, as Hairer's DOPRI5 does.
    */
   onStiff?: (t: number, y: Float64Array) => boolean;
+  /** Called when a method that combines integrators ("auto") hands over to another one, with the time and the new method's name. */
+  onSwitch?: (t: number, method: string) => void;
   /** Test for stiffness every this many accepted steps (default 1000, Hairer's NSTIFF). */
   stiffCheckEvery?: number;
   /** Consecutive positive stiffness tests that count as stiff (default 15, Hairer's). */

@@ -1,8 +1,8 @@
 // dmflow run: integrate one spec and print the result.
 
 import type { Command } from 'commander';
-import { parseCount, parseNumberList } from '../io.js';
-import { progressBar } from '../progress.js';
+import { parseCount, parseDuration, parseNumberList, parseProgress } from '../io.js';
+import { progressBar, runFraction } from '../progress.js';
 import { loadSpec, print } from './shared.js';
 
 export function register(program: Command): void {
@@ -13,24 +13,27 @@ export function register(program: Command): void {
     .option('--save-times <t1,t2,...>', 'add a trajectory of {t, loss, singularValues} at these times (dense output)')
     .option('--save-layers', 'include the factors W_1..W_L in the result (for warm starts)')
     .option('--samples <N>', 'add N log-spaced analysis samples (loss, spectrum, effective rank, nuclear norm, reconstruction error)')
-    .action(async (path: string | undefined, opts: { saveTimes?: string; saveLayers?: boolean; samples?: string }) => {
+    .option('--max-time <duration>', 'wall-clock budget (90s, 10m, 1.5h): status "time-limit" with the state reached (overrides solver.maxWallTime)')
+    .option('--no-plateau-stop', 'do not end the run on a plateau (integration floor, saddle, slow decay): integrate on to tMax')
+    .option('--progress [seconds]', 'print progress on stderr even in a pipe, a line every few seconds (default 5)')
+    .action(async (path: string | undefined, opts: { saveTimes?: string; saveLayers?: boolean; samples?: string; maxTime?: string; plateauStop: boolean; progress?: string | boolean }) => {
       const { value, dir } = await loadSpec(path);
       const saveTimes = opts.saveTimes !== undefined ? parseNumberList(opts.saveTimes, '--save-times') : undefined;
       const samples = opts.samples !== undefined ? parseCount(opts.samples, '--samples') : undefined;
+      const maxWallTime = opts.maxTime !== undefined ? parseDuration(opts.maxTime, '--max-time') : undefined;
+      const progress = parseProgress(opts.progress);
+      const spec = opts.plateauStop ? value : withPlateauStopOff(value);
       const { run } = await import('../../experiments/run.js');
-      const bar = progressBar('dmflow run');
-      let loss0 = NaN;
+      const bar = progressBar('dmflow run', progress);
       try {
-        const result = run(value, {
+        const result = run(spec, {
           baseDir: dir,
           saveTimes,
           saveLayers: opts.saveLayers,
           samples,
-          onProgress: (t, loss, lossTol) => {
-            if (Number.isNaN(loss0)) loss0 = loss;
-            // Progress in log-loss towards lossTol.
-            const frac = Math.log(loss0 / loss) / Math.log(loss0 / Math.max(lossTol, 1e-300));
-            bar.update(frac, `t = ${t.toExponential(2)}, loss = ${loss.toExponential(2)}`);
+          maxWallTime,
+          onProgress: (p) => {
+            bar.update(runFraction(p), `t = ${p.t.toExponential(2)}, loss = ${p.loss.toExponential(2)} -> ${p.lossTol.toExponential(1)}, ${p.method} h = ${p.h.toExponential(1)}`);
           },
         });
         bar.stop();
@@ -39,4 +42,13 @@ export function register(program: Command): void {
         bar.stop();
       }
     });
+}
+
+/** The spec with solver.plateauStop = false (the spec's own validation still applies). */
+function withPlateauStopOff(value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  const v = value as Record<string, unknown>;
+  const solver = v.solver;
+  if (solver !== undefined && (solver === null || typeof solver !== 'object' || Array.isArray(solver))) return value;
+  return { ...v, solver: { ...(solver as object | undefined), plateauStop: false } };
 }

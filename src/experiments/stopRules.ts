@@ -1,0 +1,194 @@
+// When a run is done: the loss tolerance a run aims at, the loss floor its
+// integration tolerance allows, and a watch over the loss on a log-t scale
+// that ends a run which can no longer reach its tolerance, saying why.
+//
+// The watch rests on the energy identity of a gradient flow: dL/dt =
+// -||grad L||^2, so the loss a run loses between two times equals the
+// dissipation D = integral of ||dy/dt||^2 dt over them (dy/dt = -grad L). An
+// integration that follows the flow keeps that balance; one that sits at the
+// floor of its tolerance (an explicit method hovering at its stability limit,
+// errors of the size of rtol re-injected every step) does not: its loss stays
+// put while the dissipation it computes would have emptied it many times over.
+// Nothing else in a gradient flow can do that (D <= L(t1) for the exact flow).
+
+import type { Problem } from '../model/problem.js';
+import { endToEnd } from '../model/product.js';
+import type { SolverSpec } from '../model/spec.js';
+
+/** Default loss tolerance relative to the observed target energy (README "Stop rules"). */
+export const DEFAULT_LOSS_REL_TOL = 1e-12;
+/**
+ * The default tolerance never asks for a relative residual below this many
+ * rtol: the state is resolved only to about rtol, and the floors measured
+ * (README) lie between (0.5 rtol)^2 and (4 rtol)^2 times the target energy.
+ */
+export const RESOLVE_FACTOR = 10;
+
+export interface LossTolerance {
+  /** The absolute loss at which the run counts as converged. */
+  abs: number;
+  /** The loss scale: 1/2 ||P_Omega(W*)||^2, or the initial loss when the observed target is zero. */
+  scale: number;
+  /** Where abs comes from. */
+  source: 'lossTol' | 'lossRelTol' | 'default';
+}
+
+/** 1/2 ||P_Omega(W*)||^2: the loss of W = 0, the natural scale of a completion problem. */
+export function targetEnergy(problem: Pick<Problem, 'n' | 'target' | 'obsRows' | 'obsCols'>): number {
+  let s = 0;
+  for (let p = 0; p < problem.obsRows.length; p++) s += problem.target[problem.obsRows[p] * problem.n + problem.obsCols[p]] ** 2;
+  return 0.5 * s;
+}
+
+/**
+ * The loss tolerance of a run. lossTol (absolute) and lossRelTol (relative to
+ * the scale) keep their meaning when given (both: whichever is reached first);
+ * without either the run aims at max(1e-12, (10 rtol)^2) times the scale.
+ */
+export function lossTolerance(solver: Pick<SolverSpec, 'lossTol' | 'lossRelTol' | 'rtol'>, energy: number, initialLoss: number): LossTolerance {
+  const scale = energy > 0 ? energy : initialLoss;
+  if (solver.lossTol !== undefined || solver.lossRelTol !== undefined) {
+    const abs = Math.max(solver.lossTol ?? 0, (solver.lossRelTol ?? 0) * scale);
+    return { abs, scale, source: solver.lossTol !== undefined && abs === solver.lossTol ? 'lossTol' : 'lossRelTol' };
+  }
+  return { abs: scale * Math.max(DEFAULT_LOSS_REL_TOL, (RESOLVE_FACTOR * solver.rtol) ** 2), scale, source: 'default' };
+}
+
+/**
+ * The loss the integration tolerance resolves at state y: 1/2 sum over the
+ * observed entries of the change of W when every factor entry moves by its
+ * error scale atol + rtol |y_i| with a random sign (mean of four probes, fixed
+ * signs so that results are reproducible). An estimate: measured floors of
+ * Dormand–Prince lie within a factor 10 of it (README "Stop rules").
+ */
+export function lossFloorEstimate(problem: Problem, y: Float64Array, rtol: number, atol: number): number {
+  const W = endToEnd(problem, y);
+  const yp = new Float64Array(y.length);
+  let state = 0x2545f491;
+  const PROBES = 4;
+  let sum = 0;
+  for (let k = 0; k < PROBES; k++) {
+    for (let i = 0; i < y.length; i++) {
+      state ^= state << 13; state ^= state >>> 17; state ^= state << 5; // xorshift32
+      yp[i] = y[i] + ((state & 1) === 0 ? -1 : 1) * (atol + rtol * Math.abs(y[i]));
+    }
+    const Wp = endToEnd(problem, yp);
+    for (let p = 0; p < problem.obsRows.length; p++) {
+      const idx = problem.obsRows[p] * problem.n + problem.obsCols[p];
+      sum += (Wp[idx] - W[idx]) ** 2;
+    }
+  }
+  return (0.5 * sum) / PROBES;
+}
+
+export type PlateauKind = 'floor' | 'saddle' | 'slow-decay';
+
+export interface PlateauVerdict {
+  kind: PlateauKind;
+  /** Start and end of the window the verdict rests on. */
+  tFrom: number;
+  t: number;
+  lossFrom: number;
+  loss: number;
+  /** The flow's dissipation over the window: what the loss should have lost. */
+  dissipation: number;
+  /** Squared gradient norm at the end of the window. */
+  gradNorm2: number;
+  /** Fitted power law loss ~ t^-rate over the window (slow decay). */
+  rate: number;
+  /** Projected time to reach the loss tolerance at that rate (Infinity when flat). */
+  tProjected: number;
+}
+
+interface WatchRecord { t: number; loss: number; g2: number; q: number }
+
+/** Records per factor 2 in t. */
+const PER_OCTAVE = 4;
+/** The floor is named once the loss has stalled over [t / FLOOR_WINDOW, t]. */
+export const FLOOR_WINDOW = 4;
+/**
+ * Saddles and slow decay only after a whole decade of t with the loss stalled
+ * and the gradient never growing: an escaping saddle shows itself by a
+ * growing gradient long before its loss moves (README "Stop rules").
+ */
+export const FLOW_WINDOW = 10;
+/** A stall: the loss fell by less than this factor over the window. */
+const STALL = 2;
+/** A saddle: the loss fell by less than this fraction over the window. */
+const FLAT = 0.05;
+
+/**
+ * Watches (t, loss, ||dy||^2) after every accepted step, on a log-t scale,
+ * and returns a verdict when the run cannot reach lossTol: an integration
+ * floor, a saddle, or slow decay. floorAllowed() tells whether an
+ * integration floor may end the run now (not while "auto" is still in its
+ * Dormand–Prince phase: its switch to RKC gets below the floor).
+ */
+export class PlateauWatch {
+  private records: WatchRecord[] = [];
+  private q = 0;
+  private tPrev = NaN;
+  private g2Prev = 0;
+  private nextT = 0;
+
+  constructor(private readonly lossTol: number, private readonly tMax: number, private readonly floorAllowed: () => boolean = () => true) {}
+
+  observe(t: number, loss: number, g2: number): PlateauVerdict | null {
+    if (!Number.isNaN(this.tPrev)) this.q += 0.5 * (g2 + this.g2Prev) * (t - this.tPrev);
+    this.tPrev = t;
+    this.g2Prev = g2;
+    if (!(t > 0) || t < this.nextT) return null;
+    this.nextT = t * 2 ** (1 / PER_OCTAVE);
+    this.records.push({ t, loss, g2, q: this.q });
+    if (this.floorAllowed()) {
+      const v = this.floor();
+      if (v) return v;
+    }
+    return this.slowFlow();
+  }
+
+  /** The dissipation mismatch over the last floor window (for the stiffness rule's evidence). */
+  energyViolated(): PlateauVerdict | null {
+    return this.floor();
+  }
+
+  private windowStart(factor: number): number {
+    const last = this.records[this.records.length - 1];
+    for (let k = this.records.length - 2; k >= 0; k--) if (this.records[k].t <= last.t / factor) return k;
+    return -1;
+  }
+
+  private verdict(kind: PlateauKind, a: WatchRecord, b: WatchRecord): PlateauVerdict {
+    const rate = b.loss > 0 && a.loss > b.loss ? Math.log(a.loss / b.loss) / Math.log(b.t / a.t) : 0;
+    const tProjected = b.loss <= this.lossTol ? b.t : rate > 0 ? b.t * (b.loss / this.lossTol) ** (1 / rate) : Infinity;
+    return { kind, tFrom: a.t, t: b.t, lossFrom: a.loss, loss: b.loss, dissipation: b.q - a.q, gradNorm2: b.g2, rate, tProjected };
+  }
+
+  /** Stalled, and the loss kept less than half of what the flow dissipated: the integration left the flow. */
+  private floor(): PlateauVerdict | null {
+    const j = this.windowStart(FLOOR_WINDOW);
+    if (j < 0) return null;
+    const a = this.records[j], b = this.records[this.records.length - 1];
+    const dissipation = b.q - a.q;
+    if (a.loss < STALL * b.loss && dissipation > STALL * a.loss) return this.verdict('floor', a, b);
+    return null;
+  }
+
+  /** Stalled for a decade of t with the energy balance kept, the gradient never growing, and lossTol out of reach by tMax. */
+  private slowFlow(): PlateauVerdict | null {
+    const j = this.windowStart(FLOW_WINDOW);
+    if (j < 0) return null;
+    const a = this.records[j], b = this.records[this.records.length - 1];
+    if (!(a.loss < STALL * b.loss)) return null;
+    if (b.q - a.q > STALL * a.loss) return null; // off the flow: the floor's case, not this one
+    for (let k = j + 1; k < this.records.length; k++) if (this.records[k].g2 > this.records[k - 1].g2) return null;
+    const v = this.verdict(a.loss - b.loss < FLAT * a.loss ? 'saddle' : 'slow-decay', a, b);
+    return v.tProjected > this.tMax ? v : null;
+  }
+}
+
+/** The rtol that would bring the floor down to lossTol: floors fell about in proportion to rtol (README), so scale linearly, with a margin of 2. */
+export function suggestedRtol(rtol: number, floorLoss: number, lossTol: number): number {
+  const r = (rtol * lossTol) / (2 * floorLoss);
+  return Number(r.toPrecision(1));
+}
