@@ -106,12 +106,17 @@ interface WatchRecord { t: number; loss: number; g2: number; q: number }
 const PER_OCTAVE = 4;
 /** The floor is named once the loss has stalled over [t / FLOOR_WINDOW, t]. */
 export const FLOOR_WINDOW = 4;
-/**
- * Saddles and slow decay only after a whole decade of t with the loss stalled
- * and the gradient never growing: an escaping saddle shows itself by a
- * growing gradient long before its loss moves (README "Stop rules").
- */
+/** Slow decay is judged over the last decade of t. */
 export const FLOW_WINDOW = 10;
+/**
+ * A saddle ends the run only once the gradient norm has fallen by this factor
+ * (1e15) without ever growing while the loss stayed flat. Rounding seeds every
+ * unstable direction at about 1e-16 relative, and a seeded direction growing at
+ * rate mu turns the gradient around before it falls by 1e15 unless
+ * mu < lambda / 15 (lambda: the rate of approach): only saddles whose escape
+ * would take 15 times as long as the approach can be cut (README "Stop rules").
+ */
+export const SADDLE_GRADIENT_FALL = 1e15;
 /** A stall: the loss fell by less than this factor over the window. */
 const STALL = 2;
 /** A saddle: the loss fell by less than this fraction over the window. */
@@ -174,16 +179,37 @@ export class PlateauWatch {
     return null;
   }
 
-  /** Stalled for a decade of t with the energy balance kept, the gradient never growing, and lossTol out of reach by tMax. */
+  /**
+   * Saddle: the loss flat (within FLAT) and the gradient norm falling, never
+   * growing, by SADDLE_GRADIENT_FALL since the plateau began (or exactly 0).
+   * Slow decay: over the last decade of t the loss fell by less than STALL as a
+   * power law t^-p towards zero: the same p over the decade before (an approach
+   * to a plateau flattens, an escape steepens), the gradient agreeing
+   * (||grad||^2 = p L / t within a factor 2), never growing over both decades,
+   * and lossTol out of reach by tMax at that rate.
+   */
   private slowFlow(): PlateauVerdict | null {
+    const r = this.records;
+    const b = r[r.length - 1];
+    // The plateau: back from now while the loss stays within FLAT and the gradient never grew.
+    let k = r.length - 1;
+    while (k > 0 && r[k - 1].loss <= (1 + FLAT) * b.loss && r[k - 1].g2 >= r[k].g2) k--;
+    if (k < r.length - 1 && (b.g2 === 0 || b.g2 * SADDLE_GRADIENT_FALL ** 2 <= r[k].g2) && b.q - r[k].q <= STALL * r[k].loss) {
+      return this.verdict('saddle', r[k], b);
+    }
     const j = this.windowStart(FLOW_WINDOW);
-    if (j < 0) return null;
-    const a = this.records[j], b = this.records[this.records.length - 1];
-    if (!(a.loss < STALL * b.loss)) return null;
-    if (b.q - a.q > STALL * a.loss) return null; // off the flow: the floor's case, not this one
-    for (let k = j + 1; k < this.records.length; k++) if (this.records[k].g2 > this.records[k - 1].g2) return null;
-    const v = this.verdict(a.loss - b.loss < FLAT * a.loss ? 'saddle' : 'slow-decay', a, b);
-    return v.tProjected > this.tMax ? v : null;
+    const i0 = j < 0 ? -1 : this.windowStart(FLOW_WINDOW * FLOW_WINDOW);
+    if (i0 < 0) return null;
+    const a = r[j], a0 = r[i0];
+    if (!(a.loss < STALL * b.loss) || !(b.loss < a.loss)) return null;
+    if (b.q - a0.q > STALL * a0.loss) return null; // off the flow: the floor's case, not this one
+    for (let i = i0 + 1; i < r.length; i++) if (r[i].g2 > r[i - 1].g2) return null;
+    const v = this.verdict('slow-decay', a, b);
+    // The same power law over the decade before (an approach to a plateau flattens; an escape steepens).
+    const before = Math.log(a0.loss / a.loss) / Math.log(a.t / a0.t);
+    if (!(Math.abs(before - v.rate) <= 0.25 * v.rate)) return null;
+    const agrees = (x: WatchRecord) => { const q = (x.g2 * x.t) / (v.rate * x.loss); return q >= 0.5 && q <= 2; };
+    return agrees(a) && agrees(b) && v.tProjected > this.tMax ? v : null;
   }
 }
 
