@@ -15,7 +15,7 @@ import { InputError } from '../model/errors.js';
 import { buildProblem, type BuildOptions, type Problem } from '../model/problem.js';
 import { endToEnd, lossOf } from '../model/product.js';
 import { gradientField, type FieldKernel } from '../model/vectorField.js';
-import { lossFloorEstimate, lossTolerance, PlateauWatch, suggestedRtol, targetEnergy, type LossTolerance, type PlateauVerdict } from './stopRules.js';
+import { gradientNoiseProbe, lossFloorEstimate, lossTolerance, PlateauWatch, suggestedRtol, targetEnergy, type LossTolerance, type PlateauVerdict } from './stopRules.js';
 
 export type RunStatus =
   | 'converged' | 't-max' | 'max-steps' | 'diverged' | 'stiff' | 'step-too-small'
@@ -55,8 +55,6 @@ export interface RunResult extends FlowTotals {
   lossFloor: number;
   /** The evidence behind a plateau status. */
   plateau?: PlateauEvidence;
-  /** Wall-clock seconds of the integration (both passes when samples are asked for). */
-  wallTime: number;
   matrix: number[][];
   singularValues: number[];
   effectiveRank: number;
@@ -131,6 +129,8 @@ export function runProblem(problem: Problem, options: RunOptions = {}): RunResul
   let evidence: PlateauVerdict | null = null;
   const stiffLosses: number[] = [];
   let watch: PlateauWatch;
+  // The probe evaluates the field itself: it runs only on a candidate saddle, after the loss of the step was read.
+  const gradientNoise = gradientNoiseProbe(field.rhs, problem.y0.length, s.rtol, s.atol);
   let method = s.method as string;
   let tPrev = 0;
   let calls = 0;
@@ -149,10 +149,8 @@ export function runProblem(problem: Problem, options: RunOptions = {}): RunResul
       if (!(Math.abs(y[i]) <= s.divergeAt)) { outcome = 'diverged'; return true; }
     }
     // lossTol 0 asks for the whole interval: no plateau can cut it short.
-    if (s.plateauStop && tol.abs > 0) {
-      const v = watch.observe(t, loss, g * g);
-      if (v) { outcome = v.kind === 'floor' ? 'integration-floor' : v.kind; evidence = v; return true; }
-    }
+    const v = watch.observe(t, loss, g * g, y);
+    if (v && s.plateauStop && tol.abs > 0) { outcome = v.kind === 'floor' ? 'integration-floor' : v.kind; evidence = v; return true; }
     if (!Number.isNaN(replayUntil)) {
       if (t >= replayUntil) { outcome = 'time-limit'; return true; }
     } else if (maxWallTime !== undefined && (++calls & 15) === 0 && (Date.now() - started) / 1000 > maxWallTime) {
@@ -183,7 +181,7 @@ export function runProblem(problem: Problem, options: RunOptions = {}): RunResul
     stiffLosses.length = 0;
     // "auto" may end the run on a floor only once it runs RKC: its own switch gets below Dormand–Prince's floor.
     method = s.method;
-    watch = new PlateauWatch(tol.abs, s.tMax, () => method !== 'auto');
+    watch = new PlateauWatch(tol.abs, s.tMax, gradientNoise, () => method !== 'auto');
     tPrev = 0;
     return solveIvp(field.rhs, [0, s.tMax], problem.y0, {
       method: s.method, lr: s.lr, rtol: s.rtol, atol: s.atol, maxSteps: s.maxSteps, h0: s.h0, hMax: s.hMax,
@@ -193,12 +191,12 @@ export function runProblem(problem: Problem, options: RunOptions = {}): RunResul
   const sol = integrate(times);
   const runOutcome: RunStatus | null = outcome;
   const runEvidence: PlateauVerdict | null = evidence;
+  const runTrend = watch!.trend();
   // Samples need the end time first: a second, identical pass serves them by dense output.
   const nSamples = options.samples ?? problem.spec.save.samples;
   const sampleTimes = logTimes(sol.t, nSamples);
   replayUntil = sol.t;
   const sampled = sampleTimes.length > 0 ? integrate(sampleTimes) : null;
-  const wallTime = (Date.now() - started) / 1000;
 
   const status = runStatus(sol.status, runOutcome);
   const W = endToEnd(problem, sol.y);
@@ -212,7 +210,7 @@ export function runProblem(problem: Problem, options: RunOptions = {}): RunResul
   const plateau = plateauEvidence(runEvidence, status, s.rtol, tol.abs);
   const result: RunResult = {
     status,
-    message: runMessage(status, sol.message, s, tol, plateau, maxWallTime),
+    message: runMessage(status, sol.message, s, tol, plateau, maxWallTime) + trendText(status, runTrend, tol),
     t: sol.t,
     loss,
     lossTol: tol.abs,
@@ -220,7 +218,6 @@ export function runProblem(problem: Problem, options: RunOptions = {}): RunResul
     lossRel: tol.scale > 0 ? loss / tol.scale : 0,
     lossFloor: lossFloorEstimate(problem, sol.y, s.rtol, s.atol),
     plateau,
-    wallTime,
     gradNorm: norm2(dy),
     nfev: sol.nfev,
     steps: sol.naccept,
@@ -277,6 +274,13 @@ const e = (x: number) => (Number.isFinite(x) ? x.toExponential(2) : String(x));
 
 function tolText(tol: LossTolerance): string {
   return tol.source === 'default' ? `lossTol ${e(tol.abs)} (default: ${e(tol.abs / tol.scale)} of the target energy ${e(tol.scale)})` : `lossTol ${e(tol.abs)}`;
+}
+
+/** For runs cut by tMax, the step budget or the clock: how fast the loss was still falling. */
+function trendText(status: RunStatus, v: PlateauVerdict | null, tol: LossTolerance): string {
+  if (!v || !(status === 't-max' || status === 'max-steps' || status === 'time-limit') || tol.abs <= 0 || v.loss <= tol.abs) return '';
+  if (!(v.rate > 0)) return `; the loss did not fall over t in [${e(v.tFrom)}, ${e(v.t)}]`;
+  return `; over t in [${e(v.tFrom)}, ${e(v.t)}] the loss fell like t^-${v.rate.toPrecision(2)}, which reaches lossTol at t ~ ${e(v.tProjected)}`;
 }
 
 function runMessage(status: RunStatus, solverMessage: string, s: Problem['spec']['solver'], tol: LossTolerance, v: PlateauEvidence | undefined, maxWallTime: number | undefined): string {

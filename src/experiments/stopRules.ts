@@ -109,14 +109,17 @@ export const FLOOR_WINDOW = 4;
 /** Slow decay is judged over the last decade of t. */
 export const FLOW_WINDOW = 10;
 /**
- * A saddle ends the run only once the gradient norm has fallen by this factor
- * (1e15) without ever growing while the loss stayed flat. Rounding seeds every
- * unstable direction at about 1e-16 relative, and a seeded direction growing at
- * rate mu turns the gradient around before it falls by 1e15 unless
- * mu < lambda / 15 (lambda: the rate of approach): only saddles whose escape
- * would take 15 times as long as the approach can be cut (README "Stop rules").
+ * A saddle ends the run once, for two decades of t, the loss stayed flat and
+ * the gradient stayed within NOISE_MARGIN of the integration's noise level (the
+ * gradient that state errors of the tolerance's size produce). The
+ * integration's errors seed every direction at that level, so an unstable
+ * direction growing at rate mu lifts the gradient above the margin within
+ * ln(NOISE_MARGIN) / (2 mu); staying under it for t (1 - 1/100) means
+ * mu < 2.3 / t (README "Stop rules"). An escaping saddle turns its gradient
+ * around before it reaches the noise level, or soon after.
  */
-export const SADDLE_GRADIENT_FALL = 1e15;
+export const SADDLE_WINDOW = 100;
+export const NOISE_MARGIN = 100;
 /** A stall: the loss fell by less than this factor over the window. */
 const STALL = 2;
 /** A saddle: the loss fell by less than this fraction over the window. */
@@ -136,9 +139,18 @@ export class PlateauWatch {
   private g2Prev = 0;
   private nextT = 0;
 
-  constructor(private readonly lossTol: number, private readonly tMax: number, private readonly floorAllowed: () => boolean = () => true) {}
+  /**
+   * gradientNoise(y): the squared gradient norm that state errors of the
+   * integration tolerance's size produce at y (see gradientNoiseProbe).
+   */
+  constructor(
+    private readonly lossTol: number,
+    private readonly tMax: number,
+    private readonly gradientNoise: (y: Float64Array) => number,
+    private readonly floorAllowed: () => boolean = () => true,
+  ) {}
 
-  observe(t: number, loss: number, g2: number): PlateauVerdict | null {
+  observe(t: number, loss: number, g2: number, y: Float64Array): PlateauVerdict | null {
     if (!Number.isNaN(this.tPrev)) this.q += 0.5 * (g2 + this.g2Prev) * (t - this.tPrev);
     this.tPrev = t;
     this.g2Prev = g2;
@@ -149,7 +161,14 @@ export class PlateauWatch {
       const v = this.floor();
       if (v) return v;
     }
-    return this.slowFlow();
+    return this.saddle(y) ?? this.slowFlow();
+  }
+
+  /** The loss's power-law fit over the last decade of t (or all of it when shorter), for runs that end otherwise. */
+  trend(): PlateauVerdict | null {
+    if (this.records.length < 2) return null;
+    const j = Math.max(0, this.windowStart(FLOW_WINDOW));
+    return this.verdict('slow-decay', this.records[j], this.records[this.records.length - 1]);
   }
 
   /** The dissipation mismatch over the last floor window (for the stiffness rule's evidence). */
@@ -179,9 +198,19 @@ export class PlateauWatch {
     return null;
   }
 
+  /** Flat loss and a gradient at the noise level for two decades of t. */
+  private saddle(y: Float64Array): PlateauVerdict | null {
+    const r = this.records;
+    const j = this.windowStart(SADDLE_WINDOW);
+    if (j < 0) return null;
+    const a = r[j], b = r[r.length - 1];
+    if (!(a.loss - b.loss <= FLAT * a.loss) || !(b.loss > this.lossTol)) return null;
+    let top = 0;
+    for (let i = j; i < r.length; i++) top = Math.max(top, r[i].g2);
+    return top <= NOISE_MARGIN * this.gradientNoise(y) ? this.verdict('saddle', a, b) : null;
+  }
+
   /**
-   * Saddle: the loss flat (within FLAT) and the gradient norm falling, never
-   * growing, by SADDLE_GRADIENT_FALL since the plateau began (or exactly 0).
    * Slow decay: over the last decade of t the loss fell by less than STALL as a
    * power law t^-p towards zero: the same p over the decade before (an approach
    * to a plateau flattens, an escape steepens), the gradient agreeing
@@ -191,12 +220,6 @@ export class PlateauWatch {
   private slowFlow(): PlateauVerdict | null {
     const r = this.records;
     const b = r[r.length - 1];
-    // The plateau: back from now while the loss stays within FLAT and the gradient never grew.
-    let k = r.length - 1;
-    while (k > 0 && r[k - 1].loss <= (1 + FLAT) * b.loss && r[k - 1].g2 >= r[k].g2) k--;
-    if (k < r.length - 1 && (b.g2 === 0 || b.g2 * SADDLE_GRADIENT_FALL ** 2 <= r[k].g2) && b.q - r[k].q <= STALL * r[k].loss) {
-      return this.verdict('saddle', r[k], b);
-    }
     const j = this.windowStart(FLOW_WINDOW);
     const i0 = j < 0 ? -1 : this.windowStart(FLOW_WINDOW * FLOW_WINDOW);
     if (i0 < 0) return null;
@@ -211,6 +234,29 @@ export class PlateauWatch {
     const agrees = (x: WatchRecord) => { const q = (x.g2 * x.t) / (v.rate * x.loss); return q >= 0.5 && q <= 2; };
     return agrees(a) && agrees(b) && v.tProjected > this.tMax ? v : null;
   }
+}
+
+/**
+ * The squared gradient norm produced by state errors of the tolerance's size,
+ * atol + rtol |y_i| with random signs (mean of two probes, fixed signs):
+ * || f(y + s xi) - f(y) ||^2. Buffers are allocated once.
+ */
+export function gradientNoiseProbe(rhs: (t: number, y: Float64Array, dy: Float64Array) => void, n: number, rtol: number, atol: number): (y: Float64Array) => number {
+  const yp = new Float64Array(n), f0 = new Float64Array(n), f1 = new Float64Array(n);
+  return (y) => {
+    rhs(0, y, f0);
+    let state = 0x9e3779b9 | 0;
+    let sum = 0;
+    for (let k = 0; k < 2; k++) {
+      for (let i = 0; i < n; i++) {
+        state ^= state << 13; state ^= state >>> 17; state ^= state << 5;
+        yp[i] = y[i] + ((state & 1) === 0 ? -1 : 1) * (atol + rtol * Math.abs(y[i]));
+      }
+      rhs(0, yp, f1);
+      for (let i = 0; i < n; i++) sum += (f1[i] - f0[i]) ** 2;
+    }
+    return sum / 2;
+  };
 }
 
 /** The rtol that would bring the floor down to lossTol: floors fell about in proportion to rtol (README), so scale linearly, with a margin of 2. */

@@ -153,8 +153,8 @@ export interface SweepOptions {
   workerScript?: string | URL;
   /** Start workers only when the rest of the sweep is estimated to take longer than this (default 2 s; 0: always). */
   workersAfterSeconds?: number;
-  /** Called after every finished cell. */
-  onCell?: (done: number, total: number) => void;
+  /** Called after every finished cell: cells done (including those already in the file), all cells, cells run by this call. */
+  onCell?: (done: number, total: number, ran: number) => void;
   /** Files the sweep was read from (the sweep file): --out may not be one of them. */
   inputs?: string[];
   /** Chunk size for reading the results file (tests use a small one). */
@@ -208,7 +208,7 @@ export async function runSweep(sweep: SweepSpec, options: SweepOptions): Promise
       // dies inside the call, as a tail that the next run cuts off.
       writeSync(fd, JSON.stringify({ cell: c.cell, result }) + '\n');
       summary.ran++;
-      options.onCell?.(summary.skipped + summary.ran, summary.cells);
+      options.onCell?.(summary.skipped + summary.ran, summary.cells, summary.ran);
     };
     try {
       const threads = Math.max(1, Math.min(options.workers ?? availableParallelism(), availableParallelism(), todo.length));

@@ -3,7 +3,7 @@
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { InputError } from '../../model/errors.js';
-import { parseCount, readJsonFile } from '../io.js';
+import { parseCount, parseProgress, readJsonFile } from '../io.js';
 import { progressBar } from '../progress.js';
 
 export function register(program: Command): void {
@@ -14,7 +14,8 @@ export function register(program: Command): void {
     .requiredOption('--out <file>', 'results file (JSON lines), appended to')
     .option('--workers <n>', 'threads computing cells: this one plus n - 1 worker threads (default and most: one per core)')
     .option('--shard <i/n|auto>', 'run only cells with index = i mod n (0 <= i < n); "auto": i and n from a Slurm array or Kubernetes Indexed Job')
-    .action(async (path: string, opts: { out: string; workers?: string; shard?: string }) => {
+    .option('--progress [seconds]', 'print progress on stderr even in a pipe, a line every few seconds (default 5)')
+    .action(async (path: string, opts: { out: string; workers?: string; shard?: string; progress?: string | boolean }) => {
       const { value, dir } = readJsonFile(path, 'sweep');
       const { parseShard, parseSweep, runSweep } = await import('../../experiments/sweep.js');
       const sweep = parseSweep(value);
@@ -27,12 +28,16 @@ export function register(program: Command): void {
         workers = cores;
       }
       const shard = opts.shard !== undefined ? parseShard(opts.shard) : undefined;
-      const bar = progressBar('dmflow sweep');
+      const bar = progressBar('dmflow sweep', parseProgress(opts.progress));
+      const started = Date.now();
       try {
         const summary = await runSweep(sweep, {
           out: opts.out, workers, shard, baseDir: dir, inputs: path === '-' ? [] : [path],
           workerScript: new URL('../../experiments/sweepWorker.mjs', import.meta.url),
-          onCell: (done, total) => bar.update(done / total, `${done}/${total} cells`),
+          onCell: (done, total, ran) => {
+            const rate = ran / Math.max(1e-3, (Date.now() - started) / 1000);
+            bar.update(done / total, `${done}/${total} cells, ${rate.toPrecision(3)} cells/s`);
+          },
         });
         bar.stop();
         if (summary.staleLockOf !== null) process.stderr.write(`dmflow sweep: took over the lock of process ${summary.staleLockOf}, which is gone\n`);
