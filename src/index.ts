@@ -28,7 +28,7 @@ export { gradientDescent } from './ode/gd.js';
 export { rkc, stagesFor } from './ode/rkc.js';
 export { autoSwitch } from './ode/auto.js';
 export { run, runProblem, type RunResult, type RunOptions, type RunStatus, type RunProgress, type PlateauEvidence, type TrajectoryPoint, type FlowTotals } from './experiments/run.js';
-export { lossTolerance, lossFloorEstimate, targetEnergy, PlateauWatch, suggestedRtol, DEFAULT_LOSS_REL_TOL, type LossTolerance, type PlateauVerdict, type PlateauKind } from './experiments/stopRules.js';
+export { lossTolerance, lossFloorEstimate, targetEnergy, PlateauWatch, suggestedTolerances, gradientNoiseProbe, DEFAULT_LOSS_REL_TOL, type LossTolerance, type PlateauVerdict, type PlateauKind } from './experiments/stopRules.js';
 export { DEFAULT_SPEC } from './experiments/defaults.js';
 export { glrl, type GlrlResult, type GlrlStage, type GlrlStatus } from './experiments/glrl.js';
 export { GLRL_EXAMPLES, glrlExample } from './experiments/glrlExamples.js';

@@ -15,7 +15,7 @@ import { InputError } from '../model/errors.js';
 import { buildProblem, type BuildOptions, type Problem } from '../model/problem.js';
 import { endToEnd, lossOf } from '../model/product.js';
 import { gradientField, type FieldKernel } from '../model/vectorField.js';
-import { gradientNoiseProbe, lossFloorEstimate, lossTolerance, PlateauWatch, suggestedRtol, targetEnergy, type LossTolerance, type PlateauVerdict } from './stopRules.js';
+import { gradientNoiseProbe, lossFloorEstimate, lossTolerance, PlateauWatch, suggestedTolerances, targetEnergy, type LossTolerance, type PlateauVerdict } from './stopRules.js';
 
 export type RunStatus =
   | 'converged' | 't-max' | 'max-steps' | 'diverged' | 'stiff' | 'step-too-small'
@@ -23,8 +23,9 @@ export type RunStatus =
 
 /** Why a plateau ended the run (statuses integration-floor, saddle, slow-decay, and stiff when the floor explains it). */
 export interface PlateauEvidence extends PlateauVerdict {
-  /** For an integration floor: the rtol that would bring the floor down to lossTol. */
+  /** For an integration floor: the rtol and atol that would bring the floor down to lossTol. */
   suggestedRtol?: number;
+  suggestedAtol?: number;
 }
 
 export interface TrajectoryPoint {
@@ -130,7 +131,10 @@ export function runProblem(problem: Problem, options: RunOptions = {}): RunResul
   const stiffLosses: number[] = [];
   let watch: PlateauWatch;
   // The probe evaluates the field itself: it runs only on a candidate saddle, after the loss of the step was read.
-  const gradientNoise = gradientNoiseProbe(field.rhs, problem.y0.length, s.rtol, s.atol);
+  const probes = {
+    gradientNoise: gradientNoiseProbe(field.rhs, problem.y0.length, s.rtol, s.atol),
+    lossFloor: (y: Float64Array) => lossFloorEstimate(problem, y, s.rtol, s.atol),
+  };
   let method = s.method as string;
   let tPrev = 0;
   let calls = 0;
@@ -181,7 +185,7 @@ export function runProblem(problem: Problem, options: RunOptions = {}): RunResul
     stiffLosses.length = 0;
     // "auto" may end the run on a floor only once it runs RKC: its own switch gets below Dormand–Prince's floor.
     method = s.method;
-    watch = new PlateauWatch(tol.abs, s.tMax, gradientNoise, () => method !== 'auto');
+    watch = new PlateauWatch(tol.abs, s.tMax, probes, () => method !== 'auto');
     tPrev = 0;
     return solveIvp(field.rhs, [0, s.tMax], problem.y0, {
       method: s.method, lr: s.lr, rtol: s.rtol, atol: s.atol, maxSteps: s.maxSteps, h0: s.h0, hMax: s.hMax,
@@ -207,7 +211,7 @@ export function runProblem(problem: Problem, options: RunOptions = {}): RunResul
   const c0 = balanceInvariants(problem, problem.y0);
   const graph = observationGraph(problem.m, problem.n, problem.obsRows, problem.obsCols);
   const groupsOf = entryGroups(problem, graph);
-  const plateau = plateauEvidence(runEvidence, status, s.rtol, tol.abs);
+  const plateau = plateauEvidence(runEvidence, status, s.rtol, s.atol, tol.abs);
   const result: RunResult = {
     status,
     message: runMessage(status, sol.message, s, tol, plateau, maxWallTime) + trendText(status, runTrend, tol),
@@ -265,9 +269,11 @@ function runStatus(solver: SolveStatus, outcome: RunStatus | null): RunStatus {
   }
 }
 
-function plateauEvidence(v: PlateauVerdict | null, status: RunStatus, rtol: number, lossTol: number): PlateauEvidence | undefined {
+function plateauEvidence(v: PlateauVerdict | null, status: RunStatus, rtol: number, atol: number, lossTol: number): PlateauEvidence | undefined {
   if (!v || !(status === 'integration-floor' || status === 'saddle' || status === 'slow-decay')) return undefined;
-  return status === 'integration-floor' ? { ...v, suggestedRtol: suggestedRtol(rtol, v.loss, lossTol) } : { ...v };
+  if (status !== 'integration-floor') return { ...v };
+  const next = suggestedTolerances(rtol, atol, v.loss, lossTol);
+  return { ...v, suggestedRtol: next.rtol, suggestedAtol: next.atol };
 }
 
 const e = (x: number) => (Number.isFinite(x) ? x.toExponential(2) : String(x));
@@ -297,18 +303,22 @@ function runMessage(status: RunStatus, solverMessage: string, s: Problem['spec']
     case 'time-limit': return `the wall-clock budget of ${maxWallTime} s ran out; the state reached is reported`;
     case 'integration-floor': {
       const w = v!;
-      const rtolHint = w.suggestedRtol! < 1e-14
+      const how = w.dissipation > 2 * w.lossFrom
+        ? `while the flow's dissipation there is ${e(w.dissipation)} (an exact flow loses all of it)`
+        : `with the gradient at the integration's noise level (||grad||^2 at most ${e(w.gradNorm2Max!)}, noise ${e(w.gradNoise2!)}) and the loss within 100x of the estimated floor ${e(w.lossFloor!)}`;
+      const fix = w.suggestedRtol! < 1e-14
         ? 'that lossTol is below what double precision resolves here; loosen lossTol'
-        : `solver.rtol ${w.suggestedRtol} would reach it (the floor falls about in proportion to rtol)`;
-      return `integration floor: the loss stays at ${e(w.loss)} over t in [${e(w.tFrom)}, ${e(w.t)}] while the flow's dissipation there is ${e(w.dissipation)} ` +
-        `(an exact flow loses all of it): the integration at rtol ${s.rtol} no longer resolves the flow, and ${tolText(tol)} lies below its floor. ` +
-        `Use solver.method "auto" (stabilized near minima, gets below this floor), or ${rtolHint}.`;
+        : `solver.rtol ${w.suggestedRtol} with atol ${w.suggestedAtol} should reach it (the floor fell about in proportion to the error scale atol + rtol |y| in our measurements)`;
+      return `integration floor: the loss stays at ${e(w.loss)} over t in [${e(w.tFrom)}, ${e(w.t)}] ${how}: ` +
+        `the integration at rtol ${s.rtol}, atol ${s.atol} no longer resolves the flow, and ${tolText(tol)} lies below its floor. ` +
+        `Use solver.method "auto" (stabilized near minima, gets below this floor), or ${fix}.`;
     }
     case 'saddle': {
       const w = v!;
-      return `saddle: the loss stays at ${e(w.loss)} (fell ${e(w.lossFrom - w.loss)} over t in [${e(w.tFrom)}, ${e(w.t)}]) while the gradient is small ` +
-        `(||grad||^2 ${e(w.gradNorm2)}, never growing over that decade of t), far above ${tolText(tol)}. An escaping saddle shows a growing gradient; this one did not. ` +
-        'Use the result as the saddle it is, perturb the initialization, or set solver.plateauStop false to integrate on to tMax.';
+      return `saddle: the loss stays at ${e(w.loss)} (fell ${e(w.lossFrom - w.loss)} over t in [${e(w.tFrom)}, ${e(w.t)}], two decades) while the gradient ` +
+        `stayed at the integration's noise level (||grad||^2 at most ${e(w.gradNorm2Max!)}, noise ${e(w.gradNoise2!)}), far above ${tolText(tol)}. ` +
+        `An unstable direction growing faster than 2.3 / t = ${e(2.3 / w.t)} would have lifted the gradient; none did. ` +
+        'Use the result as the saddle (or spurious minimum) it is, perturb the initialization, or set solver.plateauStop false to integrate on to tMax.';
     }
     case 'slow-decay': {
       const w = v!;

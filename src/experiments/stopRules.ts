@@ -98,6 +98,11 @@ export interface PlateauVerdict {
   rate: number;
   /** Projected time to reach the loss tolerance at that rate (Infinity when flat). */
   tProjected: number;
+  /** For a saddle: the largest squared gradient norm over the window, and the integration's noise level. */
+  gradNorm2Max?: number;
+  gradNoise2?: number;
+  /** The estimated floor at the end of the window (lossFloorEstimate), when it was computed. */
+  lossFloor?: number;
 }
 
 interface WatchRecord { t: number; loss: number; g2: number; q: number }
@@ -120,6 +125,8 @@ export const FLOW_WINDOW = 10;
  */
 export const SADDLE_WINDOW = 100;
 export const NOISE_MARGIN = 100;
+/** Such a plateau within this factor of the estimated floor (lossFloorEstimate) is the floor, not a saddle. */
+const FLOOR_MARGIN = 100;
 /** A stall: the loss fell by less than this factor over the window. */
 const STALL = 2;
 /** A saddle: the loss fell by less than this fraction over the window. */
@@ -140,13 +147,14 @@ export class PlateauWatch {
   private nextT = 0;
 
   /**
-   * gradientNoise(y): the squared gradient norm that state errors of the
-   * integration tolerance's size produce at y (see gradientNoiseProbe).
+   * probes.gradientNoise(y): the squared gradient norm that state errors of
+   * the integration tolerance's size produce at y (gradientNoiseProbe);
+   * probes.lossFloor(y): the loss they produce (lossFloorEstimate).
    */
   constructor(
     private readonly lossTol: number,
     private readonly tMax: number,
-    private readonly gradientNoise: (y: Float64Array) => number,
+    private readonly probes: { gradientNoise: (y: Float64Array) => number; lossFloor: (y: Float64Array) => number },
     private readonly floorAllowed: () => boolean = () => true,
   ) {}
 
@@ -198,7 +206,10 @@ export class PlateauWatch {
     return null;
   }
 
-  /** Flat loss and a gradient at the noise level for two decades of t. */
+  /**
+   * Flat loss and a gradient at the noise level for two decades of t: a saddle
+   * when the loss is far above what the tolerances resolve, else the floor.
+   */
   private saddle(y: Float64Array): PlateauVerdict | null {
     const r = this.records;
     const j = this.windowStart(SADDLE_WINDOW);
@@ -207,7 +218,11 @@ export class PlateauWatch {
     if (!(a.loss - b.loss <= FLAT * a.loss) || !(b.loss > this.lossTol)) return null;
     let top = 0;
     for (let i = j; i < r.length; i++) top = Math.max(top, r[i].g2);
-    return top <= NOISE_MARGIN * this.gradientNoise(y) ? this.verdict('saddle', a, b) : null;
+    const noise = this.probes.gradientNoise(y);
+    if (!(top <= NOISE_MARGIN * noise)) return null;
+    const floor = this.probes.lossFloor(y);
+    if (b.loss <= FLOOR_MARGIN * floor && !this.floorAllowed()) return null;
+    return { ...this.verdict(b.loss <= FLOOR_MARGIN * floor ? 'floor' : 'saddle', a, b), gradNorm2Max: top, gradNoise2: noise, lossFloor: floor };
   }
 
   /**
@@ -259,8 +274,14 @@ export function gradientNoiseProbe(rhs: (t: number, y: Float64Array, dy: Float64
   };
 }
 
-/** The rtol that would bring the floor down to lossTol: floors fell about in proportion to rtol (README), so scale linearly, with a margin of 2. */
-export function suggestedRtol(rtol: number, floorLoss: number, lossTol: number): number {
-  const r = (rtol * lossTol) / (2 * floorLoss);
-  return Number(r.toPrecision(1));
+/**
+ * Tolerances that would bring the floor down to lossTol. The error scale is
+ * atol + rtol |y_i|, so both shrink by one factor; floors fell about in
+ * proportion to it (README "Stop rules"), so the factor is lossTol / floor
+ * with a margin of 2, rounded down to one digit.
+ */
+export function suggestedTolerances(rtol: number, atol: number, floorLoss: number, lossTol: number): { rtol: number; atol: number } {
+  const factor = lossTol / (2 * floorLoss);
+  const down = (x: number) => { const p = 10 ** Math.floor(Math.log10(x)); return Math.floor(x / p) * p; };
+  return { rtol: Number(down(rtol * factor).toPrecision(1)), atol: Number(down(atol * factor).toPrecision(1)) };
 }
