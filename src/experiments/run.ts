@@ -129,6 +129,8 @@ export function runProblem(problem: Problem, options: RunOptions = {}): RunResul
   let outcome: RunStatus | null = null;
   let evidence: PlateauVerdict | null = null;
   const stiffLosses: number[] = [];
+  const stiffGrads: number[] = [];
+  let lastG2 = 0;
   let watch: PlateauWatch;
   // The probe evaluates the field itself: it runs only on a candidate saddle, after the loss of the step was read.
   const probes = {
@@ -153,6 +155,7 @@ export function runProblem(problem: Problem, options: RunOptions = {}): RunResul
       if (!(Math.abs(y[i]) <= s.divergeAt)) { outcome = 'diverged'; return true; }
     }
     // lossTol 0 asks for the whole interval: no plateau can cut it short.
+    lastG2 = g * g;
     const v = watch.observe(t, loss, g * g, y);
     if (v && s.plateauStop && tol.abs > 0) { outcome = v.kind === 'floor' ? 'integration-floor' : v.kind; evidence = v; return true; }
     if (!Number.isNaN(replayUntil)) {
@@ -166,12 +169,15 @@ export function runProblem(problem: Problem, options: RunOptions = {}): RunResul
   };
   // Near a minimum the flow is stiff (its Jacobian is minus the Hessian), yet
   // the loss still falls: that alone is no reason to stop. Stop only when the
-  // stiffness test keeps firing and the loss has not halved meanwhile; if the
-  // energy balance is broken too, the stall is the integration's floor.
+  // stiffness test keeps firing, the loss has not halved meanwhile, and the
+  // gradient has not grown (a growing gradient on a stiff plateau is a saddle
+  // being escaped); if the energy balance is broken too, the stall is the
+  // integration's floor.
   const onStiff = (): boolean => {
     stiffLosses.push(field.lastLoss);
+    stiffGrads.push(lastG2);
     const k = stiffLosses.length;
-    const stalled = k > STALL_WINDOW && stiffLosses[k - 1] > 0.5 * stiffLosses[k - 1 - STALL_WINDOW];
+    const stalled = k > STALL_WINDOW && stiffLosses[k - 1] > 0.5 * stiffLosses[k - 1 - STALL_WINDOW] && stiffGrads[k - 1] <= stiffGrads[k - 1 - STALL_WINDOW];
     if (stalled && tol.abs > 0) {
       const v = watch.energyViolated();
       if (v) { outcome = 'integration-floor'; evidence = v; }
@@ -183,6 +189,7 @@ export function runProblem(problem: Problem, options: RunOptions = {}): RunResul
     outcome = null;
     evidence = null;
     stiffLosses.length = 0;
+    stiffGrads.length = 0;
     // "auto" may end the run on a floor only once it runs RKC: its own switch gets below Dormand–Prince's floor.
     method = s.method;
     watch = new PlateauWatch(tol.abs, s.tMax, probes, () => method !== 'auto');
