@@ -137,9 +137,9 @@ export function runProblem(problem: Problem, options: RunOptions = {}): RunResul
     gradientNoise: gradientNoiseProbe(field.rhs, problem.y0.length, s.rtol, s.atol),
     lossFloor: (y: Float64Array) => lossFloorEstimate(problem, y, s.rtol, s.atol),
   };
-  let method = s.method as string;
+  // The method taking the steps, for progress: "auto" names its phase.
+  let method: string = s.method;
   let tPrev = 0;
-  let calls = 0;
   // The samples pass replays the first one and ends where it ended, without the clock.
   let replayUntil = NaN;
   const stop = (t: number, y: Float64Array, dy: Float64Array): boolean => {
@@ -154,13 +154,13 @@ export function runProblem(problem: Problem, options: RunOptions = {}): RunResul
     for (let i = 0; i < y.length; i++) {
       if (!(Math.abs(y[i]) <= s.divergeAt)) { outcome = 'diverged'; return true; }
     }
-    // lossTol 0 asks for the whole interval: no plateau can cut it short.
     lastG2 = g * g;
     const v = watch.observe(t, loss, g * g, y);
+    // lossTol 0 asks for the whole interval: no plateau can cut it short.
     if (v && s.plateauStop && tol.abs > 0) { outcome = v.kind === 'floor' ? 'integration-floor' : v.kind; evidence = v; return true; }
     if (!Number.isNaN(replayUntil)) {
       if (t >= replayUntil) { outcome = 'time-limit'; return true; }
-    } else if (maxWallTime !== undefined && (++calls & 15) === 0 && (Date.now() - started) / 1000 > maxWallTime) {
+    } else if (maxWallTime !== undefined && (Date.now() - started) / 1000 > maxWallTime) {
       outcome = 'time-limit';
       options.onTimeLimit?.(t, y);
       return true;
@@ -191,12 +191,12 @@ export function runProblem(problem: Problem, options: RunOptions = {}): RunResul
     stiffLosses.length = 0;
     stiffGrads.length = 0;
     // "auto" may end the run on a floor only once it runs RKC: its own switch gets below Dormand–Prince's floor.
-    method = s.method;
-    watch = new PlateauWatch(tol.abs, s.tMax, probes, () => method !== 'auto');
+    method = s.method === 'auto' ? 'auto (dopri5)' : s.method;
+    watch = new PlateauWatch(tol.abs, s.tMax, probes, () => method !== 'auto (dopri5)');
     tPrev = 0;
     return solveIvp(field.rhs, [0, s.tMax], problem.y0, {
       method: s.method, lr: s.lr, rtol: s.rtol, atol: s.atol, maxSteps: s.maxSteps, h0: s.h0, hMax: s.hMax,
-      tEval, stop, onStiff, onSwitch: (_t, next) => { method = next; },
+      tEval, stop, onStiff, onSwitch: (_t, next) => { method = `auto (${next})`; },
     });
   };
   const sol = integrate(times);
