@@ -234,6 +234,13 @@ describe('honest progress', () => {
     const flat = new EtaEstimator();
     flat.add(0.5, 0);
     expect(flat.add(0.5, 100)).toBeNull();
+    // Fast progress, then a plateau: no ETA once the recent rate has fallen.
+    const stall = new EtaEstimator();
+    for (let at = 0; at <= 2; at += 0.1) stall.add(0.4 * at, at);
+    expect(stall.add(0.8, 2)).not.toBeNull();
+    let last: number | null = 0;
+    for (let at = 2.1; at <= 3; at += 0.1) last = stall.add(0.8, at);
+    expect(last).toBeNull();
   });
 
   it('run fraction stays in [0, 1] on degenerate inputs', () => {

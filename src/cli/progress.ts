@@ -33,7 +33,9 @@ export function formatDuration(seconds: number): string {
 /**
  * Remaining seconds from the fraction's growth over the last `window`
  * seconds (the whole history when shorter); null when it cannot be estimated:
- * too little history, no growth, or a non-finite result.
+ * too little history, no growth, growth that has stalled (the last quarter of
+ * the window grew at less than a quarter of the window's rate: a plateau), or
+ * a non-finite result. Samples are kept at most every 0.1 s.
  */
 export class EtaEstimator {
   private samples: { at: number; fraction: number }[] = [];
@@ -41,12 +43,18 @@ export class EtaEstimator {
 
   add(fraction: number, at: number): number | null {
     if (!Number.isFinite(fraction) || !Number.isFinite(at)) return null;
-    this.samples.push({ at, fraction });
+    const prev = this.samples[this.samples.length - 1];
+    if (!prev || at - prev.at >= 0.1) this.samples.push({ at, fraction });
     while (this.samples.length > 2 && at - this.samples[1].at >= this.window) this.samples.shift();
     const first = this.samples[0];
     const dt = at - first.at, df = fraction - first.fraction;
     if (!(dt > 0.5) || !(df > 0)) return null;
-    const eta = ((1 - fraction) * dt) / df;
+    const rate = df / dt;
+    let k = this.samples.length - 1;
+    while (k > 0 && at - this.samples[k - 1].at <= dt / 4) k--;
+    const recent = this.samples[k];
+    if (k > 0 && at > recent.at && (fraction - recent.fraction) / (at - recent.at) < rate / 4) return null;
+    const eta = (1 - fraction) / rate;
     return Number.isFinite(eta) && eta >= 0 ? eta : null;
   }
 }
