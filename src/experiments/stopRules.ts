@@ -59,7 +59,8 @@ export function lossTolerance(solver: Pick<SolverSpec, 'lossTol' | 'lossRelTol' 
  * observed entries of the change of W when every factor entry moves by its
  * error scale atol + rtol |y_i| with a random sign (mean of four probes, fixed
  * signs so that results are reproducible). An estimate: measured floors of
- * Dormand–Prince lie within a factor 10 of it (README "Stop rules").
+ * Dormand–Prince lay within a factor 10 of it at rtol 1e-8 .. 5e-10, 66x below
+ * it at rtol 1e-6 (README "Stop rules").
  */
 export function lossFloorEstimate(problem: Problem, y: Float64Array, rtol: number, atol: number): number {
   const W = endToEnd(problem, y);
