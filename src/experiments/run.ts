@@ -15,7 +15,7 @@ import { InputError } from '../model/errors.js';
 import { buildProblem, type BuildOptions, type Problem } from '../model/problem.js';
 import { endToEnd, lossOf } from '../model/product.js';
 import { gradientField, type FieldKernel } from '../model/vectorField.js';
-import { gradientNoiseProbe, lossFloorEstimate, lossTolerance, PlateauWatch, suggestedTolerances, targetEnergy, type LossTolerance, type PlateauVerdict } from './stopRules.js';
+import { FLOOR_MARGIN, gradientNoiseProbe, lossFloorEstimate, lossTolerance, PlateauWatch, suggestedTolerances, targetEnergy, type LossTolerance, type PlateauVerdict } from './stopRules.js';
 
 export type RunStatus =
   | 'converged' | 't-max' | 'max-steps' | 'diverged' | 'stiff' | 'step-too-small'
@@ -169,20 +169,21 @@ export function runProblem(problem: Problem, options: RunOptions = {}): RunResul
   };
   // Near a minimum the flow is stiff (its Jacobian is minus the Hessian), yet
   // the loss still falls: that alone is no reason to stop. Stop only when the
-  // stiffness test keeps firing, the loss has not halved meanwhile, and the
+  // stiffness test keeps firing, the loss has not halved meanwhile, the
   // gradient has not grown (a growing gradient on a stiff plateau is a saddle
-  // being escaped); if the energy balance is broken too, the stall is the
-  // integration's floor.
-  const onStiff = (): boolean => {
+  // being escaped), and the loss is down near what the tolerances resolve
+  // (within FLOOR_MARGIN of lossFloorEstimate): far above it the integration
+  // still follows a slow flow, a saddle most often, and the step budgets apply.
+  // If the energy balance is broken, the stall is the integration's floor.
+  const onStiff = (_t: number, y: Float64Array): boolean => {
     stiffLosses.push(field.lastLoss);
     stiffGrads.push(lastG2);
     const k = stiffLosses.length;
     const stalled = k > STALL_WINDOW && stiffLosses[k - 1] > 0.5 * stiffLosses[k - 1 - STALL_WINDOW] && stiffGrads[k - 1] <= stiffGrads[k - 1 - STALL_WINDOW];
-    if (stalled && tol.abs > 0) {
-      const v = watch.energyViolated();
-      if (v) { outcome = 'integration-floor'; evidence = v; }
-    }
-    return stalled;
+    if (!stalled) return false;
+    const v = tol.abs > 0 ? watch.energyViolated() : null;
+    if (v) { outcome = 'integration-floor'; evidence = v; return true; }
+    return field.lastLoss <= FLOOR_MARGIN * lossFloorEstimate(problem, y, s.rtol, s.atol);
   };
 
   const integrate = (tEval: number[]) => {
@@ -221,7 +222,7 @@ export function runProblem(problem: Problem, options: RunOptions = {}): RunResul
   const plateau = plateauEvidence(runEvidence, status, s.rtol, s.atol, tol.abs);
   const result: RunResult = {
     status,
-    message: runMessage(status, sol.message, s, tol, plateau, maxWallTime) + trendText(status, runTrend, tol),
+    message: runMessage(status, sol.message, s, tol, plateau, maxWallTime) + trendText(status, runTrend, tol) + stiffText(status, sol.stiffDetections, s.method),
     t: sol.t,
     loss,
     lossTol: tol.abs,
@@ -294,6 +295,12 @@ function trendText(status: RunStatus, v: PlateauVerdict | null, tol: LossToleran
   if (!v || !(status === 't-max' || status === 'max-steps' || status === 'time-limit') || tol.abs <= 0 || v.loss <= tol.abs) return '';
   if (!(v.rate > 0)) return `; the loss did not fall over t in [${e(v.tFrom)}, ${e(v.t)}]`;
   return `; over t in [${e(v.tFrom)}, ${e(v.t)}] the loss fell like t^-${v.rate.toPrecision(2)}, which reaches lossTol at t ~ ${e(v.tProjected)}`;
+}
+
+/** Budget-ended Dormand–Prince runs whose step was stability-limited: the cheaper method. */
+function stiffText(status: RunStatus, detections: number, method: string): string {
+  if (detections === 0 || method !== 'dopri5' || !(status === 't-max' || status === 'max-steps' || status === 'time-limit')) return '';
+  return `; the step was limited by stability, not accuracy (${detections} stiffness detections): solver.method "auto" takes far fewer steps here`;
 }
 
 function runMessage(status: RunStatus, solverMessage: string, s: Problem['spec']['solver'], tol: LossTolerance, v: PlateauEvidence | undefined, maxWallTime: number | undefined): string {

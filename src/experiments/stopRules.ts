@@ -128,7 +128,7 @@ export const FLOW_WINDOW = 10;
 export const SADDLE_WINDOW = 100;
 export const NOISE_MARGIN = 100;
 /** Such a plateau within this factor of the estimated floor (lossFloorEstimate) is the floor, not a saddle. */
-const FLOOR_MARGIN = 100;
+export const FLOOR_MARGIN = 100;
 /** A stall: the loss fell by less than this factor over the window. */
 const STALL = 2;
 /** A saddle: the loss fell by less than this fraction over the window. */
@@ -229,10 +229,10 @@ export class PlateauWatch {
 
   /**
    * Slow decay: over the last decade of t the loss fell by less than STALL as a
-   * power law t^-p towards zero: the same p over the decade before (an approach
-   * to a plateau flattens, an escape steepens), the gradient agreeing
-   * (||grad||^2 = p L / t within a factor 2), never growing over both decades,
-   * and lossTol out of reach by tMax at that rate.
+   * power law t^-p towards zero: the same p on each half-decade of the last two
+   * decades (an approach to a plateau flattens, an escape steepens), the
+   * gradient agreeing (||grad||^2 = p L / t within a factor 2) and never
+   * growing, and lossTol out of reach by tMax at that rate.
    */
   private slowFlow(): PlateauVerdict | null {
     const r = this.records;
@@ -245,11 +245,25 @@ export class PlateauWatch {
     if (b.q - a0.q > STALL * a0.loss) return null; // off the flow: the floor's case, not this one
     for (let i = i0 + 1; i < r.length; i++) if (r[i].g2 > r[i - 1].g2) return null;
     const v = this.verdict('slow-decay', a, b);
-    // The same power law over the decade before (an approach to a plateau flattens; an escape steepens).
-    const before = Math.log(a0.loss / a.loss) / Math.log(a.t / a0.t);
-    if (!(Math.abs(before - v.rate) <= 0.25 * v.rate)) return null;
-    const agrees = (x: WatchRecord) => { const q = (x.g2 * x.t) / (v.rate * x.loss); return q >= 0.5 && q <= 2; };
-    return agrees(a) && agrees(b) && v.tProjected > this.tMax ? v : null;
+    // One straight line in log L against log t: the same exponent, within 25%, on each
+    // of the four half-decades (an approach to a plateau flattens, an escape steepens),
+    // and the gradient agreeing with it at every record (||grad||^2 = p L / t).
+    let prev = a0;
+    for (let q = 1; q <= 4; q++) {
+      const tq = a0.t * Math.sqrt(FLOW_WINDOW) ** q;
+      let k = i0;
+      while (k + 1 < r.length && r[k + 1].t <= tq * 1.0001) k++;
+      const seg = r[k];
+      if (!(seg.t > prev.t)) return null;
+      const p = Math.log(prev.loss / seg.loss) / Math.log(seg.t / prev.t);
+      if (!(Math.abs(p - v.rate) <= 0.25 * v.rate)) return null;
+      prev = seg;
+    }
+    for (let i = i0; i < r.length; i++) {
+      const q = (r[i].g2 * r[i].t) / (v.rate * r[i].loss);
+      if (!(q >= 0.5 && q <= 2)) return null;
+    }
+    return v.tProjected > this.tMax ? v : null;
   }
 }
 
