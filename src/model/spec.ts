@@ -57,7 +57,8 @@ export const initSchema = z.discriminatedUnion('kind', [
 export const METHODS = ['dopri5', 'odex', 'gd', 'rkc', 'auto'] as const;
 export type MethodName = (typeof METHODS)[number];
 
-export const solverSchema = z.strictObject({
+/** Solver fields shared by every model (the factored models add their own). */
+export const solverFields = {
   method: z.enum(METHODS).default('dopri5'),
   rtol: finite.positive().default(1e-8),
   atol: finite.positive().default(1e-10),
@@ -71,7 +72,12 @@ export const solverSchema = z.strictObject({
   lr: finite.positive().optional(),
   /** Largest absolute factor entry before the run counts as diverged. */
   divergeAt: finite.positive().default(1e8),
-}).refine((s) => s.method !== 'gd' || s.lr !== undefined, { error: 'expected a learning rate "lr" > 0 for method "gd"', path: ['lr'] });
+};
+
+export const needsLearningRate = (s: { method: string; lr?: number }) => s.method !== 'gd' || s.lr !== undefined;
+export const learningRateError = { error: 'expected a learning rate "lr" > 0 for method "gd"', path: ['lr'] };
+
+export const solverSchema = z.strictObject(solverFields).refine(needsLearningRate, learningRateError);
 
 export const saveSchema = z.strictObject({
   times: z.array(finite.nonnegative()).default([]),
@@ -80,7 +86,12 @@ export const saveSchema = z.strictObject({
   samples: nonNegInt.default(0),
 });
 
+/** The deep factorization W = W_L...W_1 (the default model). */
+export const deepModelSchema = z.strictObject({ kind: z.literal('deep') });
+
 export const specSchema = z.strictObject({
+  /** Omitted or {"kind": "deep"}; the factored UDV^T / UDU^T models have their own schema (src/model/udv/spec.ts). */
+  model: deepModelSchema.optional(),
   target: targetSchema,
   observed: observedSchema,
   depth: posInt,

@@ -1,6 +1,7 @@
 // Plain gradient descent as a discrete baseline: explicit Euler with a fixed
 // step, y_{k+1} = y_k + lr f(y_k), reported at time t = k lr so that its
-// results line up with the flow it approximates (error O(lr)).
+// results line up with the flow it approximates (error O(lr)). With a
+// projection Pi it is projected gradient descent, y_{k+1} = Pi(y_k + lr f(y_k)).
 
 import { checkOptions } from './options.js';
 import type { Rhs, SolveOptions, SolveResult, SolveStatus } from './types.js';
@@ -8,6 +9,8 @@ import type { Rhs, SolveOptions, SolveResult, SolveStatus } from './types.js';
 export interface GdOptions extends SolveOptions {
   /** Learning rate (the fixed step). */
   lr?: number;
+  /** Projection applied in place after every step (projected gradient descent); none by default. */
+  project?: (y: Float64Array) => void;
 }
 
 export function gradientDescent(f: Rhs, span: readonly [number, number], y0In: ArrayLike<number>, options: GdOptions = {}): SolveResult {
@@ -39,6 +42,7 @@ export function gradientDescent(f: Rhs, span: readonly [number, number], y0In: A
   while (k < steps) {
     if (k >= maxSteps) { status = 'max-steps'; message = `stopped after ${maxSteps} steps at t = ${t0 + k * lr}`; break; }
     for (let i = 0; i < n; i++) y[i] += lr * dy[i];
+    options.project?.(y);
     k++;
     const t = t0 + k * lr;
     f(t, y, dy);

@@ -1,6 +1,7 @@
 // dmflow run: integrate one spec and print the result.
 
 import type { Command } from 'commander';
+import { InputError } from '../../model/errors.js';
 import { parseCount, parseNumberList } from '../io.js';
 import { progressBar } from '../progress.js';
 import { loadSpec, print } from './shared.js';
@@ -17,22 +18,22 @@ export function register(program: Command): void {
       const { value, dir } = await loadSpec(path);
       const saveTimes = opts.saveTimes !== undefined ? parseNumberList(opts.saveTimes, '--save-times') : undefined;
       const samples = opts.samples !== undefined ? parseCount(opts.samples, '--samples') : undefined;
-      const { run } = await import('../../experiments/run.js');
+      const { modelKind } = await import('../../model/udv/spec.js');
+      const factored = modelKind(value) !== 'deep';
+      if (factored && samples !== undefined) throw new InputError('--samples', `expected none for model "${modelKind(value)}" (samples cover the deep model; use --save-times)`);
       const bar = progressBar('dmflow run');
       let loss0 = NaN;
+      const onProgress = (t: number, loss: number, lossTol: number) => {
+        if (Number.isNaN(loss0)) loss0 = loss;
+        // Progress in log-loss towards lossTol.
+        const frac = Math.log(loss0 / loss) / Math.log(loss0 / Math.max(lossTol, 1e-300));
+        bar.update(frac, `t = ${t.toExponential(2)}, loss = ${loss.toExponential(2)}`);
+      };
       try {
-        const result = run(value, {
-          baseDir: dir,
-          saveTimes,
-          saveLayers: opts.saveLayers,
-          samples,
-          onProgress: (t, loss, lossTol) => {
-            if (Number.isNaN(loss0)) loss0 = loss;
-            // Progress in log-loss towards lossTol.
-            const frac = Math.log(loss0 / loss) / Math.log(loss0 / Math.max(lossTol, 1e-300));
-            bar.update(frac, `t = ${t.toExponential(2)}, loss = ${loss.toExponential(2)}`);
-          },
-        });
+        // The factored models (udv/udu) always report their factors; --save-layers changes nothing there.
+        const result = factored
+          ? (await import('../../experiments/factorRun.js')).runFactor(value, { saveTimes, onProgress })
+          : (await import('../../experiments/run.js')).run(value, { baseDir: dir, saveTimes, saveLayers: opts.saveLayers, samples, onProgress });
         bar.stop();
         print(result);
       } finally {
