@@ -153,12 +153,13 @@ describe('singular values from the factors', () => {
     };
     const QU = Q(m), QV = Q(n);
     const d = [1, -1e-20, 3e-45, 0];
-    const colScale = [0.5, 2, 1e-100, 1];
+    const colScale = [0.5, 2, 1e-100, 1], colScaleV = [1, 1, 1e-150, 1];
     const x = new Float64Array(m * k + k + n * k);
     for (let i = 0; i < m; i++) for (let c = 0; c < k; c++) x[i * k + c] = QU.get(i, c) * colScale[c];
     for (let c = 0; c < k; c++) x[m * k + c] = d[c];
-    for (let j = 0; j < n; j++) for (let c = 0; c < k; c++) x[m * k + k + j * k + c] = QV.get(j, c);
-    const want = d.map((dc, c) => Math.abs(dc) * colScale[c]).sort((a, b) => b - a);
+    for (let j = 0; j < n; j++) for (let c = 0; c < k; c++) x[m * k + k + j * k + c] = QV.get(j, c) * colScaleV[c];
+    // Down to 3e-295: squares of such entries underflow, so every norm must be formed on scaled values.
+    const want = d.map((dc, c) => Math.abs(dc) * colScale[c] * colScaleV[c]).sort((a, b) => b - a);
     const s = factorSingularValues(p, x);
     s.forEach((v, i) => {
       if (want[i] === 0) expect(v).toBe(0);

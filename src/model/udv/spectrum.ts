@@ -16,9 +16,9 @@ import type { FactorProblem } from './problem.js';
 export function factorSingularValues(p: Pick<FactorProblem, 'm' | 'n' | 'k' | 'offU' | 'offD' | 'offV'>, x: ArrayLike<number>): number[] {
   const { m, n, k, offU, offD, offV } = p;
   const colNorm = (off: number, rows: number, c: number) => {
-    let s = 0;
-    for (let i = 0; i < rows; i++) s += x[off + i * k + c] ** 2;
-    return Math.sqrt(s);
+    let scale = 0;
+    for (let i = 0; i < rows; i++) scale = Math.max(scale, Math.abs(x[off + i * k + c]));
+    return scale === 0 ? 0 : scale * Math.sqrt(sumSquares(rows, (i) => x[off + i * k + c] / scale));
   };
   const comps: { c: number; w: number; a: number; b: number }[] = [];
   for (let c = 0; c < k; c++) {
@@ -30,11 +30,11 @@ export function factorSingularValues(p: Pick<FactorProblem, 'm' | 'n' | 'k' | 'o
   const r = comps.length;
   const out = new Array<number>(Math.min(m, n)).fill(0);
   if (r === 0) return out;
-  // A = [d_c ||v_c|| u_c] (m x r, column norms w_c), B = [v_c / ||v_c||] (n x r), X = A B^T. Column-major.
+  // A = [w_c sign(d_c) u_c / ||u_c||] (m x r, column norms w_c), B = [v_c / ||v_c||] (n x r), X = A B^T. Column-major.
   const A = new Float64Array(m * r), B = new Float64Array(n * r);
-  comps.forEach(({ c, b }, j) => {
-    const s = x[offD + c] * b;
-    for (let i = 0; i < m; i++) A[j * m + i] = x[offU + i * k + c] * s;
+  comps.forEach(({ c, w, a, b }, j) => {
+    const s = Math.sign(x[offD + c]) * w;
+    for (let i = 0; i < m; i++) A[j * m + i] = (x[offU + i * k + c] / a) * s;
     for (let i = 0; i < n; i++) B[j * n + i] = x[offV + i * k + c] / b;
   });
   const q1 = Math.min(m, r);
@@ -65,15 +65,18 @@ function householderR(A: Float64Array, rows: number, cols: number): Float64Array
     let s = 0;
     for (let i = j; i < rows; i++) s += (A[o + i] / scale) ** 2;
     const alpha = -(A[o + j] >= 0 ? 1 : -1) * scale * Math.sqrt(s);
-    // v = a - alpha e_j, stored in place below the diagonal; H = I - 2 v v^T / (v^T v).
+    // v = a - alpha e_j, stored in place and scaled to a unit vector (its
+    // squares cannot underflow then); H = I - 2 v v^T.
     A[o + j] -= alpha;
-    let vv = 0;
-    for (let i = j; i < rows; i++) vv += A[o + i] * A[o + i];
+    let vScale = 0;
+    for (let i = j; i < rows; i++) vScale = Math.max(vScale, Math.abs(A[o + i]));
+    const vNorm = vScale * Math.sqrt(sumSquares(rows - j, (i) => A[o + j + i] / vScale));
+    for (let i = j; i < rows; i++) A[o + i] /= vNorm;
     for (let c = j + 1; c < cols; c++) {
       const oc = c * rows;
       let dot = 0;
       for (let i = j; i < rows; i++) dot += A[o + i] * A[oc + i];
-      const f = (2 * dot) / vv;
+      const f = 2 * dot;
       for (let i = j; i < rows; i++) A[oc + i] -= f * A[o + i];
     }
     A[o + j] = alpha;
@@ -87,17 +90,31 @@ function householderR(A: Float64Array, rows: number, cols: number): Float64Array
 /** Singular values of a column-major rows x cols matrix by one-sided (Hestenes) Jacobi. */
 function jacobiSingularValues(M: Float64Array, rows: number, cols: number): number[] {
   const EPS = 2.220446049250313e-16;
+  // Column sums are formed on columns scaled by their largest entry, so that
+  // graded columns (1e-300 next to 1) neither underflow nor overflow.
+  const colScale = (c: number) => {
+    let s = 0;
+    for (let l = 0; l < rows; l++) s = Math.max(s, Math.abs(M[c * rows + l]));
+    return s;
+  };
   for (let sweep = 0; sweep < 60; sweep++) {
     let rotated = false;
     for (let i = 0; i < cols - 1; i++) {
       for (let j = i + 1; j < cols; j++) {
         const oi = i * rows, oj = j * rows;
+        const si = colScale(i), sj = colScale(j);
+        if (si === 0 || sj === 0) continue;
         let a = 0, b = 0, g = 0;
-        for (let l = 0; l < rows; l++) { a += M[oi + l] ** 2; b += M[oj + l] ** 2; g += M[oi + l] * M[oj + l]; }
+        for (let l = 0; l < rows; l++) {
+          const xi = M[oi + l] / si, xj = M[oj + l] / sj;
+          a += xi * xi; b += xj * xj; g += xi * xj;
+        }
         if (g === 0 || Math.abs(g) <= EPS * Math.sqrt(a * b)) continue;
-        rotated = true;
-        const zeta = (b - a) / (2 * g);
+        // zeta = (||m_j||^2 - ||m_i||^2) / (2 <m_i, m_j>) in scaled terms.
+        const zeta = ((sj / si) * b - (si / sj) * a) / (2 * g);
         const t = (zeta >= 0 ? 1 : -1) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));
+        if (!(t !== 0 && Number.isFinite(t))) continue;
+        rotated = true;
         const cs = 1 / Math.sqrt(1 + t * t), sn = cs * t;
         for (let l = 0; l < rows; l++) {
           const xi = M[oi + l], xj = M[oj + l];
@@ -110,9 +127,14 @@ function jacobiSingularValues(M: Float64Array, rows: number, cols: number): numb
   }
   const s: number[] = [];
   for (let c = 0; c < cols; c++) {
-    let v = 0;
-    for (let l = 0; l < rows; l++) v += M[c * rows + l] ** 2;
-    s.push(Math.sqrt(v));
+    const sc = colScale(c);
+    s.push(sc === 0 ? 0 : sc * Math.sqrt(sumSquares(rows, (l) => M[c * rows + l] / sc)));
   }
+  return s;
+}
+
+function sumSquares(len: number, at: (i: number) => number): number {
+  let s = 0;
+  for (let i = 0; i < len; i++) s += at(i) ** 2;
   return s;
 }
