@@ -7,12 +7,7 @@
 // "discontinuous right-hand sides"). Knows nothing about matrices.
 
 import { solveIvp, type SolveIvpOptions } from './solve.js';
-import type { Rhs, SolveResult } from './types.js';
-
-// TEMPORARY until solveIvp's events land (branch core): the agreed interface.
-export interface EventSpec { g(t: number, y: Float64Array): number; terminal?: boolean; direction?: -1 | 0 | 1 }
-type EventResult = SolveResult & { tEvents?: number[][]; yEvents?: Float64Array[][] };
-type SolveStatusWithEvent = SolveResult['status'] | 'event';
+import type { EventSpec, Rhs, SolveResult } from './types.js';
 
 export interface SwitchedSystem {
   /** Right-hand side in the current mode (reads the mode at call time). */
@@ -65,9 +60,7 @@ export function solveSwitched(
     while (nextEval < tEval.length && tEval[nextEval] < t) nextEval++;
     const left = maxSteps - out.naccept - out.nreject;
     if (left <= 0) { out.status = 'max-steps'; out.message = `stopped after ${maxSteps} steps at t = ${t}`; break; }
-    const sol = solveIvp(system.rhs, [t, t1], y, {
-      ...rest, h0, maxSteps: left, tEval: tEval.slice(nextEval), events,
-    } as SolveIvpOptions) as EventResult;
+    const sol = solveIvp(system.rhs, [t, t1], y, { ...rest, h0, maxSteps: left, tEval: tEval.slice(nextEval), events });
     out.segments++;
     out.nfev += sol.nfev; out.naccept += sol.naccept; out.nreject += sol.nreject;
     out.stiffDetections += sol.stiffDetections;
@@ -75,7 +68,7 @@ export function solveSwitched(
     out.yEval.push(...(system.output ? sol.yEval.map((v) => system.output!(v)) : sol.yEval));
     nextEval += sol.tEval.length;
     t = sol.t; y = sol.y; out.h = sol.h;
-    if ((sol.status as SolveStatusWithEvent) !== 'event') {
+    if (sol.status !== 'event') {
       out.status = sol.status; out.message = sol.message;
       break;
     }

@@ -13,7 +13,8 @@
 // long the segment (an explicit Runge–Kutta method would otherwise drift off
 // the sphere by the local error).
 
-import type { EventSpec, SwitchedSystem } from '../../ode/switched.js';
+import type { SwitchedSystem } from '../../ode/switched.js';
+import type { EventSpec } from '../../ode/types.js';
 import { factorGradient } from './field.js';
 import { ballNorm2, type FactorProblem } from './problem.js';
 
@@ -109,23 +110,44 @@ export function factorFlow(p: FactorProblem): FactorFlow {
     return list;
   };
 
+  // The integrator counts a zero only when g leaves a strictly positive value
+  // (falling events), and Brent's root may sit on either side of the true
+  // switch; so a free constraint starts strictly inside: a ball scaled to
+  // (1 - NUDGE) r, a free d_c at the smallest positive number. Without this, a
+  // release located a hair early lets the flow leave the set unseen.
+  const NUDGE = 1e-14;
+  const freeBall = (y: Float64Array, b: number) => {
+    const B = balls[b];
+    const norm = Math.sqrt(ballNorm2(y, B));
+    if (norm <= r * (1 - NUDGE)) return;
+    const s = (r * (1 - NUDGE)) / norm;
+    for (let i = 0, q = B.start; i < B.count; i++, q += B.stride) y[q] *= s;
+  };
+  const freeD = (y: Float64Array, c: number) => { if (y[offD + c] < Number.MIN_VALUE) y[offD + c] = Number.MIN_VALUE; };
+
   const switchAt = (_t: number, y: Float64Array, which: number) => {
     if (which < balls.length) {
       const B = balls[which];
       if (ballActive[which]) {
-        // Leave the sphere from its exact point: the free state is x_b itself.
+        // Leave the sphere from its exact point (the free state is x_b itself).
         physical(y, y);
         ballActive[which] = 0;
+        freeBall(y, which);
       } else {
         // Reached the sphere: ride it only if the free flow points outward (not a grazing touch).
         cached = false;
         gradientAt(y);
         if (radialOut(B) > 0) ballActive[which] = 1;
+        else freeBall(y, which);
       }
     } else {
       const c = which - balls.length;
-      if (dActive[c]) dActive[c] = 0;
-      else { y[offD + c] = 0; dActive[c] = 1; }
+      if (dActive[c]) { dActive[c] = 0; freeD(y, c); }
+      else {
+        cached = false;
+        gradientAt(y);
+        if (eg[offD + c] > 0) { y[offD + c] = 0; dActive[c] = 1; } else freeD(y, c);
+      }
     }
     cached = false;
   };
@@ -136,8 +158,11 @@ export function factorFlow(p: FactorProblem): FactorFlow {
     gradientAt(y);
     balls.forEach((B, b) => {
       if (ballNorm2(y, B) >= r2 * (1 - 1e-12) && radialOut(B) > 0) ballActive[b] = 1;
+      else freeBall(y, b);
     });
-    for (let c = 0; c < dActive.length; c++) if (y[offD + c] <= 0 && eg[offD + c] > 0) { y[offD + c] = 0; dActive[c] = 1; }
+    for (let c = 0; c < dActive.length; c++) {
+      if (y[offD + c] <= 0 && eg[offD + c] > 0) { y[offD + c] = 0; dActive[c] = 1; } else freeD(y, c);
+    }
     cached = false;
   };
 
