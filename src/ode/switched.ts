@@ -5,6 +5,10 @@
 // No step straddles a switch: stepping across one would leave the smooth
 // problem the method's order rests on (Hairer, Nørsett & Wanner I, II.6,
 // "discontinuous right-hand sides"). Knows nothing about matrices.
+// A zero at the start of a segment is not an event (solveIvp), so switchAt
+// should leave the state strictly on the side where the new mode's events
+// start nonzero; else a first step that leaves and re-crosses the switching
+// surface shows no sign change.
 
 import { solveIvp, type SolveIvpOptions } from './solve.js';
 import type { EventSpec, Rhs, SolveResult } from './types.js';
