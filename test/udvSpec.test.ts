@@ -96,3 +96,49 @@ describe('commands that cover the deep model only say so', () => {
     expect(r.stderr).toMatch(/^dmflow: spec\.save\.samples: expected 0 for model "udv"/);
   });
 });
+
+describe('dmflow run on a udv spec', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dmflow-udv-run-'));
+  const spec = {
+    model: { kind: 'udv', rank: 6, ball: 'frobenius' },
+    target: { kind: 'low-rank', size: [6, 6], rank: 2, seed: 3 },
+    observed: { kind: 'random', count: 24, seed: 3 },
+    init: { kind: 'gaussian', std: 0.3, seed: 4 },
+  };
+  const runSpec = (name: string, s: object) => {
+    const file = join(dir, name);
+    writeFileSync(file, JSON.stringify(s));
+    const r = cli(['run', file]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    return JSON.parse(r.stdout);
+  };
+
+  it.each([
+    ['flow, std 0.3', 0.3, { tMax: 1000, lossTol: 1e-12 }],
+    ['flow, std 0.01', 0.01, { tMax: 1000, lossTol: 1e-12 }],
+    ['projected GD, std 0.3', 0.3, { method: 'gd', lr: 0.02, tMax: 1000, lossTol: 1e-12 }],
+    ['projected GD, std 0.01', 0.01, { method: 'gd', lr: 0.02, tMax: 1000, lossTol: 1e-12 }],
+  ])('%s: constraint held, rank 2 with exact structure below', (name, std, solver) => {
+    const out = runSpec(`${name.replace(/\W+/g, '-')}.json`, { ...spec, init: { ...spec.init, std }, solver });
+    expect(out.model).toBe('udv');
+    expect(out.status).toBe('converged');
+    expect(out.constraint.violation).toBeLessThanOrEqual(1e-12);
+    expect(out.constraint.U).toBeLessThanOrEqual(1 + 1e-12);
+    expect(out.constraint.V).toBeLessThanOrEqual(1 + 1e-12);
+    const s: number[] = out.singularValues;
+    expect(s[1] / s[0]).toBeGreaterThan(0.1);
+    // Far below the 1e-16 an SVD of the assembled matrix could resolve.
+    expect(s[2] / s[0]).toBeLessThan(1e-30);
+    if (solver.method !== 'gd') expect(out.switches).toBeGreaterThan(0); else expect(out.switches).toBe(0);
+  });
+
+  it('the same spec without "model" and with depth 2 runs as Burer–Monteiro', () => {
+    const { model: _m, ...bm } = spec;
+    const out = runSpec('bm.json', { ...bm, depth: 2, solver: { tMax: 1000, lossTol: 1e-12 } });
+    expect(out.status).toBe('converged');
+    expect(out.invariantDrift).toBeDefined();
+    expect(out.constraint).toBeUndefined();
+    expect(out.singularValues[2] / out.singularValues[0]).toBeGreaterThan(1e-16);
+  });
+});
