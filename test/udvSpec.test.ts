@@ -130,7 +130,7 @@ describe('dmflow run on a udv spec', () => {
     expect(s[1] / s[0]).toBeGreaterThan(0.1);
     // Far below the 1e-16 an SVD of the assembled matrix could resolve.
     expect(s[2] / s[0]).toBeLessThan(1e-30);
-    if (solver.method !== 'gd') expect(out.switches).toBeGreaterThan(0); else expect(out.switches).toBe(0);
+    if (!('method' in solver)) expect(out.switches).toBeGreaterThan(0); else expect(out.switches).toBe(0);
   });
 
   it('the same spec without "model" and with depth 2 runs as Burer–Monteiro', () => {

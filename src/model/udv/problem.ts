@@ -111,18 +111,20 @@ function makeFactorInit(init: FactorInit, p: FactorProblem): Float64Array {
   const want = p.kind === 'udu' ? 2 : 3;
   const field = 'spec.init.layers';
   if (init.layers.length !== want) throw new InputError(field, `expected ${want === 3 ? '[U, d, V]' : '[U, d]'} for model "${p.kind}", got ${init.layers.length} entries`);
+  // Entries are rows (U, V) or numbers (d); read them as unknown[] and check which.
+  const entry = (idx: number): unknown[] => init.layers[idx] as unknown[];
   const matrix = (idx: number, r: number, name: string, off: number) => {
-    const A = init.layers[idx];
-    if (!A.every((row): row is number[] => Array.isArray(row)) || A.length !== r || A.some((row) => row.length !== k)) {
-      throw new InputError(`${field}[${idx}]`, `expected ${name} as ${r}x${k} rows (model.rank = ${k})`);
-    }
-    y.set(A.flat(), off);
+    const A = entry(idx);
+    const rowsOk = A.length === r && A.every((row) => Array.isArray(row) && row.length === k);
+    if (!rowsOk) throw new InputError(`${field}[${idx}]`, `expected ${name} as ${r}x${k} rows (model.rank = ${k})`);
+    A.forEach((row, i) => y.set(row as number[], off + i * k));
   };
   matrix(0, m, 'U', offU);
-  const d = init.layers[1];
-  if (d.length !== k || !d.every((x): x is number => typeof x === 'number')) throw new InputError(`${field}[1]`, `expected d as ${k} numbers (model.rank)`);
-  if (p.nonnegativeD && d.some((x) => x < 0)) throw new InputError(`${field}[1]`, 'expected d >= 0 for model "udu"');
-  y.set(d, offD);
+  const d = entry(1);
+  if (d.length !== k || !d.every((x) => typeof x === 'number')) throw new InputError(`${field}[1]`, `expected d as ${k} numbers (model.rank)`);
+  const dv = d as number[];
+  if (p.nonnegativeD && dv.some((x) => x < 0)) throw new InputError(`${field}[1]`, 'expected d >= 0 for model "udu"');
+  y.set(dv, offD);
   if (p.kind === 'udv') matrix(2, n, 'V', offV);
   for (const b of p.balls) {
     const norm = Math.sqrt(ballNorm2(y, b));
