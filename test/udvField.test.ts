@@ -125,7 +125,7 @@ describe('projected gradient descent keeps the constraint', () => {
           if (Number.isFinite(r.loss)) expect(constraintExcess(p, x)).toBeLessThanOrEqual(1e-12 * Math.max(1, radius));
         },
       ),
-      { numRuns: 60, seed: 20261127 },
+      { numRuns: Math.max(60, Number(process.env.PROPERTY_RUNS ?? 60)), seed: 20261127 },
     );
   });
 });
