@@ -13,7 +13,8 @@ import { ballNorm2, buildFactorProblem, projectOnConstraints, type FactorProblem
 import { factorSingularValues } from '../model/udv/spectrum.js';
 import { gradientDescent } from '../ode/gd.js';
 import { solveSwitched } from '../ode/switched.js';
-import type { FlowTotals, RunStatus } from './run.js';
+import { runStatus, type FlowTotals, type RunStatus } from './run.js';
+import type { SolveStatus } from '../ode/types.js';
 
 export type FactorRunStatus = RunStatus | 'max-switches';
 
@@ -111,7 +112,7 @@ export function runFactorProblem(p: FactorProblem, options: FactorRunOptions = {
   };
 
   let end: Float64Array;
-  let totals: { t: number; nfev: number; steps: number; rejected: number; status: string; message: string };
+  let totals: { t: number; nfev: number; steps: number; rejected: number; status: SolveStatus | 'max-switches'; message: string };
   let switches = 0;
   let active = { balls: 0, d: 0 };
   let tEval: number[] = [], xEval: Float64Array[] = [];
@@ -199,16 +200,8 @@ export function runFactorProblem(p: FactorProblem, options: FactorRunOptions = {
   return result;
 }
 
-function factorStatus(solver: string, outcome: RunStatus | null): FactorRunStatus {
-  switch (solver) {
-    case 'stopped': return outcome ?? 'converged';
-    case 'done': return 't-max';
-    case 'max-steps': return 'max-steps';
-    case 'max-switches': return 'max-switches';
-    case 'non-finite': return 'diverged';
-    case 'stiff': return 'stiff';
-    default: return 'step-too-small';
-  }
+function factorStatus(solver: SolveStatus | 'max-switches', outcome: RunStatus | null): FactorRunStatus {
+  return solver === 'max-switches' ? 'max-switches' : runStatus(solver, outcome);
 }
 
 function factorMessage(status: FactorRunStatus, solverMessage: string, s: FactorProblem['spec']['solver']): string {

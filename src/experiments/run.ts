@@ -170,7 +170,8 @@ export function runProblem(problem: Problem, options: RunOptions = {}): RunResul
   return result;
 }
 
-function runStatus(solver: SolveStatus, outcome: RunStatus | null): RunStatus {
+/** A run's status from the integrator's and the stop predicate's outcome. */
+export function runStatus(solver: SolveStatus, outcome: RunStatus | null): RunStatus {
   switch (solver) {
     case 'stopped': return outcome ?? 'converged';
     case 'done': return 't-max';
