@@ -2,7 +2,7 @@
 
 import type { Command } from 'commander';
 import { InputError } from '../../model/errors.js';
-import { parseCount, parseNumberList } from '../io.js';
+import { parseCount, parseDuration, parseNumberList } from '../io.js';
 import { progressBar } from '../progress.js';
 import { loadSpec, print } from './shared.js';
 
@@ -14,13 +14,19 @@ export function register(program: Command): void {
     .option('--save-times <t1,t2,...>', 'add a trajectory of {t, loss, singularValues} at these times (dense output)')
     .option('--save-layers', 'include the factors W_1..W_L in the result (for warm starts)')
     .option('--samples <N>', 'add N log-spaced analysis samples (loss, spectrum, effective rank, nuclear norm, reconstruction error)')
-    .action(async (path: string | undefined, opts: { saveTimes?: string; saveLayers?: boolean; samples?: string }) => {
+    .option('--checkpoint <file>', 'save the whole run state to this file as it goes; run the same command again to resume from it')
+    .option('--checkpoint-every <duration>', 'time between checkpoints (30s, 5m, 250ms; 0: every step)', '30s')
+    .action(async (path: string | undefined, opts: { saveTimes?: string; saveLayers?: boolean; samples?: string; checkpoint?: string; checkpointEvery: string }) => {
       const { value, dir } = await loadSpec(path);
       const saveTimes = opts.saveTimes !== undefined ? parseNumberList(opts.saveTimes, '--save-times') : undefined;
       const samples = opts.samples !== undefined ? parseCount(opts.samples, '--samples') : undefined;
+      const everyMs = parseDuration(opts.checkpointEvery, '--checkpoint-every');
+      const checkpoint = opts.checkpoint !== undefined ? { path: opts.checkpoint, everyMs } : undefined;
       const { modelKind } = await import('../../model/udv/spec.js');
-      const factored = modelKind(value) !== 'deep';
-      if (factored && samples !== undefined) throw new InputError('--samples', `expected none for model "${modelKind(value)}" (samples cover the deep model; use --save-times)`);
+      const kind = modelKind(value);
+      const factored = kind !== 'deep';
+      if (factored && samples !== undefined) throw new InputError('--samples', `expected none for model "${kind}" (samples cover the deep model; use --save-times)`);
+      if (factored && checkpoint) throw new InputError('--checkpoint', `expected none for model "${kind}" (checkpoints cover the deep model's runs)`);
       const bar = progressBar('dmflow run');
       let loss0 = NaN;
       const onProgress = (t: number, loss: number, lossTol: number) => {
@@ -33,7 +39,7 @@ export function register(program: Command): void {
         // The factored models (udv/udu) always report their factors; --save-layers changes nothing there.
         const result = factored
           ? (await import('../../experiments/factorRun.js')).runFactor(value, { saveTimes, onProgress })
-          : (await import('../../experiments/run.js')).run(value, { baseDir: dir, saveTimes, saveLayers: opts.saveLayers, samples, onProgress });
+          : (await import('../../experiments/run.js')).run(value, { baseDir: dir, saveTimes, saveLayers: opts.saveLayers, samples, checkpoint, onProgress });
         bar.stop();
         print(result);
       } finally {
