@@ -162,7 +162,8 @@ export function runFactorProblem(p: FactorProblem, options: FactorRunOptions = {
 
   const X = factorMatrix(p, end);
   const g = new Float64Array(p.size);
-  const loss = factorGradient(p)(end, g);
+  const gradientOf = factorGradient(p);
+  const loss = gradientOf(end, g);
   const sigma = factorSingularValues(p, end);
   const graph = observationGraph(p.m, p.n, p.obsRows, p.obsCols);
   const status = factorStatus(totals.status, outcome);
@@ -195,7 +196,7 @@ export function runFactorProblem(p: FactorProblem, options: FactorRunOptions = {
     },
   };
   if (times.length > 0) {
-    result.trajectory = tEval.map((t, i) => ({ t, loss: factorGradient(p)(xEval[i], g), singularValues: factorSingularValues(p, xEval[i]) }));
+    result.trajectory = tEval.map((t, i) => ({ t, loss: gradientOf(xEval[i], g), singularValues: factorSingularValues(p, xEval[i]) }));
   }
   return result;
 }
