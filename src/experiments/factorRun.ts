@@ -40,6 +40,8 @@ export interface FactorRunResult extends FlowTotals {
   message: string;
   /** Number of located switches between constraint regimes (0 for projected GD). */
   switches: number;
+  /** Gradient evaluations by the event functions (switch detection and location), on top of nfev. */
+  eventEvaluations: number;
   /** Active constraints at the end: balls on their sphere, d_c pinned at 0. */
   active: { balls: number; d: number };
   constraint: ConstraintRecord;
@@ -114,6 +116,7 @@ export function runFactorProblem(p: FactorProblem, options: FactorRunOptions = {
   let end: Float64Array;
   let totals: { t: number; nfev: number; steps: number; rejected: number; status: SolveStatus | 'max-switches'; message: string };
   let switches = 0;
+  let eventEvaluations = 0;
   let active = { balls: 0, d: 0 };
   let tEval: number[] = [], xEval: Float64Array[] = [];
   if (s.method === 'gd') {
@@ -154,6 +157,7 @@ export function runFactorProblem(p: FactorProblem, options: FactorRunOptions = {
     violation = Math.max(violation, constraintExcess(p, end));
     totals = { t: sol.t, nfev: sol.nfev, steps: sol.naccept, rejected: sol.nreject, status: sol.status, message: sol.message };
     switches = sol.switches;
+    eventEvaluations = flow.eventGradients;
     active = flow.activeCount();
     tEval = sol.tEval;
     xEval = sol.yEval;
@@ -182,6 +186,7 @@ export function runFactorProblem(p: FactorProblem, options: FactorRunOptions = {
     steps: totals.steps,
     rejected: totals.rejected,
     switches,
+    eventEvaluations,
     active,
     constraint: { U: norms('U'), V: p.kind === 'udu' ? null : norms('V'), radius: p.radius, violation },
     matrix: toRows(X, p.m, p.n),

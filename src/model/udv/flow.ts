@@ -27,6 +27,8 @@ export interface FactorFlow extends SwitchedSystem {
   readonly lastFieldNorm: number;
   /** Number of active balls and pinned d_c. */
   activeCount(): { balls: number; d: number };
+  /** Gradient evaluations made for event functions (not counted in the integrator's nfev). */
+  readonly eventGradients: number;
   /** Set the mode at a starting point of the constraint set: balls on their sphere (to 1e-12) with the flow pointing out, d_c = 0 with d_c' < 0. */
   start(y: Float64Array): void;
 }
@@ -80,6 +82,7 @@ export function factorFlow(p: FactorProblem): FactorFlow {
   // Event functions share one gradient evaluation per state (compared by content).
   const ex = new Float64Array(size), eg = new Float64Array(size), ey = new Float64Array(size);
   let cached = false;
+  let eventGradients = 0;
   const gradientAt = (y: Float64Array) => {
     if (cached) {
       let same = true;
@@ -89,6 +92,7 @@ export function factorFlow(p: FactorProblem): FactorFlow {
     ey.set(y);
     physical(y, ex);
     grad(ex, eg);
+    eventGradients++;
     cached = true;
   };
   const radialOut = (B: FactorProblem['balls'][number]) => {
@@ -176,6 +180,7 @@ export function factorFlow(p: FactorProblem): FactorFlow {
     rhs, events, switchAt, physical, start, output,
     get lastLoss() { return lastLoss; },
     get lastFieldNorm() { return lastFieldNorm; },
+    get eventGradients() { return eventGradients; },
     activeCount: () => ({ balls: ballActive.reduce((a, v) => a + v, 0), d: dActive.reduce((a, v) => a + v, 0) }),
   };
 }
