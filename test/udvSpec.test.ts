@@ -80,12 +80,12 @@ describe('commands that cover the deep model only say so', () => {
   const dir = mkdtempSync(join(tmpdir(), 'dmflow-udv-'));
   const file = join(dir, 'udv.json');
   writeFileSync(file, JSON.stringify(ok));
-  it.each([['analyze'], ['check'], ['limit'], ['ode'], ['run', '--samples', '3']])('%s', (...args) => {
+  it.each([['analyze'], ['check'], ['limit'], ['ode'], ['run', '--samples', '3'], ['run', '--checkpoint', join(dir, 'c.json')]])('%s', (...args) => {
     const r = cli([...args, file]);
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    if (args[0] === 'run') expect(r.stderr).toMatch(/^dmflow: --samples: expected none for model "udv"/);
+    if (args[0] === 'run') expect(r.stderr).toMatch(new RegExp(`^dmflow: ${args[1]}: expected none for model "udv"`));
     else expect(r.stderr).toMatch(/^dmflow: spec\.model: .*cover the deep model only \(W = W_L\.\.\.W_1\), got model\.kind "udv"/);
     if (args[0] === 'analyze' || args[0] === 'check') expect(r.stderr).toContain('the theorem families and the coupling kernel cover the deep model only');
   });
