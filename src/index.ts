@@ -2,7 +2,11 @@
 
 export { solveIvp, integrators, type IntegratorName, type SolveIvpOptions } from './ode/solve.js';
 export { dopri5 } from './ode/dopri5.js';
-export type { Rhs, SolveOptions, SolveResult, SolveStatus, Integrator } from './ode/types.js';
+export type { Rhs, SolveOptions, SolveResult, SolveStatus, Integrator, EventSpec, SolveState, CheckpointHook } from './ode/types.js';
+export type { Stepper, StepOutcome } from './ode/stepper.js';
+export { DEFAULT_MAX_EVALS, DEFAULT_MAX_STEPS } from './ode/stepper.js';
+export { Dopri5Stepper } from './ode/dopri5.js';
+export { RkcStepper } from './ode/rkc.js';
 export { InputError } from './model/errors.js';
 export { Rng } from './model/random.js';
 export { parseSpec, parseSpecText, specSchema, parseGlrlSpec, glrlSpecSchema, type Spec, type SpecInput, type GlrlSpec, type GlrlOptions } from './model/spec.js';

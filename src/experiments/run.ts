@@ -16,7 +16,7 @@ import { buildProblem, type BuildOptions, type Problem } from '../model/problem.
 import { endToEnd, lossOf } from '../model/product.js';
 import { gradientField, type FieldKernel } from '../model/vectorField.js';
 
-export type RunStatus = 'converged' | 't-max' | 'max-steps' | 'diverged' | 'stiff' | 'step-too-small';
+export type RunStatus = 'converged' | 't-max' | 'max-steps' | 'max-evals' | 'diverged' | 'stiff' | 'step-too-small';
 
 export interface TrajectoryPoint {
   t: number;
@@ -109,7 +109,7 @@ export function runProblem(problem: Problem, options: RunOptions = {}): RunResul
     outcome = null;
     stiffLosses.length = 0;
     return solveIvp(field.rhs, [0, s.tMax], problem.y0, {
-      method: s.method, lr: s.lr, rtol: s.rtol, atol: s.atol, maxSteps: s.maxSteps, h0: s.h0, hMax: s.hMax,
+      method: s.method, lr: s.lr, rtol: s.rtol, atol: s.atol, maxSteps: s.maxSteps, maxEvals: s.maxEvals, h0: s.h0, hMax: s.hMax,
       tEval, stop, onStiff,
     });
   };
@@ -175,6 +175,9 @@ function runStatus(solver: SolveStatus, outcome: RunStatus | null): RunStatus {
     case 'stopped': return outcome ?? 'converged';
     case 'done': return 't-max';
     case 'max-steps': return 'max-steps';
+    case 'max-evals': return 'max-evals';
+    // A run passes no events to the integrator.
+    case 'event': throw new Error('run: the integrator reported an event, but the run set none');
     case 'non-finite': return 'diverged';
     case 'stiff': return 'stiff';
     case 'step-too-small': return 'step-too-small';
@@ -187,6 +190,7 @@ function runMessage(status: RunStatus, solverMessage: string, s: Problem['spec']
       return s.gradTol !== undefined ? `loss <= lossTol (${s.lossTol}) or gradient norm <= gradTol (${s.gradTol})` : `loss <= lossTol (${s.lossTol})`;
     case 't-max': return `reached tMax = ${s.tMax} before the loss fell to lossTol = ${s.lossTol}`;
     case 'max-steps': return `${solverMessage}; raise solver.maxSteps or tMax, or loosen lossTol`;
+    case 'max-evals': return `${solverMessage}; raise solver.maxEvals or tMax, or loosen lossTol`;
     case 'diverged': return `the factors blew up (non-finite values or an entry above divergeAt = ${s.divergeAt}): ${solverMessage}`;
     case 'stiff':
       return `${solverMessage}; the loss fell by less than half over the last stiffness detections while the step stayed stability-limited. ` +

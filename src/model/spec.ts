@@ -65,6 +65,8 @@ export const solverSchema = z.strictObject({
   lossTol: finite.nonnegative().default(1e-14),
   gradTol: finite.positive().optional(),
   maxSteps: posInt.default(1_000_000),
+  /** Vector-field evaluations, every stage of every method included (rkc's many stages too). */
+  maxEvals: posInt.default(10_000_000),
   h0: finite.positive().optional(),
   hMax: finite.positive().optional(),
   /** Learning rate, for method "gd" (reported time t = k lr). */
