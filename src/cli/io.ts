@@ -42,3 +42,12 @@ export function parseCount(text: string, field: string): number {
   if (!Number.isInteger(v) || v < 0) throw new InputError(field, `expected a whole number >= 0, got "${text}"`);
   return v;
 }
+
+/** Parse a duration: "30s", "5m", "1h", "250ms", or a bare number of seconds; returns milliseconds. */
+export function parseDuration(text: string, field: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?(?:e[+-]?\d+)?)\s*(ms|s|m|h)?\s*$/i.exec(text);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+  const ms = m ? Number(m[1]) * unit[((m[2] ?? 's').toLowerCase()) as keyof typeof unit] : NaN;
+  if (!Number.isFinite(ms)) throw new InputError(field, `expected a duration such as 30s, 5m, 1h or 250ms, got "${text}"`);
+  return ms;
+}

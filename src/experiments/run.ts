@@ -10,11 +10,12 @@ import { logTimes, reconstructionError, snapshot, type Snapshot } from '../analy
 import { effectiveRank, singularValues } from '../analysis/spectrum.js';
 import { norm2, toRows } from '../linalg/dense.js';
 import { solveIvp } from '../ode/solve.js';
-import type { SolveStatus } from '../ode/types.js';
+import type { CheckpointHook, SolveResult, SolveState, SolveStatus } from '../ode/types.js';
 import { InputError } from '../model/errors.js';
 import { buildProblem, type BuildOptions, type Problem } from '../model/problem.js';
 import { endToEnd, lossOf } from '../model/product.js';
 import { gradientField, type FieldKernel } from '../model/vectorField.js';
+import { readCheckpoint, runHash, writeCheckpoint } from './checkpoint.js';
 
 export type RunStatus = 'converged' | 't-max' | 'max-steps' | 'max-evals' | 'diverged' | 'stiff' | 'step-too-small';
 
@@ -65,6 +66,29 @@ export interface RunOptions extends BuildOptions {
   onProgress?: (t: number, loss: number, lossTol: number) => void;
   /** Vector-field kernel: "auto" (native BLAS for large sides when built), "typescript" or "blas". */
   kernel?: FieldKernel;
+  /**
+   * Write the run's whole state to this file every `everyMs` milliseconds and
+   * when an integration ends; when the file exists, resume from it (refused
+   * when it belongs to another spec or other options).
+   */
+  checkpoint?: { path: string; everyMs: number };
+}
+
+/** A run's checkpoint: its integrations finished so far, and the one under way. */
+interface RunRecord {
+  /** The first pass, then the samples pass, with the stop rule's verdict. */
+  finished: { sol: SolveResult; outcome: RunStatus | null }[];
+  /** The integration under way: its state after an accepted step and its stop rule's memory. */
+  current: { state: SolveState; stiffLosses: number[] } | null;
+}
+
+/**
+ * Stops after which the run may go on from where it stopped when the same
+ * command runs again (none yet; a wall-clock limit would be one). Other stops
+ * are final: a resumed run reuses their result.
+ */
+function resumableStop(_outcome: RunStatus | null): boolean {
+  return false;
 }
 
 /** Run a spec (raw JSON value or parsed) to completion. */
@@ -105,20 +129,48 @@ export function runProblem(problem: Problem, options: RunOptions = {}): RunResul
     return k > STALL_WINDOW && stiffLosses[k - 1] > 0.5 * stiffLosses[k - 1 - STALL_WINDOW];
   };
 
-  const integrate = (tEval: number[]) => {
+  const nSamples = options.samples ?? problem.spec.save.samples;
+  const ck = options.checkpoint;
+  if (ck && (s.method === 'gd' || s.method === 'odex')) {
+    throw new InputError('--checkpoint', `expected solver.method dopri5, rkc or auto (a stepper whose state can be saved), got ${s.method}`);
+  }
+  const hash = ck ? runHash(problem, { times, nSamples, kernel: options.kernel ?? 'auto' }) : '';
+  const record: RunRecord = (ck && readCheckpoint<RunRecord>(ck.path, hash)) || { finished: [], current: null };
+
+  /** Integration number `pass` (0: the run, 1: the samples), from the checkpoint when it finished there. */
+  const integrate = (tEval: number[], pass: number): SolveResult => {
+    const done = record.finished[pass];
+    if (done) { outcome = done.outcome; return done.sol; }
     outcome = null;
     stiffLosses.length = 0;
-    return solveIvp(field.rhs, [0, s.tMax], problem.y0, {
+    const resume = record.finished.length === pass ? record.current : null;
+    if (resume) stiffLosses.push(...resume.stiffLosses);
+    let lastState: SolveState | null = null;
+    let lastWrite = Date.now();
+    const checkpoint: CheckpointHook | undefined = ck && {
+      due: () => Date.now() - lastWrite >= ck.everyMs,
+      save: (state, final) => {
+        if (final) { lastState = state; return; }
+        writeCheckpoint<RunRecord>(ck.path, hash, { finished: record.finished, current: { state, stiffLosses: stiffLosses.slice() } });
+        lastWrite = Date.now();
+      },
+    };
+    const sol = solveIvp(field.rhs, [0, s.tMax], problem.y0, {
       method: s.method, lr: s.lr, rtol: s.rtol, atol: s.atol, maxSteps: s.maxSteps, maxEvals: s.maxEvals, h0: s.h0, hMax: s.hMax,
-      tEval, stop, onStiff,
+      tEval, stop, onStiff, resume: resume?.state, checkpoint,
     });
+    if (ck) {
+      if (resumableStop(outcome) && lastState) record.current = { state: lastState, stiffLosses: stiffLosses.slice() };
+      else { record.finished.push({ sol, outcome }); record.current = null; }
+      writeCheckpoint<RunRecord>(ck.path, hash, record);
+    }
+    return sol;
   };
-  const sol = integrate(times);
+  const sol = integrate(times, 0);
   const runOutcome = outcome;
   // Samples need the end time first: a second, identical pass serves them by dense output.
-  const nSamples = options.samples ?? problem.spec.save.samples;
   const sampleTimes = logTimes(sol.t, nSamples);
-  const sampled = sampleTimes.length > 0 ? integrate(sampleTimes) : null;
+  const sampled = sampleTimes.length > 0 ? integrate(sampleTimes, 1) : null;
 
   const status = runStatus(sol.status, runOutcome);
   const W = endToEnd(problem, sol.y);

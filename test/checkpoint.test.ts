@@ -1,0 +1,105 @@
+// Checkpointed runs (issue 13): kill the bin with SIGKILL mid-run, run the
+// same command again, and get byte for byte the output of an uninterrupted run.
+
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BIN, cli } from './helpers/cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'dmflow-ckpt-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function specFile(name: string, method: string, extra: object = {}): string {
+  const path = join(dir, `${name}.json`);
+  writeFileSync(path, JSON.stringify({
+    target: { kind: 'low-rank', size: [30, 30], rank: 3, seed: 1 }, observed: { kind: 'random', count: 300, seed: 2 }, depth: 3,
+    init: { kind: 'gaussian', std: 0.1, seed: 3 }, solver: { method, rtol: 1e-7, atol: 1e-10, lossTol: 1e-10, ...extra },
+  }));
+  return path;
+}
+
+interface Record { finished: unknown[]; current: { state: { stepper: { rk?: unknown } } } | null }
+function readRecord(path: string): Record | null {
+  try {
+    return (JSON.parse(readFileSync(path, 'utf8')) as { data: Record }).data;
+  } catch {
+    return null; // not written yet
+  }
+}
+
+/** Start the run, SIGKILL it once the checkpoint shows `when`, and return the record it left. */
+function killWhen(args: string[], ckpt: string, when: (r: Record) => boolean): Promise<Record> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: 'ignore' });
+    let seen: Record | null = null;
+    const poll = setInterval(() => {
+      const r = readRecord(ckpt);
+      if (r && when(r)) { seen = r; clearInterval(poll); child.kill('SIGKILL'); }
+    }, 20);
+    child.on('exit', (code, signal) => {
+      clearInterval(poll);
+      if (signal !== 'SIGKILL' || !seen) reject(new Error(`the run ended (${code}, ${signal}) before the checkpoint showed the state to kill at`));
+      // What is on disk after the kill: the file the run left (a later write may have landed).
+      else resolve(readRecord(ckpt) ?? seen);
+    });
+  });
+}
+
+describe('dmflow run --checkpoint', () => {
+  const cases: [string, string, (r: Record) => boolean][] = [
+    ['dopri5, killed in the first pass', 'dopri5', (r) => r.finished.length === 0 && r.current !== null],
+    ['dopri5, killed in the samples pass', 'dopri5', (r) => r.finished.length === 1 && r.current !== null],
+    ['auto, killed after switching to rkc', 'auto', (r) => r.finished.length === 0 && r.current?.state.stepper.rk != null],
+  ];
+  it.each(cases)('%s: the resumed run prints what an uninterrupted one does', async (name, method, when) => {
+    const spec = specFile(name.replace(/\W+/g, '-'), method);
+    const args = ['run', spec, '--samples', '12', '--save-times', '0.5,2,10'];
+    const plain = cli(args);
+    expect(plain.status, plain.stderr).toBe(0);
+    const ckpt = join(dir, `${method}-${cases.findIndex((c) => c[0] === name)}.ckpt`);
+    const left = await killWhen([...args, '--checkpoint', ckpt, '--checkpoint-every', '50ms'], ckpt, when);
+    expect(left.finished.length).toBeLessThan(2); // killed mid-run: the resumed run has integrating to do
+    const resumed = cli([...args, '--checkpoint', ckpt]);
+    expect(resumed.stderr).toBe('');
+    expect(resumed.status).toBe(0);
+    expect(resumed.stdout).toBe(plain.stdout);
+    // The finished checkpoint serves the result again without integrating.
+    const again = cli([...args, '--checkpoint', ckpt]);
+    expect(again.stdout).toBe(plain.stdout);
+    expect(readRecord(ckpt)!.finished).toHaveLength(2);
+  }, 120_000);
+
+  it('refuses a checkpoint of another spec or other options, and a file that is not a checkpoint', () => {
+    const a = specFile('refuse-a', 'dopri5', { lossTol: 1e-6 });
+    const b = specFile('refuse-b', 'dopri5', { lossTol: 1e-5 });
+    const ckpt = join(dir, 'refuse.ckpt');
+    expect(cli(['run', a, '--checkpoint', ckpt]).status).toBe(0);
+    const before = readFileSync(ckpt);
+    for (const args of [['run', b, '--checkpoint', ckpt], ['run', a, '--samples', '3', '--checkpoint', ckpt]]) {
+      const r = cli(args);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(/^dmflow: --checkpoint: expected a checkpoint of this spec and these options \(\w+\), got one of a different run/);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+    expect(readFileSync(ckpt).equals(before)).toBe(true);
+    const notes = join(dir, 'notes.txt');
+    writeFileSync(notes, 'my notes\n');
+    const r = cli(['run', a, '--checkpoint', notes]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^dmflow: --checkpoint: expected a dmflow checkpoint or no file, got another file/);
+    expect(readFileSync(notes, 'utf8')).toBe('my notes\n');
+  });
+
+  it('refuses methods without a stepper state, and bad durations', () => {
+    const gd = specFile('gd', 'gd', { lr: 0.01 });
+    const r = cli(['run', gd, '--checkpoint', join(dir, 'gd.ckpt')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^dmflow: --checkpoint: expected solver.method dopri5, rkc or auto/);
+    expect(existsSync(join(dir, 'gd.ckpt'))).toBe(false);
+    const d = cli(['run', '--checkpoint', join(dir, 'x.ckpt'), '--checkpoint-every', 'soon']);
+    expect(d.status).toBe(2);
+    expect(d.stderr).toMatch(/^dmflow: --checkpoint-every: expected a duration such as 30s/);
+  });
+});
