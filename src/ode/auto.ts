@@ -41,15 +41,20 @@ class AutoStepper implements StartableStepper {
   get naccept(): number { return this.dp.naccept + (this.rk?.naccept ?? 0); }
   get nreject(): number { return this.dp.nreject + (this.rk?.nreject ?? 0); }
   get stiffDetections(): number { return this.dp.stiffDetections; }
-  get message(): string { return this.cur.message; }
+  get message(): string { return this.failure ?? this.cur.message; }
+  /** Why switching failed. */
+  private failure: string | null = null;
   get note(): string | undefined {
     return this.rk ? `(Dormand–Prince to t = ${this.rk.t0}, then Runge–Kutta–Chebyshev)` : undefined;
   }
 
-  start(): boolean { return this.dp.start(); }
+  start(): 'ok' | 'non-finite' | 'max-evals' { return this.dp.start(); }
 
   step(): StepOutcome {
-    if (this.switchDue) { this.switchToRkc(); this.switchDue = false; }
+    if (this.switchDue) {
+      if (!this.switchToRkc()) return 'max-evals';
+      this.switchDue = false;
+    }
     if (this.rk) return this.rk.step();
     const outcome = this.dp.step();
     if (outcome !== 'stiff') return outcome;
@@ -59,7 +64,8 @@ class AutoStepper implements StartableStepper {
     return 'switched';
   }
 
-  private switchToRkc(): void {
+  /** False, and no switch yet, when starting RKC would pass maxEvals. */
+  private switchToRkc(): boolean {
     const dp = this.dp;
     const tSwitch = dp.t;
     // RKC on [tSwitch, t1] as a fresh integration: its default hMax is what remains of
@@ -70,8 +76,10 @@ class AutoStepper implements StartableStepper {
       maxSteps: this.limits.maxSteps - dp.naccept - dp.nreject,
       maxEvals: this.limits.maxEvals - dp.nfev,
     };
-    this.rk = new RkcStepper(this.f, span, dp.y, options, { ...this.checked }, limits);
-    this.rk.start();
+    const rk = new RkcStepper(this.f, span, dp.y, options, { ...this.checked }, limits);
+    if (rk.start() !== 'ok') { this.failure = rk.message; return false; }
+    this.rk = rk;
+    return true;
   }
 
   interpolate(t: number, out: Float64Array): void { this.cur.interpolate(t, out); }

@@ -98,16 +98,21 @@ export class Dopri5Stepper implements Stepper {
 
   get dy(): Float64Array { return this.k1; }
 
-  /** Evaluate f at the start and choose the first step; false when f is not finite there. */
-  start(): boolean {
+  /** Evaluate f at the start and choose the first step (one more evaluation without h0). */
+  start(): 'ok' | 'non-finite' | 'max-evals' {
+    const cost = this.options.h0 !== undefined ? 1 : 2;
+    if (this.nfev + cost > this.limits.maxEvals) {
+      this.message = `stopped before the first step: it needs ${cost} evaluations, more than maxEvals = ${this.limits.maxEvals}`;
+      return 'max-evals';
+    }
     this.f(this.t, this.y, this.k1); this.nfev++;
     if (!allFinite(this.k1)) {
       this.message = `right-hand side is not finite at t = ${this.t}`;
-      return false;
+      return 'non-finite';
     }
     const h = this.options.h0 !== undefined ? Math.abs(this.options.h0) : this.initialStep();
     this.h = Math.min(Math.max(h, this.hMin), this.hMax) * this.dir;
-    return true;
+    return 'ok';
   }
 
   private initialStep(): number {

@@ -9,7 +9,8 @@ import type { SolveOptions, SolveResult, SolveState, SolveStatus } from './types
 
 /** A stepper before its first step: start() evaluates f at t0 and chooses the first step. */
 export interface StartableStepper extends Stepper {
-  start(): boolean;
+  /** 'ok', or why not: f not finite at t0, or its evaluations would pass maxEvals. */
+  start(): 'ok' | 'non-finite' | 'max-evals';
   /** Appended to the result's message (auto: where it changed method). */
   readonly note?: string;
 }
@@ -70,8 +71,9 @@ export function integrate(
       outT.push(t0); outY.push(Float64Array.from(stepper.y)); nextEval++;
     }
     if (t0 === t1) return finish(0);
-    if (!stepper.start()) {
-      status = 'non-finite'; message = stepper.message;
+    const started = stepper.start();
+    if (started !== 'ok') {
+      status = started; message = stepper.message;
       return finish(0);
     }
     for (let k = 0; k < nev; k++) gPrev[k] = events[k].g(t0, stepper.y);

@@ -124,9 +124,13 @@ export class RkcStepper implements Stepper {
   get dy(): Float64Array { return this.F0; }
 
   /** Evaluate f at the start, estimate the spectral radius and choose the first step. */
-  start(): boolean {
+  start(): 'ok' | 'max-evals' {
     const { n, y, F0, hMax, t1, t } = this;
     const { atol, rtol } = this.checked;
+    if (this.nfev + 1 + POWER_ITERATIONS > this.limits.maxEvals) {
+      this.message = `stopped before the first step: f and the spectral radius may need ${1 + POWER_ITERATIONS} evaluations, more than maxEvals = ${this.limits.maxEvals}`;
+      return 'max-evals';
+    }
     this.f(t, y, F0); this.nfev++;
     this.rho = this.spectralRadius();
     const h0 = this.options.h0;
@@ -139,7 +143,7 @@ export class RkcStepper implements Stepper {
       if (dnf > 0) h = Math.min(h * 100, 0.1 / dnf, hMax);
     }
     this.h = h;
-    return true;
+    return 'ok';
   }
 
   /** Power iteration for the spectral radius of the Jacobian at (t, y). */
