@@ -6,7 +6,7 @@
 
 import { integrate } from './integrate.js';
 import type { CheckedOptions } from './options.js';
-import { allFinite, restoreFields, type StepLimits, type StepOutcome, type Stepper } from './stepper.js';
+import { allFinite, restoreFields, saveFields, type StepLimits, type StepOutcome, type Stepper } from './stepper.js';
 import type { Rhs, SolveOptions, SolveResult } from './types.js';
 
 const c2 = 0.2, c3 = 0.3, c4 = 0.8, c5 = 8 / 9;
@@ -280,12 +280,9 @@ export class Dopri5Stepper implements Stepper {
     for (let i = 0; i < n; i++) out[i] = r1[i] + s * (r2[i] + s1 * (r3[i] + s * (r4[i] + s1 * r5[i])));
   }
 
-  save(): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
-    for (const k of STATE) out[k] = this[k] instanceof Float64Array ? Float64Array.from(this[k] as Float64Array) : this[k];
-    return out;
-  }
+  save(): Record<string, unknown> { return saveFields(this, STATE); }
 
+  /** After a restore there is no last step to interpolate on. */
   restore(state: Record<string, unknown>): void {
     restoreFields(this, state, STATE);
     this.tPrev = this.t;

@@ -9,7 +9,7 @@
 
 import { integrate } from './integrate.js';
 import type { CheckedOptions } from './options.js';
-import { restoreFields, type StepLimits, type StepOutcome, type Stepper } from './stepper.js';
+import { restoreFields, saveFields, type StepLimits, type StepOutcome, type Stepper } from './stepper.js';
 import type { Rhs, SolveOptions, SolveResult } from './types.js';
 
 const DAMPING = 2 / 13;
@@ -267,12 +267,9 @@ export class RkcStepper implements Stepper {
     }
   }
 
-  save(): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
-    for (const k of STATE) out[k] = this[k] instanceof Float64Array ? Float64Array.from(this[k] as Float64Array) : this[k];
-    return out;
-  }
+  save(): Record<string, unknown> { return saveFields(this, STATE); }
 
+  /** After a restore there is no last step to interpolate on. */
   restore(state: Record<string, unknown>): void {
     restoreFields(this, state, STATE);
     this.tPrev = this.t;

@@ -62,6 +62,14 @@ export function allFinite(v: Float64Array): boolean {
   return true;
 }
 
+/** The named fields of a stepper as plain data (arrays copied). */
+export function saveFields(source: object, names: readonly string[]): Record<string, unknown> {
+  const s = source as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of names) { const v = s[k]; out[k] = v instanceof Float64Array ? Float64Array.from(v) : v; }
+  return out;
+}
+
 /** Copy the named fields of state into target, refusing a state that lacks one. */
 export function restoreFields(target: object, state: Record<string, unknown>, names: readonly string[]): void {
   const t = target as Record<string, unknown>;
