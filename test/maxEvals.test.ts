@@ -60,7 +60,7 @@ describe('maxEvals', () => {
     expect(parseSpec({ target: [[1]], observed: [[1]], depth: 2, init: { kind: 'gaussian', std: 0.1, seed: 0 } }).solver.maxEvals).toBe(DEFAULT_MAX_EVALS);
     const dir = mkdtempSync(join(tmpdir(), 'dmflow-maxevals-'));
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
-    for (const method of ['dopri5', 'rkc', 'auto', 'gd']) {
+    for (const method of ['dopri5', 'rkc', 'auto', 'gd', 'odex']) {
       const path = join(dir, `${method}.json`);
       writeFileSync(path, JSON.stringify({ target: [[1, 1], [1, 1]], observed: [[1, 0], [0, 1]], depth: 3, init: { kind: 'gaussian', productScale: 1e-3, seed: 0 }, solver: { method, lr: 0.01, maxEvals: 150 } }));
       const r = cli(['run', path]);

@@ -3,16 +3,20 @@
 // integrator interface. odex works on plain arrays, so this wrapper copies at
 // its boundary; it is the cross-check, not the fast path.
 
+import { createRequire } from 'node:module';
 import * as odexModule from 'odex';
 import { checkOptions, refuseSteppingOnly } from './options.js';
 import { stepLimits } from './stepper.js';
 import type { Rhs, SolveOptions, SolveResult, SolveStatus } from './types.js';
 
 // odex is CommonJS: Node's ESM loader exposes it as the default export, the
-// bundlers and CommonJS interop as a named one. Accept either.
+// bundlers and CommonJS interop as a named one. Under the bin's tsx loader the
+// namespace comes out empty (tsx compiles odex's shipped odex.ts in its place),
+// while require() still gives the exports: fall back to it.
 type SolverClass = typeof odexModule.Solver;
 const ns = odexModule as unknown as { Solver?: SolverClass; default?: { Solver: SolverClass } };
-export const OdexSolver: SolverClass = (ns.Solver ?? ns.default?.Solver) as SolverClass;
+export const OdexSolver: SolverClass = (ns.Solver ?? ns.default?.Solver ??
+  (createRequire(import.meta.url)('odex') as { Solver: SolverClass }).Solver) as SolverClass;
 
 export function odex(f: Rhs, span: readonly [number, number], y0In: ArrayLike<number>, options: SolveOptions = {}): SolveResult {
   const [t0, t1] = span;

@@ -134,9 +134,10 @@ export function integrate(
       const hits: { k: number; t: number }[] = [];
       for (let k = 0; k < nev; k++) {
         if (!crosses(gPrev[k], gNew[k], events[k].direction ?? 0)) continue;
-        const g = events[k].g, gb = gNew[k];
-        // At the step's end use the value that showed the crossing, so the bracket holds.
+        const g = events[k].g, ga = gPrev[k], gb = gNew[k];
+        // At the step's ends use the values that showed the crossing, so the bracket holds.
         const phi = (s: number): number => {
+          if (s === ta) return ga;
           if (s === tb) return gb;
           stepper.interpolate(s, scratch);
           return g(s, scratch);
