@@ -98,6 +98,9 @@ describe('dmflow run --checkpoint', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/^dmflow: --checkpoint: expected solver.method dopri5, rkc or auto/);
     expect(existsSync(join(dir, 'gd.ckpt'))).toBe(false);
+    const nowhere = cli(['run', '--checkpoint', join(dir, 'no', 'such', 'dir.ckpt')]);
+    expect(nowhere.status).toBe(2);
+    expect(nowhere.stderr).toMatch(/^dmflow: --checkpoint: expected a writable path, got ENOENT/);
     const d = cli(['run', '--checkpoint', join(dir, 'x.ckpt'), '--checkpoint-every', 'soon']);
     expect(d.status).toBe(2);
     expect(d.stderr).toMatch(/^dmflow: --checkpoint-every: expected a duration such as 30s/);

@@ -62,18 +62,18 @@ export function decodeJson(text: string): unknown {
 export function writeCheckpoint<T>(path: string, hash: string, data: T): void {
   const file: CheckpointFile<T> = { format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, runHash: hash, data };
   const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w');
   try {
-    writeSync(fd, encodeJson(file));
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  try {
+    const fd = openSync(tmp, 'w');
+    try {
+      writeSync(fd, encodeJson(file));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(tmp, path);
   } catch (e) {
     rmSync(tmp, { force: true });
-    throw new InputError('--checkpoint', `expected a writable path, got ${(e as NodeJS.ErrnoException).code ?? 'error'} for ${path}`);
+    throw new InputError('--checkpoint', `expected a writable path, got ${(e as NodeJS.ErrnoException).code ?? String(e)} for ${path}`);
   }
 }
 

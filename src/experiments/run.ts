@@ -136,6 +136,8 @@ export function runProblem(problem: Problem, options: RunOptions = {}): RunResul
   }
   const hash = ck ? runHash(problem, { times, nSamples, kernel: options.kernel ?? 'auto' }) : '';
   const record: RunRecord = (ck && readCheckpoint<RunRecord>(ck.path, hash)) || { finished: [], current: null };
+  // A path that cannot be written is refused now, not at the first checkpoint.
+  if (ck && record.finished.length === 0 && !record.current) writeCheckpoint<RunRecord>(ck.path, hash, record);
 
   /** Integration number `pass` (0: the run, 1: the samples), from the checkpoint when it finished there. */
   const integrate = (tEval: number[], pass: number): SolveResult => {
