@@ -79,7 +79,12 @@ interface RunRecord {
   /** The first pass, then the samples pass, with the stop rule's verdict. */
   finished: { sol: SolveResult; outcome: RunStatus | null }[];
   /** The integration under way: its state after an accepted step and its stop rule's memory. */
-  current: { state: SolveState; stiffLosses: number[] } | null;
+  current: { state: SolveState; stopRule: StopRuleMemory } | null;
+}
+
+/** What the stop rule remembers across steps: a checkpoint saves it, a resumed run starts from it. */
+interface StopRuleMemory {
+  stiffLosses: number[];
 }
 
 /**
@@ -128,6 +133,13 @@ export function runProblem(problem: Problem, options: RunOptions = {}): RunResul
     const k = stiffLosses.length;
     return k > STALL_WINDOW && stiffLosses[k - 1] > 0.5 * stiffLosses[k - 1 - STALL_WINDOW];
   };
+  const stopRuleMemory = (): StopRuleMemory => ({ stiffLosses: stiffLosses.slice() });
+  /** Fresh (no memory) or as a checkpoint left it. */
+  const startStopRule = (m: StopRuleMemory | null): void => {
+    outcome = null;
+    stiffLosses.length = 0;
+    if (m) stiffLosses.push(...m.stiffLosses);
+  };
 
   const nSamples = options.samples ?? problem.spec.save.samples;
   const ck = options.checkpoint;
@@ -143,17 +155,15 @@ export function runProblem(problem: Problem, options: RunOptions = {}): RunResul
   const integrate = (tEval: number[], pass: number): SolveResult => {
     const done = record.finished[pass];
     if (done) { outcome = done.outcome; return done.sol; }
-    outcome = null;
-    stiffLosses.length = 0;
     const resume = record.finished.length === pass ? record.current : null;
-    if (resume) stiffLosses.push(...resume.stiffLosses);
+    startStopRule(resume?.stopRule ?? null);
     let lastState: SolveState | null = null;
     let lastWrite = Date.now();
     const checkpoint: CheckpointHook | undefined = ck && {
       due: () => Date.now() - lastWrite >= ck.everyMs,
       save: (state, final) => {
         if (final) { lastState = state; return; }
-        writeCheckpoint<RunRecord>(ck.path, hash, { finished: record.finished, current: { state, stiffLosses: stiffLosses.slice() } });
+        writeCheckpoint<RunRecord>(ck.path, hash, { finished: record.finished, current: { state, stopRule: stopRuleMemory() } });
         lastWrite = Date.now();
       },
     };
@@ -162,7 +172,7 @@ export function runProblem(problem: Problem, options: RunOptions = {}): RunResul
       tEval, stop, onStiff, resume: resume?.state, checkpoint,
     });
     if (ck) {
-      if (resumableStop(outcome) && lastState) record.current = { state: lastState, stiffLosses: stiffLosses.slice() };
+      if (resumableStop(outcome) && lastState) record.current = { state: lastState, stopRule: stopRuleMemory() };
       else { record.finished.push({ sol, outcome }); record.current = null; }
       writeCheckpoint<RunRecord>(ck.path, hash, record);
     }
