@@ -37,7 +37,7 @@ function killWhen(args: string[], ckpt: string, when: (r: Record) => boolean): P
     const poll = setInterval(() => {
       const r = readRecord(ckpt);
       if (r && when(r)) { seen = r; clearInterval(poll); child.kill('SIGKILL'); }
-    }, 20);
+    }, 10);
     child.on('exit', (code, signal) => {
       clearInterval(poll);
       if (signal !== 'SIGKILL' || !seen) reject(new Error(`the run ended (${code}, ${signal}) before the checkpoint showed the state to kill at`));
@@ -51,7 +51,8 @@ describe('dmflow run --checkpoint', () => {
   const cases: [string, string, (r: Record) => boolean][] = [
     ['dopri5, killed in the first pass', 'dopri5', (r) => r.finished.length === 0 && r.current !== null],
     ['dopri5, killed in the samples pass', 'dopri5', (r) => r.finished.length === 1 && r.current !== null],
-    ['auto, killed after switching to rkc', 'auto', (r) => r.finished.length === 0 && r.current?.state.stepper.rk != null],
+    // The rkc phase is short (a few hundred ms): either pass will do.
+    ['auto, killed after switching to rkc', 'auto', (r) => r.current?.state.stepper.rk != null],
   ];
   it.each(cases)('%s: the resumed run prints what an uninterrupted one does', async (name, method, when) => {
     const spec = specFile(name.replace(/\W+/g, '-'), method);
@@ -59,7 +60,7 @@ describe('dmflow run --checkpoint', () => {
     const plain = cli(args);
     expect(plain.status, plain.stderr).toBe(0);
     const ckpt = join(dir, `${method}-${cases.findIndex((c) => c[0] === name)}.ckpt`);
-    const left = await killWhen([...args, '--checkpoint', ckpt, '--checkpoint-every', '50ms'], ckpt, when);
+    const left = await killWhen([...args, '--checkpoint', ckpt, '--checkpoint-every', '20ms'], ckpt, when);
     expect(left.finished.length).toBeLessThan(2); // killed mid-run: the resumed run has integrating to do
     const resumed = cli([...args, '--checkpoint', ckpt]);
     expect(resumed.stderr).toBe('');

@@ -1,5 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { solveIvp, type EventSpec, type Rhs } from '../src/index.js';
+
+const RUNS = Number(process.env.PROPERTY_RUNS ?? 30);
 
 const METHODS = ['dopri5', 'rkc', 'auto'] as const;
 const unitSpeed: Rhs = (_t, _y, dy) => { dy[0] = 1; };
@@ -7,8 +10,9 @@ const oscillator: Rhs = (_t, y, dy) => { dy[0] = y[1]; dy[1] = -y[0]; };
 
 describe('events: zeros of g(t, y) located on the dense output', () => {
   it.each(METHODS)('%s: y\' = 1, g = y - c gives t = c to machine precision', (method) => {
-    for (const c of [1e-3, 0.1, 1 / 3, 0.7, 2.5, 7.123456789]) {
-      const r = solveIvp(unitSpeed, [0, 10], [0], { method, rtol: 1e-8, atol: 1e-12, events: [{ g: (_t, y) => y[0] - c }] });
+    for (const [c, T] of [[1e-3, 10], [0.1, 10], [1 / 3, 10], [0.7, 10], [2.5, 10], [7.123456789, 10], [3e-13, 1e-12], [1e-300, 1e-299], [3e11, 1e12], [1e300, 1.5e300]]) {
+      // atol follows the scale, short of subnormal (1 / atol must stay finite for rkc's first step).
+      const r = solveIvp(unitSpeed, [0, T], [0], { method, rtol: 1e-8, atol: Math.max(1e-12 * T, 1e-300), events: [{ g: (_t, y) => y[0] - c }] });
       expect(r.status).toBe('done');
       expect(r.tEvents![0]).toHaveLength(1);
       expect(Math.abs(r.tEvents![0][0] - c)).toBeLessThanOrEqual(4 * Number.EPSILON * c);
@@ -94,5 +98,32 @@ describe('events: zeros of g(t, y) located on the dense output', () => {
     for (const method of ['gd', 'odex'] as const) {
       expect(() => solveIvp(unitSpeed, [0, 1], [0], { method, lr: 0.1, events: [{ g: (_t, y) => y[0] - 0.5 }] })).toThrow(/events need dense output/);
     }
+  });
+
+  it.each(METHODS)('%s: on y\' = lambda y, the event y = c is where the dense output equals c, and as accurate as it', (method) => {
+    // Any rate (decay or growth, 1e-3 to 1e3), any y0 sign and size, c anywhere along the
+    // solution. The root finder must put the event where the numerical solution equals c
+    // (to rounding), so its distance to the exact time log(c / y0) / lambda is the
+    // solution's own error there over |y'|: |lambda| |te - exact| = |y_num(exact) / c - 1|
+    // to first order, whatever the method's accuracy.
+    const EPS = Number.EPSILON;
+    fc.assert(fc.property(
+      fc.double({ min: -3, max: 3, noNaN: true }), fc.boolean(), fc.double({ min: -6, max: 6, noNaN: true }), fc.boolean(),
+      fc.double({ min: 0.5, max: 5, noNaN: true }), fc.double({ min: 0.02, max: 0.98, noNaN: true }),
+      (logRate, grows, logY0, negative, efolds, q) => {
+        const lambda = (grows ? 1 : -1) * 10 ** logRate;
+        const y0 = (negative ? -1 : 1) * 10 ** logY0;
+        const T = efolds / Math.abs(lambda);
+        const exact = q * T;
+        const c = y0 * Math.exp(lambda * exact);
+        const r = solveIvp((_t, y, dy) => { dy[0] = lambda * y[0]; }, [0, T], [y0], { method, rtol: 1e-8, atol: 1e-300, tEval: [exact], events: [{ g: (_t, y) => y[0] - c }] });
+        expect(r.status).toBe('done');
+        expect(r.tEvents![0]).toHaveLength(1);
+        const te = r.tEvents![0][0];
+        expect(Math.abs(r.yEvents![0][0][0] - c)).toBeLessThanOrEqual(32 * EPS * Math.abs(c) * Math.max(1, Math.abs(lambda) * te));
+        const solutionError = Math.abs(r.yEval[0][0] / c - 1);
+        expect(Math.abs(Math.abs(lambda) * Math.abs(te - exact) - solutionError)).toBeLessThanOrEqual(1e-3 * solutionError + 64 * EPS * Math.max(1, Math.abs(lambda) * te));
+      },
+    ), { numRuns: RUNS });
   });
 });

@@ -140,6 +140,13 @@ export class RkcStepper implements Stepper {
       let dnf = 0;
       for (let i = 0; i < n; i++) dnf += (F0[i] / (atol[i] + rtol * Math.abs(y[i]))) ** 2;
       dnf = Math.sqrt(dnf / n);
+      if (dnf === Infinity) {
+        // The squares overflowed (tolerances near 1e-300): the same norm, scaled by its largest term.
+        let big = 0, sum = 0;
+        for (let i = 0; i < n; i++) big = Math.max(big, Math.abs(F0[i] / (atol[i] + rtol * Math.abs(y[i]))));
+        for (let i = 0; i < n; i++) sum += (F0[i] / (atol[i] + rtol * Math.abs(y[i])) / big) ** 2;
+        dnf = big * Math.sqrt(sum / n);
+      }
       if (dnf > 0) h = Math.min(h * 100, 0.1 / dnf, hMax);
     }
     this.h = h;
