@@ -180,6 +180,30 @@ describe('slow decay', () => {
     expect(feed(new PlateauWatch(1e-3, 1e30, noProbe), (t) => t ** -0.2, (t) => (0.2 * t ** -0.2) / t, 1e6)).toBeNull();
   });
 
+  it('a watch restored from a saved memory decides every later step as the original does', () => {
+    // A floor: the loss stalls at 1e-9 from t = 1 on while the dissipation goes on.
+    const loss = (t: number) => 1e-9 + Math.exp(-10 * t);
+    const g2 = (t: number) => 1e-6 + 10 * Math.exp(-10 * t);
+    const y = new Float64Array(1);
+    const whole = new PlateauWatch(1e-12, 1e6, noProbe);
+    const verdicts: (object | null)[] = [];
+    const ts: number[] = [];
+    for (let t = 1e-3; t < 1e3; t *= 1.05) ts.push(t);
+    for (const t of ts) verdicts.push(whole.observe(t, loss(t), g2(t), y));
+    const firstVerdict = verdicts.findIndex((v) => v !== null);
+    expect(firstVerdict).toBeGreaterThan(10);
+    for (const cut of [1, 7, Math.floor(firstVerdict / 2), firstVerdict - 1]) {
+      const before = new PlateauWatch(1e-12, 1e6, noProbe);
+      for (const t of ts.slice(0, cut)) before.observe(t, loss(t), g2(t), y);
+      const resumed = new PlateauWatch(1e-12, 1e6, noProbe);
+      // Through JSON, as a checkpoint stores it.
+      resumed.restore(JSON.parse(JSON.stringify(before.save())));
+      const rest = ts.slice(cut).map((t) => resumed.observe(t, loss(t), g2(t), y));
+      expect(rest).toEqual(verdicts.slice(cut));
+      expect(resumed.trend()).toEqual(whole.trend());
+    }
+  });
+
   it('an exponential approach to a plateau, and an escape from it, are not slow decay', () => {
     // Loss 1/2 + e^-t, then at t = 30 a fall to zero.
     const loss = (t: number) => (t < 30 ? 0.5 + Math.exp(-t) : 0.5 * Math.exp(-(t - 30)) + Math.exp(-t));
@@ -203,7 +227,10 @@ describe('wall-clock budget', () => {
     expect(r.message).toMatch(/wall-clock budget of 1.5 s/);
     const bad = cli(['run', spec, '--max-time', '10 parsecs']);
     expect(bad.status).toBe(2);
-    expect(bad.stderr).toMatch(/^dmflow: --max-time: expected a duration such as 90s, 10m or 1.5h, got "10 parsecs"\n$/);
+    expect(bad.stderr).toMatch(/^dmflow: --max-time: expected a duration such as 30s, 5m, 1h or 250ms, got "10 parsecs"\n$/);
+    const zero = cli(['run', spec, '--max-time', '0s']);
+    expect(zero.status).toBe(2);
+    expect(zero.stderr).toMatch(/^dmflow: --max-time: expected a duration > 0 such as 90s, 10m or 1.5h, got "0s"\n$/);
     const badSpec = cli(['run', write('bad.json', floorSpec({ maxWallTime: -1 }))]);
     expect(badSpec.status).toBe(2);
     expect(badSpec.stderr).toMatch(/^dmflow: spec.solver.maxWallTime/);

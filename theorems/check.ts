@@ -2,7 +2,8 @@
 
 import { buildProblem, type BuildOptions } from '../src/model/problem.js';
 import { runProblem, type RunResult } from '../src/experiments/run.js';
-import { requireTheorem } from './index.js';
+import { requireTheorem, THEOREMS_DEEP_ONLY } from './index.js';
+import { requireDeepModel } from '../src/model/udv/spec.js';
 
 export interface CheckReport {
   theorem: string;
@@ -22,6 +23,7 @@ export interface CheckReport {
 }
 
 export function checkSpec(spec: unknown, tol = 1e-6, options: BuildOptions = {}): CheckReport {
+  requireDeepModel(spec, `dmflow check: ${THEOREMS_DEEP_ONLY}`);
   const problem = buildProblem(spec, options);
   const c = requireTheorem(problem);
   const limit = c.family.limit(c.params);

@@ -2,6 +2,7 @@
 
 import { InputError } from '../src/model/errors.js';
 import { buildProblem, type BuildOptions, type Problem } from '../src/model/problem.js';
+import { requireDeepModel } from '../src/model/udv/spec.js';
 import { blockDiagonal } from './blockDiagonal.js';
 import { firstColumn } from './firstColumn.js';
 import { trajectories } from './trajectories.js';
@@ -16,6 +17,9 @@ export * from './blockIntegration.js';
 
 // Families differ in their parameter types; the registry holds them side by side.
 export const families: TheoremFamily<any>[] = [blockDiagonal, firstColumn, trajectories];
+
+/** What a factored-model spec (udv/udu) is told by the theorem and analysis commands. */
+export const THEOREMS_DEEP_ONLY = 'the theorem families and the coupling kernel cover';
 
 export interface Covered {
   family: TheoremFamily<unknown>;
@@ -45,12 +49,14 @@ export function requireTheorem(problem: Problem, withTrajectory = false): Covere
 
 /** The theorem's limit for a spec; InputError naming each family's failed hypothesis otherwise. */
 export function theoremLimit(spec: unknown, options: BuildOptions = {}): TheoremLimit {
+  requireDeepModel(spec, THEOREMS_DEEP_ONLY);
   const c = requireTheorem(buildProblem(spec, options));
   return c.family.limit(c.params);
 }
 
 /** W(t) from a family with closed-form trajectories. */
 export function theoremAt(spec: unknown, t: number, options: BuildOptions = {}): { theorem: string; t: number; matrix: number[][] } {
+  requireDeepModel(spec, THEOREMS_DEEP_ONLY);
   const c = requireTheorem(buildProblem(spec, options), true);
   // requireTheorem(…, true) only returns families that have `at`.
   return { theorem: c.family.name, t, matrix: c.family.at!(c.params, t) };

@@ -43,14 +43,13 @@ export function parseCount(text: string, field: string): number {
   return v;
 }
 
-const UNIT_SECONDS: Record<string, number> = { '': 1, s: 1, m: 60, min: 60, h: 3600 };
-
-/** Parse a duration "90", "90s", "10m", "1.5h" into seconds (> 0). */
+/** Parse a duration: "30s", "5m", "1h", "250ms", or a bare number of seconds; returns milliseconds. */
 export function parseDuration(text: string, field: string): number {
-  const m = /^\s*(\d+(?:\.\d*)?(?:e[+-]?\d+)?)\s*(s|m|min|h)?\s*$/i.exec(text);
-  const v = m ? Number(m[1]) * UNIT_SECONDS[(m[2] ?? '').toLowerCase()] : NaN;
-  if (!(Number.isFinite(v) && v > 0)) throw new InputError(field, `expected a duration such as 90s, 10m or 1.5h, got "${text}"`);
-  return v;
+  const m = /^\s*(\d+(?:\.\d+)?(?:e[+-]?\d+)?)\s*(ms|s|min|m|h)?\s*$/i.exec(text);
+  const unit = { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000 } as const;
+  const ms = m ? Number(m[1]) * unit[((m[2] ?? 's').toLowerCase()) as keyof typeof unit] : NaN;
+  if (!Number.isFinite(ms)) throw new InputError(field, `expected a duration such as 30s, 5m, 1h or 250ms, got "${text}"`);
+  return ms;
 }
 
 /** Parse --progress [seconds]: the flag alone gives undefined (the default interval). */

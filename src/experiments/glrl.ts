@@ -123,7 +123,7 @@ function runStage(field: GradientField, y0: Float64Array, spec: TolSpec, options
   let reached = false;
   let diverged = false;
   const sol = solveIvp(field.rhs, [0, s.tMax], y0, {
-    method: s.method, lr: s.lr, rtol: s.rtol, atol: s.atol, maxSteps: s.maxSteps, h0: s.h0, hMax: s.hMax,
+    method: s.method, lr: s.lr, rtol: s.rtol, atol: s.atol, maxSteps: s.maxSteps, maxEvals: s.maxEvals, h0: s.h0, hMax: s.hMax,
     // A stage ends at a critical point of the rank-r loss, often with a positive
     // loss: stiff there, but the gradient still falls, so stiffness is no reason to stop.
     onStiff: () => false,

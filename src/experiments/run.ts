@@ -10,15 +10,19 @@ import { logTimes, reconstructionError, snapshot, type Snapshot } from '../analy
 import { effectiveRank, singularValues } from '../analysis/spectrum.js';
 import { norm2, toRows } from '../linalg/dense.js';
 import { solveIvp } from '../ode/solve.js';
-import type { SolveStatus } from '../ode/types.js';
+import type { CheckpointHook, SolveResult, SolveState, SolveStatus } from '../ode/types.js';
 import { InputError } from '../model/errors.js';
 import { buildProblem, type BuildOptions, type Problem } from '../model/problem.js';
 import { endToEnd, lossOf } from '../model/product.js';
 import { gradientField, type FieldKernel } from '../model/vectorField.js';
-import { FLOOR_MARGIN, gradientNoiseProbe, lossFloorEstimate, lossTolerance, PlateauWatch, suggestedTolerances, targetEnergy, type LossTolerance, type PlateauVerdict } from './stopRules.js';
+import { readCheckpoint, runHash, writeCheckpoint } from './checkpoint.js';
+import {
+  FLOOR_MARGIN, gradientNoiseProbe, lossFloorEstimate, lossTolerance, PlateauWatch, suggestedTolerances, targetEnergy, tolText,
+  type LossTolerance, type PlateauVerdict, type PlateauWatchState,
+} from './stopRules.js';
 
 export type RunStatus =
-  | 'converged' | 't-max' | 'max-steps' | 'diverged' | 'stiff' | 'step-too-small'
+  | 'converged' | 't-max' | 'max-steps' | 'max-evals' | 'diverged' | 'stiff' | 'step-too-small'
   | 'integration-floor' | 'saddle' | 'slow-decay' | 'time-limit';
 
 /** Why a plateau ended the run (statuses integration-floor, saddle, slow-decay, and stiff when the floor explains it). */
@@ -82,15 +86,19 @@ export interface RunOptions extends BuildOptions {
   samples?: number;
   /** Called after accepted steps of the first pass. */
   onProgress?: (progress: RunProgress) => void;
-  /** Wall-clock budget in seconds (overrides solver.maxWallTime). */
-  maxWallTime?: number;
   /**
-   * Called with the state when the wall-clock budget ends the run. Seam for
-   * checkpoints (issue 13): a caller that can write one does it here.
+   * Wall-clock budget in seconds (overrides solver.maxWallTime). With a
+   * checkpoint, a run it ends goes on from where it stopped when run again.
    */
-  onTimeLimit?: (t: number, y: Float64Array) => void;
+  maxWallTime?: number;
   /** Vector-field kernel: "auto" (native BLAS for large sides when built), "typescript" or "blas". */
   kernel?: FieldKernel;
+  /**
+   * Write the run's whole state to this file every `everyMs` milliseconds and
+   * when an integration ends; when the file exists, resume from it (refused
+   * when it belongs to another spec or other options).
+   */
+  checkpoint?: { path: string; everyMs: number };
 }
 
 export interface RunProgress {
@@ -103,6 +111,54 @@ export interface RunProgress {
   /** Last accepted step, and the method taking it ("auto" reports its current phase). */
   h: number;
   method: string;
+}
+
+/** One integration (the run, or the samples pass) as it ended: the solver's result and the stop rule's verdict. */
+interface PassResult {
+  sol: SolveResult;
+  outcome: RunStatus | null;
+  /** The plateau verdict that ended it, if one did. */
+  evidence: PlateauVerdict | null;
+  /** The loss's power-law trend over its last decade of t (for the message of budget-ended runs). */
+  trend: PlateauVerdict | null;
+}
+
+/** A run's checkpoint: its integrations finished so far, and the one under way. */
+interface RunRecord {
+  /** The first pass, then the samples pass. */
+  finished: PassResult[];
+  /** The integration under way: its state after an accepted step and its stop rule's memory. */
+  current: { state: SolveState; stopRule: StopRuleMemory } | null;
+}
+
+/**
+ * What the stop rule remembers across steps: a checkpoint saves it, a resumed
+ * run starts from it, and then decides every later step as the uninterrupted
+ * run does. (The verdict and its evidence are set only by the step that ends
+ * an integration; a resumable stop, the clock's, has none.)
+ */
+interface StopRuleMemory {
+  /** Loss and squared gradient norm at each stiffness detection (the stall test). */
+  stiffLosses: number[];
+  stiffGrads: number[];
+  /** Squared gradient norm at the last accepted step. */
+  lastG2: number;
+  watch: PlateauWatchState;
+  /** The method taking the steps ("auto (rkc)" once auto switched), and the last accepted time. */
+  method: string;
+  tPrev: number;
+  /** Where the samples pass ends (NaN in the first pass). */
+  replayUntil: number;
+}
+
+/**
+ * Stops after which the run may go on from where it stopped when the same
+ * command runs again: the wall-clock budget of the first pass. Other stops
+ * are final, and so is the samples pass's end where the first pass ended (it
+ * never reads the clock): a resumed run reuses their result.
+ */
+function resumableStop(outcome: RunStatus | null, replaying: boolean): boolean {
+  return outcome === 'time-limit' && !replaying;
 }
 
 /** Run a spec (raw JSON value or parsed) to completion. */
@@ -162,7 +218,6 @@ export function runProblem(problem: Problem, options: RunOptions = {}): RunResul
       if (t >= replayUntil) { outcome = 'time-limit'; return true; }
     } else if (maxWallTime !== undefined && (Date.now() - started) / 1000 > maxWallTime) {
       outcome = 'time-limit';
-      options.onTimeLimit?.(t, y);
       return true;
     }
     return false;
@@ -186,29 +241,79 @@ export function runProblem(problem: Problem, options: RunOptions = {}): RunResul
     return field.lastLoss <= FLOOR_MARGIN * lossFloorEstimate(problem, y, s.rtol, s.atol);
   };
 
-  const integrate = (tEval: number[]) => {
+  const stopRuleMemory = (): StopRuleMemory => ({
+    stiffLosses: stiffLosses.slice(), stiffGrads: stiffGrads.slice(), lastG2, watch: watch.save(), method, tPrev, replayUntil,
+  });
+  /** Fresh (no memory) or as a checkpoint left it. */
+  const startStopRule = (m: StopRuleMemory | null): void => {
     outcome = null;
     evidence = null;
     stiffLosses.length = 0;
     stiffGrads.length = 0;
+    lastG2 = 0;
     // "auto" may end the run on a floor only once it runs RKC: its own switch gets below Dormand–Prince's floor.
     method = s.method === 'auto' ? 'auto (dopri5)' : s.method;
     watch = new PlateauWatch(tol.abs, s.tMax, probes, () => method !== 'auto (dopri5)');
     tPrev = 0;
-    return solveIvp(field.rhs, [0, s.tMax], problem.y0, {
-      method: s.method, lr: s.lr, rtol: s.rtol, atol: s.atol, maxSteps: s.maxSteps, h0: s.h0, hMax: s.hMax,
-      tEval, stop, onStiff, onSwitch: (_t, next) => { method = `auto (${next})`; },
-    });
+    if (!m) return;
+    stiffLosses.push(...m.stiffLosses);
+    stiffGrads.push(...m.stiffGrads);
+    lastG2 = m.lastG2;
+    watch.restore(m.watch);
+    method = m.method;
+    tPrev = m.tPrev;
+    replayUntil = m.replayUntil;
   };
-  const sol = integrate(times);
-  const runOutcome: RunStatus | null = outcome;
-  const runEvidence: PlateauVerdict | null = evidence;
-  const runTrend = watch!.trend();
-  // Samples need the end time first: a second, identical pass serves them by dense output.
+
   const nSamples = options.samples ?? problem.spec.save.samples;
+  const ck = options.checkpoint;
+  if (ck && (s.method === 'gd' || s.method === 'odex')) {
+    throw new InputError('--checkpoint', `expected solver.method dopri5, rkc or auto (a stepper whose state can be saved), got ${s.method}`);
+  }
+  const hash = ck ? runHash(problem, { times, nSamples, kernel: options.kernel ?? 'auto' }) : '';
+  const record: RunRecord = (ck && readCheckpoint<RunRecord>(ck.path, hash)) || { finished: [], current: null };
+  // A path that cannot be written is refused now, not at the first checkpoint.
+  if (ck && record.finished.length === 0 && !record.current) writeCheckpoint<RunRecord>(ck.path, hash, record);
+
+  /** Integration number `pass` (0: the run, 1: the samples), from the checkpoint when it finished there. */
+  const integrate = (tEval: number[], pass: number): PassResult => {
+    const done = record.finished[pass];
+    if (done) return done;
+    // Only the pass next in the record writes to it: the samples pass of a run the
+    // clock stopped serves this command's output and leaves the first pass's state alone.
+    const writes = ck !== undefined && record.finished.length === pass;
+    const resume = writes ? record.current : null;
+    startStopRule(resume?.stopRule ?? null);
+    let lastState: SolveState | null = null;
+    let lastWrite = Date.now();
+    const checkpoint: CheckpointHook | undefined = writes ? {
+      due: () => Date.now() - lastWrite >= ck.everyMs,
+      save: (state, final) => {
+        if (final) { lastState = state; return; }
+        writeCheckpoint<RunRecord>(ck.path, hash, { finished: record.finished, current: { state, stopRule: stopRuleMemory() } });
+        lastWrite = Date.now();
+      },
+    } : undefined;
+    const sol = solveIvp(field.rhs, [0, s.tMax], problem.y0, {
+      method: s.method, lr: s.lr, rtol: s.rtol, atol: s.atol, maxSteps: s.maxSteps, maxEvals: s.maxEvals, h0: s.h0, hMax: s.hMax,
+      tEval, stop, onStiff, onSwitch: (_t, next) => { method = `auto (${next})`; }, resume: resume?.state, checkpoint,
+    });
+    const result: PassResult = { sol, outcome, evidence, trend: watch.trend() };
+    if (writes) {
+      if (resumableStop(outcome, pass > 0) && lastState) record.current = { state: lastState, stopRule: stopRuleMemory() };
+      else { record.finished.push(result); record.current = null; }
+      writeCheckpoint<RunRecord>(ck.path, hash, record);
+    }
+    return result;
+  };
+  const first = integrate(times, 0);
+  const sol = first.sol;
+  const runOutcome = first.outcome;
+  // Samples need the end time first: a second, identical pass serves them by dense output.
   const sampleTimes = logTimes(sol.t, nSamples);
   replayUntil = sol.t;
-  const sampled = sampleTimes.length > 0 ? integrate(sampleTimes) : null;
+  const sampled = sampleTimes.length > 0 ? integrate(sampleTimes, 1).sol : null;
+  const stoppedByClock = ck !== undefined && resumableStop(runOutcome, false);
 
   const status = runStatus(sol.status, runOutcome);
   const W = endToEnd(problem, sol.y);
@@ -219,10 +324,10 @@ export function runProblem(problem: Problem, options: RunOptions = {}): RunResul
   const c0 = balanceInvariants(problem, problem.y0);
   const graph = observationGraph(problem.m, problem.n, problem.obsRows, problem.obsCols);
   const groupsOf = entryGroups(problem, graph);
-  const plateau = plateauEvidence(runEvidence, status, s.rtol, s.atol, tol.abs);
+  const plateau = plateauEvidence(first.evidence, status, s.rtol, s.atol, tol.abs);
   const result: RunResult = {
     status,
-    message: runMessage(status, sol.message, s, tol, plateau, maxWallTime) + trendText(status, runTrend, tol) + stiffText(status, sol.stiffDetections, s.method),
+    message: runMessage(status, sol.message, s, tol, plateau, maxWallTime, stoppedByClock ? ck!.path : null) + trendText(status, first.trend, tol) + stiffText(status, sol.stiffDetections, s.method),
     t: sol.t,
     loss,
     lossTol: tol.abs,
@@ -266,11 +371,15 @@ export function runProblem(problem: Problem, options: RunOptions = {}): RunResul
   return result;
 }
 
-function runStatus(solver: SolveStatus, outcome: RunStatus | null): RunStatus {
+/** A run's status from the integrator's and the stop predicate's outcome. */
+export function runStatus(solver: SolveStatus, outcome: RunStatus | null): RunStatus {
   switch (solver) {
     case 'stopped': return outcome ?? 'converged';
     case 'done': return 't-max';
     case 'max-steps': return 'max-steps';
+    case 'max-evals': return 'max-evals';
+    // A run passes no events to the integrator.
+    case 'event': throw new Error('run: the integrator reported an event, but the run set none');
     case 'non-finite': return 'diverged';
     case 'stiff': return outcome === 'integration-floor' ? outcome : 'stiff';
     case 'step-too-small': return 'step-too-small';
@@ -286,35 +395,37 @@ function plateauEvidence(v: PlateauVerdict | null, status: RunStatus, rtol: numb
 
 const e = (x: number) => (Number.isFinite(x) ? x.toExponential(2) : String(x));
 
-function tolText(tol: LossTolerance): string {
-  return tol.source === 'default' ? `lossTol ${e(tol.abs)} (default: ${e(tol.abs / tol.scale)} of the target energy ${e(tol.scale)})` : `lossTol ${e(tol.abs)}`;
-}
+/** Runs cut by tMax, a step or evaluation budget, or the clock. */
+const budgetEnded = (status: RunStatus) => status === 't-max' || status === 'max-steps' || status === 'max-evals' || status === 'time-limit';
 
-/** For runs cut by tMax, the step budget or the clock: how fast the loss was still falling. */
+/** For runs cut by a budget: how fast the loss was still falling. */
 function trendText(status: RunStatus, v: PlateauVerdict | null, tol: LossTolerance): string {
-  if (!v || !(status === 't-max' || status === 'max-steps' || status === 'time-limit') || tol.abs <= 0 || v.loss <= tol.abs) return '';
+  if (!v || !budgetEnded(status) || tol.abs <= 0 || v.loss <= tol.abs) return '';
   if (!(v.rate > 0)) return `; the loss did not fall over t in [${e(v.tFrom)}, ${e(v.t)}]`;
   return `; over t in [${e(v.tFrom)}, ${e(v.t)}] the loss fell like t^-${v.rate.toPrecision(2)}, which reaches lossTol at t ~ ${e(v.tProjected)}`;
 }
 
 /** Budget-ended Dormand–Prince runs whose step was stability-limited: the cheaper method. */
 function stiffText(status: RunStatus, detections: number, method: string): string {
-  if (detections === 0 || method !== 'dopri5' || !(status === 't-max' || status === 'max-steps' || status === 'time-limit')) return '';
+  if (detections === 0 || method !== 'dopri5' || !budgetEnded(status)) return '';
   return `; the step was limited by stability, not accuracy (${detections} stiffness detections): solver.method "auto" takes far fewer steps here`;
 }
 
-function runMessage(status: RunStatus, solverMessage: string, s: Problem['spec']['solver'], tol: LossTolerance, v: PlateauEvidence | undefined, maxWallTime: number | undefined): string {
+function runMessage(status: RunStatus, solverMessage: string, s: Problem['spec']['solver'], tol: LossTolerance, v: PlateauEvidence | undefined, maxWallTime: number | undefined, checkpoint: string | null): string {
   switch (status) {
     case 'converged':
       return s.gradTol !== undefined ? `loss <= ${tolText(tol)} or gradient norm <= gradTol (${s.gradTol})` : `loss <= ${tolText(tol)}`;
     case 't-max': return `reached tMax = ${s.tMax} before the loss fell to ${tolText(tol)}`;
     case 'max-steps': return `${solverMessage}; raise solver.maxSteps or tMax, or loosen lossTol`;
+    case 'max-evals': return `${solverMessage}; raise solver.maxEvals or tMax, or loosen lossTol`;
     case 'diverged': return `the factors blew up (non-finite values or an entry above divergeAt = ${s.divergeAt}): ${solverMessage}`;
     case 'stiff':
       return `${solverMessage}; the loss fell by less than half over the last stiffness detections while the step stayed stability-limited. ` +
         'Use solver.method "auto" or "rkc" (stabilized for this phase), or stop earlier with a larger lossTol or a gradTol.';
     case 'step-too-small': return `${solverMessage}; the solution may be singular here, or the tolerances too tight for double precision`;
-    case 'time-limit': return `the wall-clock budget of ${maxWallTime} s ran out; the state reached is reported`;
+    case 'time-limit':
+      return `the wall-clock budget of ${maxWallTime} s ran out; the state reached is reported` +
+        (checkpoint !== null ? ` and saved in the checkpoint ${checkpoint}: the same command goes on from there` : '');
     case 'integration-floor': {
       const w = v!;
       const how = w.dissipation > 2 * w.lossFrom

@@ -55,6 +55,12 @@ export function lossTolerance(solver: Pick<SolverSpec, 'lossTol' | 'lossRelTol' 
   return { abs: scale * Math.max(DEFAULT_LOSS_REL_TOL, (RESOLVE_FACTOR * solver.rtol) ** 2), scale, source: 'default' };
 }
 
+/** The tolerance in words, for run messages. */
+export function tolText(tol: LossTolerance): string {
+  const e = (x: number) => (Number.isFinite(x) ? x.toExponential(2) : String(x));
+  return tol.source === 'default' ? `lossTol ${e(tol.abs)} (default: ${e(tol.abs / tol.scale)} of the target energy ${e(tol.scale)})` : `lossTol ${e(tol.abs)}`;
+}
+
 /**
  * The loss the integration tolerance resolves at state y: 1/2 sum over the
  * observed entries of the change of W when every factor entry moves by its
@@ -108,6 +114,15 @@ export interface PlateauVerdict {
 }
 
 interface WatchRecord { t: number; loss: number; g2: number; q: number }
+
+/** Everything a PlateauWatch remembers between steps, as plain data (run checkpoints save it). */
+export interface PlateauWatchState {
+  records: WatchRecord[];
+  q: number;
+  tPrev: number;
+  g2Prev: number;
+  nextT: number;
+}
 
 /** Records per factor 2 in t. */
 const PER_OCTAVE = 4;
@@ -172,6 +187,19 @@ export class PlateauWatch {
       if (v) return v;
     }
     return this.saddle(y) ?? this.slowFlow();
+  }
+
+  /** The watch's memory: a watch restored from it returns what this one would on the same observations. */
+  save(): PlateauWatchState {
+    return { records: this.records.map((r) => ({ ...r })), q: this.q, tPrev: this.tPrev, g2Prev: this.g2Prev, nextT: this.nextT };
+  }
+
+  restore(state: PlateauWatchState): void {
+    this.records = state.records.map((r) => ({ ...r }));
+    this.q = state.q;
+    this.tPrev = state.tPrev;
+    this.g2Prev = state.g2Prev;
+    this.nextT = state.nextT;
   }
 
   /** The loss's power-law fit over the last decade of t (or all of it when shorter), for runs that end otherwise. */

@@ -6,6 +6,7 @@ import { InputError } from './errors.js';
 import { readTextBounded } from './inputFile.js';
 import { Rng } from './random.js';
 import { parseSpec, type InitSpec, type ObservedSpec, type Spec, type TargetSpec } from './spec.js';
+import { requireDeepModel } from './udv/spec.js';
 
 export interface Problem {
   spec: Spec;
@@ -35,6 +36,7 @@ export interface BuildOptions {
 
 /** Build a problem from a raw (unvalidated) spec object or a parsed Spec. */
 export function buildProblem(input: unknown, options: BuildOptions = {}): Problem {
+  requireDeepModel(input, 'sweeps, the symbolic ODE, the theorem families and the coupling kernel cover');
   const spec = parseSpec(input);
   const target = makeTarget(spec.target);
   const { m, n } = target;

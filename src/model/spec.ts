@@ -57,7 +57,8 @@ export const initSchema = z.discriminatedUnion('kind', [
 export const METHODS = ['dopri5', 'odex', 'gd', 'rkc', 'auto'] as const;
 export type MethodName = (typeof METHODS)[number];
 
-export const solverSchema = z.strictObject({
+/** Solver fields shared by every model (the factored models add their own). */
+export const solverFields = {
   method: z.enum(METHODS).default('dopri5'),
   rtol: finite.positive().default(1e-8),
   atol: finite.positive().default(1e-10),
@@ -68,17 +69,28 @@ export const solverSchema = z.strictObject({
   lossRelTol: finite.nonnegative().optional(),
   gradTol: finite.positive().optional(),
   maxSteps: posInt.default(1_000_000),
+  /** Vector-field evaluations, every stage of every method included (rkc's many stages too). */
+  maxEvals: posInt.default(10_000_000),
   h0: finite.positive().optional(),
   hMax: finite.positive().optional(),
   /** Learning rate, for method "gd" (reported time t = k lr). */
   lr: finite.positive().optional(),
   /** Largest absolute factor entry before the run counts as diverged. */
   divergeAt: finite.positive().default(1e8),
+};
+
+/** Fields of the deep model's runs only: the run-level stop rules (src/experiments/stopRules.ts). */
+export const runStopFields = {
   /** Wall-clock budget in seconds: the run ends with status "time-limit" and reports its state. */
   maxWallTime: finite.positive().optional(),
   /** End runs whose loss stalls on a log-t scale (integration floor, saddle, slow decay); false turns the detector off. */
   plateauStop: z.boolean().default(true),
-}).refine((s) => s.method !== 'gd' || s.lr !== undefined, { error: 'expected a learning rate "lr" > 0 for method "gd"', path: ['lr'] });
+};
+
+export const needsLearningRate = (s: { method: string; lr?: number }) => s.method !== 'gd' || s.lr !== undefined;
+export const learningRateError = { error: 'expected a learning rate "lr" > 0 for method "gd"', path: ['lr'] };
+
+export const solverSchema = z.strictObject({ ...solverFields, ...runStopFields }).refine(needsLearningRate, learningRateError);
 
 export const saveSchema = z.strictObject({
   times: z.array(finite.nonnegative()).default([]),
@@ -87,7 +99,12 @@ export const saveSchema = z.strictObject({
   samples: nonNegInt.default(0),
 });
 
+/** The deep factorization W = W_L...W_1 (the default model). */
+export const deepModelSchema = z.strictObject({ kind: z.literal('deep') });
+
 export const specSchema = z.strictObject({
+  /** Omitted or {"kind": "deep"}; the factored UDV^T / UDU^T models have their own schema (src/model/udv/spec.ts). */
+  model: deepModelSchema.optional(),
   target: targetSchema,
   observed: observedSchema,
   depth: posInt,

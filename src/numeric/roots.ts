@@ -2,14 +2,19 @@
 // Minimization without Derivatives", ch. 4) on a sign-changing bracket, and a
 // bracket search for monotone functions.
 
+/** Same strict sign; unlike fa * fb > 0, it holds for values whose product underflows (|f| ~ 1e-300). */
+function sameSign(x: number, y: number): boolean {
+  return (x > 0 && y > 0) || (x < 0 && y < 0);
+}
+
 export function brent(f: (x: number) => number, a: number, b: number, tol = 0, maxIter = 300): number {
   let fa = f(a), fb = f(b);
   if (fa === 0) return a;
   if (fb === 0) return b;
-  if (fa * fb > 0) throw new RangeError(`brent: no sign change on [${a}, ${b}] (f = ${fa}, ${fb})`);
+  if (sameSign(fa, fb)) throw new RangeError(`brent: no sign change on [${a}, ${b}] (f = ${fa}, ${fb})`);
   let c = a, fc = fa, d = b - a, e = d;
   for (let i = 0; i < maxIter; i++) {
-    if (fb * fc > 0) { c = a; fc = fa; d = b - a; e = d; }
+    if (sameSign(fb, fc)) { c = a; fc = fa; d = b - a; e = d; }
     if (Math.abs(fc) < Math.abs(fb)) { a = b; b = c; c = a; fa = fb; fb = fc; fc = fa; }
     const tol1 = 2 * Number.EPSILON * Math.abs(b) + 0.5 * tol;
     const xm = 0.5 * (c - b);

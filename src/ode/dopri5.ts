@@ -4,8 +4,10 @@
 // Nørsett & Wanner, "Solving Ordinary Differential Equations I", 2nd ed.,
 // section II.5 and II.4, and Hairer's Fortran code DOPRI5 (Dormand & Prince 1980).
 
-import { checkOptions } from './options.js';
-import type { Rhs, SolveOptions, SolveResult, SolveStatus } from './types.js';
+import { integrate } from './integrate.js';
+import type { CheckedOptions } from './options.js';
+import { allFinite, restoreFields, saveFields, type StepLimits, type StepOutcome, type Stepper } from './stepper.js';
+import type { Rhs, SolveOptions, SolveResult } from './types.js';
 
 const c2 = 0.2, c3 = 0.3, c4 = 0.8, c5 = 8 / 9;
 const a21 = 0.2;
@@ -28,66 +30,96 @@ const BETA = 0.04; // PI (Lund) stabilization
 const EXPO1 = 0.2 - BETA * 0.75;
 /** h * |lambda| beyond which the stiffness test fires: DOPRI5's stability boundary ~3.3. */
 const STIFF_BOUND = 3.25;
+/** Evaluations of one step: six stages, the seventh is the next step's first (FSAL). */
+const EVALS_PER_STEP = 6;
 
-/**
- * Integrate y' = f(t, y) from span[0] to span[1] (forwards or backwards).
- * The right-hand side writes into its third argument and must not allocate.
- */
-export function dopri5(
-  f: Rhs,
-  span: readonly [number, number],
-  y0In: ArrayLike<number>,
-  options: SolveOptions = {},
-): SolveResult {
-  const [t0, t1] = span;
-  const n = y0In.length;
-  const { rtol, atol, tEval, dir } = checkOptions(span, n, options);
-  const maxSteps = options.maxSteps ?? 1_000_000;
-  const hMin = options.hMin ?? 0;
-  const nstiff = options.stiffCheckEvery ?? 1000;
-  const stiffPatience = options.stiffPatience ?? 15;
-  const hMax = Math.abs(options.hMax ?? (t1 - t0 || 1));
+/** The fields save() writes and restore() reads: everything step() depends on. */
+const STATE = ['t', 'h', 'hNew', 'pending', 'y', 'k1', 'facold', 'reject', 'iasti', 'nonsti', 'nfev', 'naccept', 'nreject', 'nsteps', 'stiffDetections'] as const;
 
-  const y = Float64Array.from(y0In);
-  const y1 = new Float64Array(n);
-  const ysti = new Float64Array(n);
-  const k1 = new Float64Array(n), k2 = new Float64Array(n), k3 = new Float64Array(n);
-  const k4 = new Float64Array(n), k5 = new Float64Array(n), k6 = new Float64Array(n);
-  const r1 = new Float64Array(n), r2 = new Float64Array(n), r3 = new Float64Array(n);
-  const r4 = new Float64Array(n), r5 = new Float64Array(n);
-  const outT: number[] = [];
-  const outY: Float64Array[] = [];
-  let nextEval = 0;
+export class Dopri5Stepper implements Stepper {
+  readonly method = 'dopri5';
+  t: number;
+  tPrev: number;
+  hStep = 0;
+  h = 0;
+  /** The step proposed after an accepted step, taken up by the next step(). */
+  hNew = 0;
+  pending = false;
+  y: Float64Array;
+  /** f(t, y): the first stage of the next step (FSAL). */
+  k1: Float64Array;
+  nfev = 0; naccept = 0; nreject = 0; nsteps = 0;
+  stiffDetections = 0;
+  message = '';
+  // PI controller memory and the stiffness test's counters (DOPRI5's FACOLD, IASTI, NONSTI).
+  facold = 1e-4;
+  reject = false;
+  iasti = 0; nonsti = 0;
+  /** The previous state and first stage after a step (swapped, not copied, with y and k1). */
+  private y1: Float64Array;
+  private k2: Float64Array;
+  private readonly ysti: Float64Array;
+  private readonly k3: Float64Array; private readonly k4: Float64Array;
+  private readonly k5: Float64Array; private readonly k6: Float64Array;
+  private readonly r1: Float64Array; private readonly r2: Float64Array; private readonly r3: Float64Array;
+  private readonly r4: Float64Array; private readonly r5: Float64Array;
+  private denseReady = false;
+  private readonly n: number;
+  private readonly t1: number;
+  private readonly dir: number;
+  private readonly hMin: number;
+  private readonly hMax: number;
+  private readonly nstiff: number;
+  private readonly stiffPatience: number;
 
-  let nfev = 0, naccept = 0, nreject = 0, nsteps = 0;
-  let t = t0;
-  let status: SolveStatus = 'done';
-  let message = 'reached the end of the interval';
-  let stiffDetections = 0;
-
-  const finish = (h: number): SolveResult => ({
-    status, t, y: Float64Array.from(y), nfev, naccept, nreject, message,
-    tEval: outT, yEval: outY, stiffDetections, h,
-  });
-
-  // Points at t0 itself.
-  while (nextEval < tEval.length && tEval[nextEval] === t0) {
-    outT.push(t0); outY.push(Float64Array.from(y)); nextEval++;
+  constructor(
+    private readonly f: Rhs,
+    span: readonly [number, number],
+    y0: ArrayLike<number>,
+    private readonly options: SolveOptions,
+    private readonly checked: CheckedOptions,
+    private readonly limits: StepLimits,
+  ) {
+    const n = (this.n = y0.length);
+    this.t = this.tPrev = span[0];
+    this.t1 = span[1];
+    this.dir = checked.dir;
+    this.hMin = options.hMin ?? 0;
+    this.nstiff = options.stiffCheckEvery ?? 1000;
+    this.stiffPatience = options.stiffPatience ?? 15;
+    this.hMax = Math.abs(options.hMax ?? (span[1] - span[0] || 1));
+    this.y = Float64Array.from(y0);
+    this.y1 = new Float64Array(n); this.ysti = new Float64Array(n);
+    this.k1 = new Float64Array(n); this.k2 = new Float64Array(n); this.k3 = new Float64Array(n);
+    this.k4 = new Float64Array(n); this.k5 = new Float64Array(n); this.k6 = new Float64Array(n);
+    this.r1 = new Float64Array(n); this.r2 = new Float64Array(n); this.r3 = new Float64Array(n);
+    this.r4 = new Float64Array(n); this.r5 = new Float64Array(n);
   }
-  if (t0 === t1) return finish(0);
 
-  f(t, y, k1); nfev++;
-  if (!allFinite(k1)) {
-    status = 'non-finite'; message = `right-hand side is not finite at t = ${t}`;
-    return finish(0);
+  get dy(): Float64Array { return this.k1; }
+
+  /** Evaluate f at the start and choose the first step (one more evaluation without h0). */
+  start(): 'ok' | 'non-finite' | 'max-evals' {
+    const cost = this.options.h0 !== undefined ? 1 : 2;
+    if (this.nfev + cost > this.limits.maxEvals) {
+      this.message = `stopped before the first step: it needs ${cost} evaluations, more than maxEvals = ${this.limits.maxEvals}`;
+      return 'max-evals';
+    }
+    this.f(this.t, this.y, this.k1); this.nfev++;
+    if (!allFinite(this.k1)) {
+      this.message = `right-hand side is not finite at t = ${this.t}`;
+      return 'non-finite';
+    }
+    const h = this.options.h0 !== undefined ? Math.abs(this.options.h0) : this.initialStep();
+    this.h = Math.min(Math.max(h, this.hMin), this.hMax) * this.dir;
+    return 'ok';
   }
 
-  let h = options.h0 !== undefined ? Math.abs(options.h0) : initialStep();
-  h = Math.min(Math.max(h, hMin), hMax) * dir;
-
-  function initialStep(): number {
+  private initialStep(): number {
     // Hairer's HINIT: make h * f of unit size relative to the tolerance scale,
     // then correct with an estimate of the second derivative.
+    const { n, y, k1, y1, k2, hMax, dir, t } = this;
+    const { atol, rtol } = this.checked;
     let dnf = 0, dny = 0;
     for (let i = 0; i < n; i++) {
       const sk = atol[i] + rtol * Math.abs(y[i]);
@@ -96,7 +128,7 @@ export function dopri5(
     let h0 = dnf <= 1e-10 || dny <= 1e-10 ? 1e-6 : Math.sqrt(dny / dnf) * 0.01;
     h0 = Math.min(h0, hMax);
     for (let i = 0; i < n; i++) y1[i] = y[i] + dir * h0 * k1[i];
-    f(t + dir * h0, y1, k2); nfev++;
+    this.f(t + dir * h0, y1, k2); this.nfev++;
     let der2 = 0;
     for (let i = 0; i < n; i++) {
       const sk = atol[i] + rtol * Math.abs(y[i]);
@@ -109,66 +141,87 @@ export function dopri5(
     return Number.isFinite(h) && h > 0 ? h : 1e-6;
   }
 
-  let facold = 1e-4;
-  let reject = false;
-  let last = false;
-  let iasti = 0, nonsti = 0;
-
-  for (;;) {
-    if (nsteps >= maxSteps) {
-      status = 'max-steps'; message = `stopped after ${maxSteps} steps at t = ${t}`;
-      break;
+  step(): StepOutcome {
+    const { n, f, dir, t1, hMin, hMax } = this;
+    const { atol, rtol } = this.checked;
+    if (this.pending) {
+      // What the previous accepted step proposed, limited as DOPRI5 does once it goes on.
+      let hnew = this.hNew;
+      if (Math.abs(hnew) > hMax) hnew = dir * hMax;
+      if (this.reject) hnew = dir * Math.min(Math.abs(hnew), Math.abs(this.h));
+      this.reject = false;
+      this.h = hnew;
+      this.pending = false;
     }
-    if (Math.abs(h) < hMin || 0.1 * Math.abs(h) <= Math.abs(t) * UROUND) {
-      status = 'step-too-small'; message = `step size ${Math.abs(h)} too small at t = ${t}`;
-      break;
-    }
-    if ((t + 1.01 * h - t1) * dir > 0) { h = t1 - t; last = true; }
-    nsteps++;
+    const ysti = this.ysti, k3 = this.k3, k4 = this.k4, k5 = this.k5, k6 = this.k6;
+    for (;;) {
+      const t = this.t, y = this.y, y1 = this.y1, k1 = this.k1, k2 = this.k2;
+      let h = this.h;
+      if (this.nsteps >= this.limits.maxSteps) {
+        this.message = `stopped after ${this.limits.maxSteps} steps at t = ${t}`;
+        return 'max-steps';
+      }
+      if (this.nfev + EVALS_PER_STEP > this.limits.maxEvals) {
+        this.message = `stopped after ${this.nfev} evaluations at t = ${t}: the next step would pass maxEvals = ${this.limits.maxEvals}`;
+        return 'max-evals';
+      }
+      if (Math.abs(h) < hMin || 0.1 * Math.abs(h) <= Math.abs(t) * UROUND) {
+        this.message = `step size ${Math.abs(h)} too small at t = ${t}`;
+        return 'step-too-small';
+      }
+      let last = false;
+      if ((t + 1.01 * h - t1) * dir > 0) { h = t1 - t; last = true; this.h = h; }
+      this.nsteps++;
 
-    for (let i = 0; i < n; i++) y1[i] = y[i] + h * a21 * k1[i];
-    f(t + c2 * h, y1, k2);
-    for (let i = 0; i < n; i++) y1[i] = y[i] + h * (a31 * k1[i] + a32 * k2[i]);
-    f(t + c3 * h, y1, k3);
-    for (let i = 0; i < n; i++) y1[i] = y[i] + h * (a41 * k1[i] + a42 * k2[i] + a43 * k3[i]);
-    f(t + c4 * h, y1, k4);
-    for (let i = 0; i < n; i++) y1[i] = y[i] + h * (a51 * k1[i] + a52 * k2[i] + a53 * k3[i] + a54 * k4[i]);
-    f(t + c5 * h, y1, k5);
-    for (let i = 0; i < n; i++) ysti[i] = y[i] + h * (a61 * k1[i] + a62 * k2[i] + a63 * k3[i] + a64 * k4[i] + a65 * k5[i]);
-    const tph = t + h;
-    f(tph, ysti, k6);
-    for (let i = 0; i < n; i++) y1[i] = y[i] + h * (a71 * k1[i] + a73 * k3[i] + a74 * k4[i] + a75 * k5[i] + a76 * k6[i]);
-    f(tph, y1, k2); // k7, first stage of the next step (FSAL)
-    nfev += 6;
+      for (let i = 0; i < n; i++) y1[i] = y[i] + h * a21 * k1[i];
+      f(t + c2 * h, y1, k2);
+      for (let i = 0; i < n; i++) y1[i] = y[i] + h * (a31 * k1[i] + a32 * k2[i]);
+      f(t + c3 * h, y1, k3);
+      for (let i = 0; i < n; i++) y1[i] = y[i] + h * (a41 * k1[i] + a42 * k2[i] + a43 * k3[i]);
+      f(t + c4 * h, y1, k4);
+      for (let i = 0; i < n; i++) y1[i] = y[i] + h * (a51 * k1[i] + a52 * k2[i] + a53 * k3[i] + a54 * k4[i]);
+      f(t + c5 * h, y1, k5);
+      for (let i = 0; i < n; i++) ysti[i] = y[i] + h * (a61 * k1[i] + a62 * k2[i] + a63 * k3[i] + a64 * k4[i] + a65 * k5[i]);
+      const tph = t + h;
+      f(tph, ysti, k6);
+      for (let i = 0; i < n; i++) y1[i] = y[i] + h * (a71 * k1[i] + a73 * k3[i] + a74 * k4[i] + a75 * k5[i] + a76 * k6[i]);
+      f(tph, y1, k2); // k7, first stage of the next step (FSAL)
+      this.nfev += 6;
 
-    // Scaled RMS norm of the embedded error estimate (Hairer's II.4 (4.11)).
-    let err = 0;
-    for (let i = 0; i < n; i++) {
-      const e = h * (e1 * k1[i] + e3 * k3[i] + e4 * k4[i] + e5 * k5[i] + e6 * k6[i] + e7 * k2[i]);
-      const sk = atol[i] + rtol * Math.max(Math.abs(y[i]), Math.abs(y1[i]));
-      err += (e / sk) ** 2;
-    }
-    err = Math.sqrt(err / n);
+      // Scaled RMS norm of the embedded error estimate (Hairer's II.4 (4.11)).
+      let err = 0;
+      for (let i = 0; i < n; i++) {
+        const e = h * (e1 * k1[i] + e3 * k3[i] + e4 * k4[i] + e5 * k5[i] + e6 * k6[i] + e7 * k2[i]);
+        const sk = atol[i] + rtol * Math.max(Math.abs(y[i]), Math.abs(y1[i]));
+        err += (e / sk) ** 2;
+      }
+      err = Math.sqrt(err / n);
 
-    if (!Number.isFinite(err)) {
-      // A stage blew up: retreat hard, as for a large error.
-      h *= FAC1; reject = true; last = false; nreject++;
-      continue;
-    }
+      if (!Number.isFinite(err)) {
+        // A stage blew up: retreat hard, as for a large error.
+        this.h = h * FAC1; this.reject = true; this.nreject++;
+        continue;
+      }
 
-    // PI controller (Gustafsson; Hairer II.4 (4.13) with beta = 0.04).
-    const fac11 = Math.pow(err, EXPO1);
-    let fac = fac11 / Math.pow(facold, BETA);
-    fac = Math.max(1 / FAC2, Math.min(1 / FAC1, fac / SAFE));
-    let hnew = h / fac;
+      // PI controller (Gustafsson; Hairer II.4 (4.13) with beta = 0.04).
+      const fac11 = Math.pow(err, EXPO1);
+      let fac = fac11 / Math.pow(this.facold, BETA);
+      fac = Math.max(1 / FAC2, Math.min(1 / FAC1, fac / SAFE));
+      const hnew = h / fac;
 
-    if (err <= 1) {
-      facold = Math.max(err, 1e-4);
-      naccept++;
+      if (err > 1) {
+        this.h = h / Math.min(1 / FAC1, fac11 / SAFE);
+        this.reject = true;
+        if (this.naccept >= 1) this.nreject++;
+        continue;
+      }
+      this.facold = Math.max(err, 1e-4);
+      this.naccept++;
 
       // Stiffness test (Hairer II.10 / DOPRI5): estimate h*|lambda| from the
       // last two stages, both evaluated at t + h.
-      if (naccept % nstiff === 0 || iasti > 0) {
+      let stiff = false;
+      if (this.naccept % this.nstiff === 0 || this.iasti > 0) {
         let stnum = 0, stden = 0;
         for (let i = 0; i < n; i++) {
           stnum += (k2[i] - k6[i]) ** 2;
@@ -177,81 +230,70 @@ export function dopri5(
         if (stden > 0) {
           const hlamb = Math.abs(h) * Math.sqrt(stnum / stden);
           if (hlamb > STIFF_BOUND) {
-            nonsti = 0; iasti++;
-            if (iasti === stiffPatience) {
-              stiffDetections++;
-              iasti = 0;
-              const stopNow = options.onStiff ? options.onStiff(tph, y1) : true;
-              if (stopNow) {
-                acceptInto(h);
-                status = 'stiff';
-                message = `problem seems stiff at t = ${t}: the step is limited by stability, not accuracy`;
-                break;
-              }
+            this.nonsti = 0; this.iasti++;
+            if (this.iasti === this.stiffPatience) {
+              this.stiffDetections++;
+              this.iasti = 0;
+              stiff = this.options.onStiff ? this.options.onStiff(tph, y1) : true;
+              if (stiff) this.message = `problem seems stiff at t = ${tph}: the step is limited by stability, not accuracy`;
             }
           } else {
-            nonsti++;
-            if (nonsti === 6) iasti = 0;
+            this.nonsti++;
+            if (this.nonsti === 6) this.iasti = 0;
           }
         }
       }
 
-      acceptInto(h);
-
-      if (!allFinite(k1)) {
-        status = 'non-finite'; message = `right-hand side is not finite at t = ${t}`;
-        break;
-      }
-      if (options.stop && options.stop(t, y, k1)) {
-        status = 'stopped'; message = `stopped by the predicate at t = ${t}`;
-        break;
-      }
-      if (last) {
-        t = t1; // exact end point
-        break;
-      }
-      if (Math.abs(hnew) > hMax) hnew = dir * hMax;
-      if (reject) hnew = dir * Math.min(Math.abs(hnew), Math.abs(h));
-      reject = false;
-    } else {
-      hnew = h / Math.min(1 / FAC1, fac11 / SAFE);
-      reject = true;
-      if (naccept >= 1) nreject++;
-      last = false;
+      // Accept: the new state and FSAL stage become current; the old ones stay for dense output.
+      this.y = y1; this.y1 = y;
+      this.k1 = k2; this.k2 = k1;
+      this.tPrev = t;
+      this.hStep = h;
+      this.t = last ? t1 : t + h; // the exact end point
+      this.denseReady = false;
+      this.hNew = hnew;
+      this.pending = true;
+      return stiff ? 'stiff' : last ? 'end' : 'accepted';
     }
-    h = hnew;
   }
 
-  return finish(h);
-
-  /** Accept the step of size hh: dense-output coefficients, tEval, state update. */
-  function acceptInto(hh: number): void {
-    if (nextEval < tEval.length && (tEval[nextEval] - (t + hh)) * dir <= 0) {
+  interpolate(tOut: number, out: Float64Array): void {
+    const { n, r1, r2, r3, r4, r5 } = this;
+    const hh = this.hStep;
+    if (!this.denseReady) {
+      // After the swap in step(): y1 holds the old state, k2 the old first stage, k1 = k7.
+      const yOld = this.y1, yNew = this.y, k1 = this.k2, k7 = this.k1;
+      const k3 = this.k3, k4 = this.k4, k5 = this.k5, k6 = this.k6;
       for (let i = 0; i < n; i++) {
-        const ydiff = y1[i] - y[i];
+        const ydiff = yNew[i] - yOld[i];
         const bspl = hh * k1[i] - ydiff;
-        r1[i] = y[i];
+        r1[i] = yOld[i];
         r2[i] = ydiff;
         r3[i] = bspl;
-        r4[i] = ydiff - hh * k2[i] - bspl;
-        r5[i] = hh * (d1 * k1[i] + d3 * k3[i] + d4 * k4[i] + d5 * k5[i] + d6 * k6[i] + d7 * k2[i]);
+        r4[i] = ydiff - hh * k7[i] - bspl;
+        r5[i] = hh * (d1 * k1[i] + d3 * k3[i] + d4 * k4[i] + d5 * k5[i] + d6 * k6[i] + d7 * k7[i]);
       }
-      const told = t;
-      while (nextEval < tEval.length && (tEval[nextEval] - (told + hh)) * dir <= 0) {
-        const s = (tEval[nextEval] - told) / hh;
-        const s1 = 1 - s;
-        const out = new Float64Array(n);
-        for (let i = 0; i < n; i++) out[i] = r1[i] + s * (r2[i] + s1 * (r3[i] + s * (r4[i] + s1 * r5[i])));
-        outT.push(tEval[nextEval]); outY.push(out); nextEval++;
-      }
+      this.denseReady = true;
     }
-    k1.set(k2);
-    y.set(y1);
-    t = t + hh;
+    const s = (tOut - this.tPrev) / hh;
+    const s1 = 1 - s;
+    for (let i = 0; i < n; i++) out[i] = r1[i] + s * (r2[i] + s1 * (r3[i] + s * (r4[i] + s1 * r5[i])));
+  }
+
+  save(): Record<string, unknown> { return saveFields(this, STATE); }
+
+  /** After a restore there is no last step to interpolate on. */
+  restore(state: Record<string, unknown>): void {
+    restoreFields(this, state, STATE);
+    this.tPrev = this.t;
+    this.hStep = 0;
   }
 }
 
-function allFinite(v: Float64Array): boolean {
-  for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) return false;
-  return true;
+/**
+ * Integrate y' = f(t, y) from span[0] to span[1] (forwards or backwards).
+ * The right-hand side writes into its third argument and must not allocate.
+ */
+export function dopri5(f: Rhs, span: readonly [number, number], y0: ArrayLike<number>, options: SolveOptions = {}): SolveResult {
+  return integrate('dopri5', (checked, limits) => new Dopri5Stepper(f, span, y0, options, checked, limits), span, y0, options);
 }

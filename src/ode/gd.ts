@@ -1,13 +1,17 @@
 // Plain gradient descent as a discrete baseline: explicit Euler with a fixed
 // step, y_{k+1} = y_k + lr f(y_k), reported at time t = k lr so that its
-// results line up with the flow it approximates (error O(lr)).
+// results line up with the flow it approximates (error O(lr)). With a
+// projection Pi it is projected gradient descent, y_{k+1} = Pi(y_k + lr f(y_k)).
 
-import { checkOptions } from './options.js';
+import { checkOptions, refuseSteppingOnly } from './options.js';
+import { stepLimits } from './stepper.js';
 import type { Rhs, SolveOptions, SolveResult, SolveStatus } from './types.js';
 
 export interface GdOptions extends SolveOptions {
   /** Learning rate (the fixed step). */
   lr?: number;
+  /** Projection applied in place after every step (projected gradient descent); none by default. */
+  project?: (y: Float64Array) => void;
 }
 
 export function gradientDescent(f: Rhs, span: readonly [number, number], y0In: ArrayLike<number>, options: GdOptions = {}): SolveResult {
@@ -18,8 +22,9 @@ export function gradientDescent(f: Rhs, span: readonly [number, number], y0In: A
   const n = y0In.length;
   const y = Float64Array.from(y0In);
   const dy = new Float64Array(n);
-  const maxSteps = options.maxSteps ?? 1_000_000;
+  const { maxSteps, maxEvals } = stepLimits(options);
   const { tEval } = checkOptions(span, n, options);
+  refuseSteppingOnly('gd', options);
   const outT: number[] = [];
   const outY: Float64Array[] = [];
   let next = 0;
@@ -38,7 +43,9 @@ export function gradientDescent(f: Rhs, span: readonly [number, number], y0In: A
   emit(0);
   while (k < steps) {
     if (k >= maxSteps) { status = 'max-steps'; message = `stopped after ${maxSteps} steps at t = ${t0 + k * lr}`; break; }
+    if (nfev + 1 > maxEvals) { status = 'max-evals'; message = `stopped after ${nfev} evaluations at t = ${t0 + k * lr}: the next step would pass maxEvals = ${maxEvals}`; break; }
     for (let i = 0; i < n; i++) y[i] += lr * dy[i];
+    options.project?.(y);
     k++;
     const t = t0 + k * lr;
     f(t, y, dy);

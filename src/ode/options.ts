@@ -39,3 +39,12 @@ export function checkOptions(span: readonly [number, number], n: number, options
   }
   return { rtol, atol, tEval, dir };
 }
+
+/**
+ * Events, checkpoints and resuming need a stepper with dense output (dopri5,
+ * rkc, auto); gradient descent has no interpolant and odex runs as a closed box.
+ */
+export function refuseSteppingOnly(method: string, options: SolveOptions): void {
+  if (options.events && options.events.length > 0) throw new RangeError(`solveIvp: events need dense output: use method dopri5, rkc or auto, not ${method}`);
+  if (options.checkpoint || options.resume) throw new RangeError(`solveIvp: checkpoints need a stepper: use method dopri5, rkc or auto, not ${method}`);
+}

@@ -7,8 +7,10 @@
 // is stiff. The spectral radius comes from a power iteration on finite-
 // difference Jacobian-vector products, warm-started from the last estimate.
 
-import { checkOptions } from './options.js';
-import type { Rhs, SolveOptions, SolveResult, SolveStatus } from './types.js';
+import { integrate } from './integrate.js';
+import type { CheckedOptions } from './options.js';
+import { restoreFields, saveFields, type StepLimits, type StepOutcome, type Stepper } from './stepper.js';
+import type { Rhs, SolveOptions, SolveResult } from './types.js';
 
 const DAMPING = 2 / 13;
 const MAX_STAGES = 2000;
@@ -57,50 +59,120 @@ export function stagesFor(hRho: number): number {
   return Math.max(2, Math.ceil(1 + Math.sqrt(1 + 1.54 * hRho)));
 }
 
-export function rkc(f: Rhs, span: readonly [number, number], y0In: ArrayLike<number>, options: SolveOptions = {}): SolveResult {
-  const [t0, t1] = span;
-  const n = y0In.length;
-  const { rtol, atol, tEval, dir } = checkOptions(span, n, options);
-  const maxSteps = options.maxSteps ?? 1_000_000;
-  const hMax = Math.abs(options.hMax ?? (t1 - t0 || 1));
+/** Most iterations of the power iteration for the spectral radius (each one evaluation). */
+const POWER_ITERATIONS = 50;
 
-  const y = Float64Array.from(y0In);
-  const yNew = new Float64Array(n);
-  const F0 = new Float64Array(n), F1 = new Float64Array(n);
-  let Yjm2 = new Float64Array(n), Yjm1 = new Float64Array(n), Yj = new Float64Array(n);
-  const Fj = new Float64Array(n);
-  const v = new Float64Array(n), fv = new Float64Array(n);
-  const outT: number[] = [], outY: Float64Array[] = [];
-  let next = 0;
-  let nfev = 0, naccept = 0, nreject = 0, steps = 0;
-  let t = t0;
-  let status: SolveStatus = 'done';
-  let message = 'reached the end of the interval';
+/** The fields save() writes and restore() reads: everything step() depends on. */
+const STATE = ['t', 'h', 'y', 'F0', 'v', 'haveVector', 'rho', 'sinceRho', 'reject', 'fac', 'pending', 'nfev', 'naccept', 'nreject', 'steps'] as const;
 
-  while (next < tEval.length && tEval[next] === t0) { outT.push(t0); outY.push(Float64Array.from(y)); next++; }
-  const finish = (h: number): SolveResult => ({ status, t, y: Float64Array.from(y), nfev, naccept, nreject, message, tEval: outT, yEval: outY, stiffDetections: 0, h });
-  if (t0 === t1) return finish(0);
-  f(t, y, F0); nfev++;
+export class RkcStepper implements Stepper {
+  readonly method = 'rkc';
+  /** Start of the interval this stepper integrates. */
+  readonly t0: number;
+  t: number;
+  tPrev: number;
+  hStep = 0;
+  /** Step size, a magnitude (the direction is dir). */
+  h = 0;
+  y: Float64Array;
+  /** f(t, y). */
+  F0: Float64Array;
+  nfev = 0; naccept = 0; nreject = 0; steps = 0;
+  readonly stiffDetections = 0;
+  message = '';
+  /** Power-iteration vector, warm-started from step to step, and the radius it gave. */
+  v: Float64Array;
+  haveVector = false;
+  rho = 0;
+  sinceRho = 0;
+  reject = false;
+  /** The step-size factor of the last accepted step, taken up by the next step(). */
+  fac = 1;
+  pending = false;
+  /** After a step: the previous state and f there (swapped, not copied, with y and F0). */
+  private yNew: Float64Array;
+  private F1: Float64Array;
+  private Yjm2: Float64Array; private Yjm1: Float64Array; private Yj: Float64Array;
+  private readonly Fj: Float64Array;
+  private readonly fv: Float64Array;
+  private readonly n: number;
+  private readonly t1: number;
+  private readonly dir: number;
+  private readonly hMax: number;
 
-  // Power iteration for the spectral radius of the Jacobian at (t, y).
-  let haveVector = false;
-  const spectralRadius = (): number => {
+  constructor(
+    private readonly f: Rhs,
+    span: readonly [number, number],
+    y0: ArrayLike<number>,
+    private readonly options: SolveOptions,
+    private readonly checked: CheckedOptions,
+    private readonly limits: StepLimits,
+  ) {
+    const n = (this.n = y0.length);
+    this.t = this.tPrev = this.t0 = span[0];
+    this.t1 = span[1];
+    this.dir = checked.dir;
+    this.hMax = Math.abs(options.hMax ?? (span[1] - span[0] || 1));
+    this.y = Float64Array.from(y0);
+    this.yNew = new Float64Array(n);
+    this.F0 = new Float64Array(n); this.F1 = new Float64Array(n);
+    this.Yjm2 = new Float64Array(n); this.Yjm1 = new Float64Array(n); this.Yj = new Float64Array(n);
+    this.Fj = new Float64Array(n);
+    this.v = new Float64Array(n); this.fv = new Float64Array(n);
+  }
+
+  get dy(): Float64Array { return this.F0; }
+
+  /** Evaluate f at the start, estimate the spectral radius and choose the first step. */
+  start(): 'ok' | 'max-evals' {
+    const { n, y, F0, hMax, t1, t } = this;
+    const { atol, rtol } = this.checked;
+    if (this.nfev + 1 + POWER_ITERATIONS > this.limits.maxEvals) {
+      this.message = `stopped before the first step: f and the spectral radius may need ${1 + POWER_ITERATIONS} evaluations, more than maxEvals = ${this.limits.maxEvals}`;
+      return 'max-evals';
+    }
+    this.f(t, y, F0); this.nfev++;
+    this.rho = this.spectralRadius();
+    const h0 = this.options.h0;
+    let h = h0 ?? Math.min(hMax, Math.abs(t1 - t), 1 / Math.max(this.rho, 1e-300));
+    // A first step from the tolerance scale, as for Dormand–Prince.
+    if (h0 === undefined) {
+      let dnf = 0;
+      for (let i = 0; i < n; i++) dnf += (F0[i] / (atol[i] + rtol * Math.abs(y[i]))) ** 2;
+      dnf = Math.sqrt(dnf / n);
+      if (dnf === Infinity) {
+        // The squares overflowed (tolerances near 1e-300): the same norm, scaled by its largest term.
+        let big = 0, sum = 0;
+        for (let i = 0; i < n; i++) big = Math.max(big, Math.abs(F0[i] / (atol[i] + rtol * Math.abs(y[i]))));
+        for (let i = 0; i < n; i++) sum += (F0[i] / (atol[i] + rtol * Math.abs(y[i])) / big) ** 2;
+        dnf = big * Math.sqrt(sum / n);
+      }
+      if (dnf > 0) h = Math.min(h * 100, 0.1 / dnf, hMax);
+    }
+    this.h = h;
+    return 'ok';
+  }
+
+  /** Power iteration for the spectral radius of the Jacobian at (t, y). */
+  private spectralRadius(): number {
+    const { n, y, F0, v, fv, f, t } = this;
+    const yNew = this.yNew;
     let ynorm = 0;
     for (let i = 0; i < n; i++) ynorm += y[i] * y[i];
     ynorm = Math.sqrt(ynorm);
-    if (!haveVector) {
+    if (!this.haveVector) {
       // Start along f itself, with a little of every component, as rkc.f does.
       for (let i = 0; i < n; i++) v[i] = F0[i] + 1e-3 * (1 + (i % 7)) * (ynorm > 0 ? ynorm / Math.sqrt(n) : 1);
-      haveVector = true;
+      this.haveVector = true;
     }
     let vnorm = 0;
     for (let i = 0; i < n; i++) vnorm += v[i] * v[i];
     vnorm = Math.sqrt(vnorm) || 1;
     const delta = Math.sqrt(UROUND) * Math.max(ynorm, 1);
     let rho = 0;
-    for (let iter = 0; iter < 50; iter++) {
+    for (let iter = 0; iter < POWER_ITERATIONS; iter++) {
       for (let i = 0; i < n; i++) yNew[i] = y[i] + (delta / vnorm) * v[i];
-      f(t, yNew, fv); nfev++;
+      f(t, yNew, fv); this.nfev++;
       let s2 = 0;
       for (let i = 0; i < n; i++) { v[i] = fv[i] - F0[i]; s2 += v[i] * v[i]; }
       const est = Math.sqrt(s2) / delta;
@@ -110,76 +182,108 @@ export function rkc(f: Rhs, span: readonly [number, number], y0In: ArrayLike<num
       if (converged) break;
     }
     return 1.2 * rho;
-  };
-
-  let rho = spectralRadius();
-  let h = options.h0 ?? Math.min(hMax, Math.abs(t1 - t0), 1 / Math.max(rho, 1e-300));
-  // A first step from the tolerance scale, as for Dormand–Prince.
-  if (options.h0 === undefined) {
-    let dnf = 0;
-    for (let i = 0; i < n; i++) dnf += (F0[i] / (atol[i] + rtol * Math.abs(y[i]))) ** 2;
-    dnf = Math.sqrt(dnf / n);
-    if (dnf > 0) h = Math.min(h * 100, 0.1 / dnf, hMax);
   }
-  let sinceRho = 0;
-  let reject = false;
 
-  for (;;) {
-    if (steps >= maxSteps) { status = 'max-steps'; message = `stopped after ${maxSteps} steps at t = ${t}`; break; }
-    if (0.1 * h <= Math.abs(t) * UROUND) { status = 'step-too-small'; message = `step size ${h} too small at t = ${t}`; break; }
-    let last = false;
-    if ((t + dir * 1.01 * h - t1) * dir > 0) { h = Math.abs(t1 - t); last = true; }
-    if (sinceRho >= 25 || reject) { rho = spectralRadius(); sinceRho = 0; }
-    let s = stagesFor(h * rho);
-    if (s > MAX_STAGES) { s = MAX_STAGES; h = Math.min(h, (0.653 * s * s) / rho); last = false; }
-    const co = coefficients(s);
-    const hs = dir * h;
-    steps++;
-    // Y_0 = y, Y_1 = y + muT_1 h F0, Y_j = (1 - mu_j - nu_j) y + mu_j Y_{j-1} + nu_j Y_{j-2} + muT_j h F(Y_{j-1}) + gammaT_j h F0.
-    Yjm2.set(y);
-    for (let i = 0; i < n; i++) Yjm1[i] = y[i] + co.muT[1] * hs * F0[i];
-    for (let j = 2; j <= s; j++) {
-      f(t + co.c[j - 1] * hs, Yjm1, Fj); nfev++;
-      const a = 1 - co.mu[j] - co.nu[j], mu = co.mu[j], nu = co.nu[j], mt = co.muT[j] * hs, gt = co.gammaT[j] * hs;
-      for (let i = 0; i < n; i++) Yj[i] = a * y[i] + mu * Yjm1[i] + nu * Yjm2[i] + mt * Fj[i] + gt * F0[i];
-      const tmp = Yjm2; Yjm2 = Yjm1; Yjm1 = Yj; Yj = tmp;
+  step(): StepOutcome {
+    const { n, f, dir, t1, hMax } = this;
+    const { atol, rtol } = this.checked;
+    const { maxSteps, maxEvals } = this.limits;
+    const Fj = this.Fj;
+    if (this.pending) {
+      this.h = Math.min(hMax, this.h * (this.reject ? Math.min(1, this.fac) : this.fac));
+      this.reject = false;
+      this.pending = false;
     }
-    yNew.set(Yjm1);
-    f(t + hs, yNew, F1); nfev++;
-    // Local error estimate of rkc.f: 0.8 (y_n - y_{n+1}) + 0.4 h (F_n + F_{n+1}).
-    let err = 0;
-    for (let i = 0; i < n; i++) {
-      const e = 0.8 * (y[i] - yNew[i]) + 0.4 * hs * (F0[i] + F1[i]);
-      const sk = atol[i] + rtol * Math.max(Math.abs(y[i]), Math.abs(yNew[i]));
-      err += (e / sk) ** 2;
-    }
-    err = Math.sqrt(err / n);
-    const fac = !Number.isFinite(err) ? 0.1 : err === 0 ? 10 : Math.min(10, Math.max(0.1, 0.8 * Math.pow(err, -1 / 3)));
-    if (err <= 1) {
-      naccept++; sinceRho++;
-      // Dense output: cubic Hermite on (y, F0) and (yNew, F1).
-      while (next < tEval.length && (tEval[next] - (t + hs)) * dir <= 0) {
-        const th = (tEval[next] - t) / hs, th1 = 1 - th;
-        const out = new Float64Array(n);
-        for (let i = 0; i < n; i++) {
-          out[i] = th1 * th1 * (1 + 2 * th) * y[i] + th * th * (3 - 2 * th) * yNew[i] + hs * th * th1 * (th1 * F0[i] - th * F1[i]);
-        }
-        outT.push(tEval[next]); outY.push(out); next++;
+    for (;;) {
+      const t = this.t, y = this.y, F0 = this.F0;
+      let h = this.h;
+      if (this.steps >= maxSteps) { this.message = `stopped after ${maxSteps} steps at t = ${t}`; return 'max-steps'; }
+      if (0.1 * h <= Math.abs(t) * UROUND) { this.message = `step size ${h} too small at t = ${t}`; return 'step-too-small'; }
+      let last = false;
+      if ((t + dir * 1.01 * h - t1) * dir > 0) { h = Math.abs(t1 - t); last = true; }
+      if (this.sinceRho >= 25 || this.reject) {
+        // The power iteration may take all its evaluations: refuse it if they would pass the budget.
+        if (this.nfev + POWER_ITERATIONS > maxEvals) return this.outOfEvals(t, maxEvals);
+        this.rho = this.spectralRadius(); this.sinceRho = 0;
       }
-      y.set(yNew); F0.set(F1);
-      t = last ? t1 : t + hs;
-      let finite = true;
-      for (let i = 0; i < n; i++) if (!Number.isFinite(F0[i])) { finite = false; break; }
-      if (!finite) { status = 'non-finite'; message = `right-hand side is not finite at t = ${t}`; break; }
-      if (options.stop && options.stop(t, y, F0)) { status = 'stopped'; message = `stopped by the predicate at t = ${t}`; break; }
-      if (last) break;
-      h = Math.min(hMax, h * (reject ? Math.min(1, fac) : fac));
-      reject = false;
-    } else {
-      nreject++;
-      reject = true;
-      h *= fac;
+      const rho = this.rho;
+      let s = stagesFor(h * rho);
+      if (s > MAX_STAGES) { s = MAX_STAGES; h = Math.min(h, (0.653 * s * s) / rho); last = false; }
+      // s - 1 stage evaluations and f at the new point.
+      if (this.nfev + s > maxEvals) return this.outOfEvals(t, maxEvals);
+      this.h = h;
+      const co = coefficients(s);
+      const hs = dir * h;
+      this.steps++;
+      // Y_0 = y, Y_1 = y + muT_1 h F0, Y_j = (1 - mu_j - nu_j) y + mu_j Y_{j-1} + nu_j Y_{j-2} + muT_j h F(Y_{j-1}) + gammaT_j h F0.
+      let Yjm2 = this.Yjm2, Yjm1 = this.Yjm1, Yj = this.Yj;
+      Yjm2.set(y);
+      for (let i = 0; i < n; i++) Yjm1[i] = y[i] + co.muT[1] * hs * F0[i];
+      for (let j = 2; j <= s; j++) {
+        f(t + co.c[j - 1] * hs, Yjm1, Fj); this.nfev++;
+        const a = 1 - co.mu[j] - co.nu[j], mu = co.mu[j], nu = co.nu[j], mt = co.muT[j] * hs, gt = co.gammaT[j] * hs;
+        for (let i = 0; i < n; i++) Yj[i] = a * y[i] + mu * Yjm1[i] + nu * Yjm2[i] + mt * Fj[i] + gt * F0[i];
+        const tmp = Yjm2; Yjm2 = Yjm1; Yjm1 = Yj; Yj = tmp;
+      }
+      this.Yjm2 = Yjm2; this.Yjm1 = Yjm1; this.Yj = Yj;
+      const yNew = this.yNew, F1 = this.F1;
+      yNew.set(Yjm1);
+      f(t + hs, yNew, F1); this.nfev++;
+      // Local error estimate of rkc.f: 0.8 (y_n - y_{n+1}) + 0.4 h (F_n + F_{n+1}).
+      let err = 0;
+      for (let i = 0; i < n; i++) {
+        const e = 0.8 * (y[i] - yNew[i]) + 0.4 * hs * (F0[i] + F1[i]);
+        const sk = atol[i] + rtol * Math.max(Math.abs(y[i]), Math.abs(yNew[i]));
+        err += (e / sk) ** 2;
+      }
+      err = Math.sqrt(err / n);
+      const fac = !Number.isFinite(err) ? 0.1 : err === 0 ? 10 : Math.min(10, Math.max(0.1, 0.8 * Math.pow(err, -1 / 3)));
+      if (err <= 1) {
+        this.naccept++; this.sinceRho++;
+        // The new state and f there become current; the old ones stay for dense output.
+        this.y = yNew; this.yNew = y;
+        this.F0 = F1; this.F1 = F0;
+        this.tPrev = t;
+        this.hStep = hs;
+        this.t = last ? t1 : t + hs;
+        // h stays the step taken until the next step() takes up the factor for the next one.
+        this.h = h;
+        this.fac = fac;
+        this.pending = true;
+        return last ? 'end' : 'accepted';
+      }
+      this.nreject++;
+      this.reject = true;
+      this.h = h * fac;
     }
   }
-  return finish(h);
+
+  private outOfEvals(t: number, maxEvals: number): StepOutcome {
+    this.message = `stopped after ${this.nfev} evaluations at t = ${t}: the next step would pass maxEvals = ${maxEvals}`;
+    return 'max-evals';
+  }
+
+  interpolate(tOut: number, out: Float64Array): void {
+    // Cubic Hermite on (y, F0) and (yNew, F1); after the swap in step() the old pair sits in yNew, F1.
+    const { n } = this;
+    const yOld = this.yNew, yNew = this.y, F0 = this.F1, F1 = this.F0;
+    const hs = this.hStep;
+    const th = (tOut - this.tPrev) / hs, th1 = 1 - th;
+    for (let i = 0; i < n; i++) {
+      out[i] = th1 * th1 * (1 + 2 * th) * yOld[i] + th * th * (3 - 2 * th) * yNew[i] + hs * th * th1 * (th1 * F0[i] - th * F1[i]);
+    }
+  }
+
+  save(): Record<string, unknown> { return saveFields(this, STATE); }
+
+  /** After a restore there is no last step to interpolate on. */
+  restore(state: Record<string, unknown>): void {
+    restoreFields(this, state, STATE);
+    this.tPrev = this.t;
+    this.hStep = 0;
+  }
+}
+
+export function rkc(f: Rhs, span: readonly [number, number], y0: ArrayLike<number>, options: SolveOptions = {}): SolveResult {
+  return integrate('rkc', (checked, limits) => new RkcStepper(f, span, y0, options, checked, limits), span, y0, options);
 }

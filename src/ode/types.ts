@@ -9,6 +9,8 @@ export type SolveStatus =
   | 'done' // reached the end of the interval
   | 'stopped' // the stop predicate returned true
   | 'max-steps' // the step budget ran out
+  | 'max-evals' // the budget of right-hand-side evaluations ran out
+  | 'event' // a terminal event occurred
   | 'step-too-small' // the step fell below hMin or below rounding of t
   | 'stiff' // the stiffness test kept firing (and onStiff asked to stop)
   | 'non-finite'; // the right-hand side produced NaN or Infinity
@@ -20,6 +22,12 @@ export interface SolveOptions {
   atol?: number | ArrayLike<number>;
   /** Maximum number of steps, accepted and rejected together (default 1e6). */
   maxSteps?: number;
+  /**
+   * Maximum number of right-hand-side evaluations, every stage of every method
+   * and the spectral-radius estimates of rkc included (default 1e7). A step
+   * that would pass it is not started: nfev never exceeds maxEvals.
+   */
+  maxEvals?: number;
   /** Initial step; chosen automatically when absent. */
   h0?: number;
   /** Largest step (default: the interval length). */
@@ -47,6 +55,59 @@ export interface SolveOptions {
   stiffPatience?: number;
   /** Fixed step of the discrete methods (gradient descent's learning rate). */
   lr?: number;
+  /**
+   * Event functions, in scipy's sense (solve_ivp's `events`): the zeros of
+   * g(t, y(t)) are located on each step's dense output by Brent's method to
+   * near machine precision and reported in tEvents / yEvents.
+   */
+  events?: EventSpec[];
+  /** Write the integration state between steps (see SolveState); resume from it with `resume`. */
+  checkpoint?: CheckpointHook;
+  /** Continue an integration from a state written through `checkpoint` (same f, span, y0 and options). */
+  resume?: SolveState;
+}
+
+/**
+ * An event: a zero of g(t, y(t)). A zero counts when g changes sign over a
+ * step (or reaches 0 exactly at its end) in the given direction: +1 only
+ * rising (g from < 0 to >= 0), -1 only falling, 0 (default) both. A zero at
+ * the very start of the integration is not an event, so that restarting at a
+ * located event does not find it again. Two zeros of one g inside one step
+ * cancel out and are missed, as in scipy.
+ */
+export interface EventSpec {
+  /** Must not keep references to y (a scratch array). */
+  g(t: number, y: Float64Array): number;
+  /** Stop the integration at the first zero (status 'event'). */
+  terminal?: boolean;
+  direction?: -1 | 0 | 1;
+}
+
+/**
+ * The whole state of an integration between two steps, as plain data
+ * (numbers, arrays and Float64Arrays): the stepper's (t, y, step size,
+ * controller and stiffness memory, counters) and the loop's bookkeeping
+ * (output times reached, states saved, events found).
+ */
+export interface SolveState {
+  method: string;
+  stepper: Record<string, unknown>;
+  nextEval: number;
+  tEval: number[];
+  yEval: Float64Array[];
+  gPrev: number[];
+  tEvents: number[][];
+  yEvents: Float64Array[][];
+}
+
+export interface CheckpointHook {
+  /** Asked after every accepted step that does not end the integration: write a state now? */
+  due(t: number): boolean;
+  /**
+   * Receives the state when due() said so and, with final = true, once more when the
+   * integration ends for any reason (the state after the last accepted step, resumable).
+   */
+  save(state: SolveState, final: boolean): void;
 }
 
 export interface SolveResult {
@@ -70,6 +131,9 @@ export interface SolveResult {
   stiffDetections: number;
   /** Last step size tried. */
   h: number;
+  /** With options.events: per event, the times of its zeros, and the states there. */
+  tEvents?: number[][];
+  yEvents?: Float64Array[][];
 }
 
 export type Integrator = (

@@ -12,6 +12,8 @@ export function register(program: Command): void {
       const { value, dir } = await loadSpec(path);
       const { analyzeProblem } = await import('../../analysis/analyze.js');
       const { buildProblem } = await import('../../model/problem.js');
+      const { requireDeepModel } = await import('../../model/udv/spec.js');
+      requireDeepModel(value, 'dmflow analyze: the theorem families and the coupling kernel cover');
       print(analyzeProblem(buildProblem(value, { baseDir: dir })));
     });
 }

@@ -1,6 +1,7 @@
 // dmflow run: integrate one spec and print the result.
 
 import type { Command } from 'commander';
+import { InputError } from '../../model/errors.js';
 import { parseCount, parseDuration, parseNumberList, parseProgress } from '../io.js';
 import { progressBar, runFraction } from '../progress.js';
 import { loadSpec, print } from './shared.js';
@@ -13,29 +14,51 @@ export function register(program: Command): void {
     .option('--save-times <t1,t2,...>', 'add a trajectory of {t, loss, singularValues} at these times (dense output)')
     .option('--save-layers', 'include the factors W_1..W_L in the result (for warm starts)')
     .option('--samples <N>', 'add N log-spaced analysis samples (loss, spectrum, effective rank, nuclear norm, reconstruction error)')
+    .option('--checkpoint <file>', 'save the whole run state to this file as it goes; run the same command again to resume from it')
+    .option('--checkpoint-every <duration>', 'time between checkpoints (30s, 5m, 250ms; 0: every step)', '30s')
     .option('--max-time <duration>', 'wall-clock budget (90s, 10m, 1.5h): status "time-limit" with the state reached (overrides solver.maxWallTime)')
     .option('--no-plateau-stop', 'do not end the run on a plateau (integration floor, saddle, slow decay): integrate on to tMax')
     .option('--progress [seconds]', 'print progress on stderr even in a pipe, a line every few seconds (default 5)')
-    .action(async (path: string | undefined, opts: { saveTimes?: string; saveLayers?: boolean; samples?: string; maxTime?: string; plateauStop: boolean; progress?: string | boolean }) => {
+    .action(async (path: string | undefined, opts: { saveTimes?: string; saveLayers?: boolean; samples?: string; checkpoint?: string; checkpointEvery: string; maxTime?: string; plateauStop: boolean; progress?: string | boolean }) => {
       const { value, dir } = await loadSpec(path);
       const saveTimes = opts.saveTimes !== undefined ? parseNumberList(opts.saveTimes, '--save-times') : undefined;
       const samples = opts.samples !== undefined ? parseCount(opts.samples, '--samples') : undefined;
-      const maxWallTime = opts.maxTime !== undefined ? parseDuration(opts.maxTime, '--max-time') : undefined;
+      const everyMs = parseDuration(opts.checkpointEvery, '--checkpoint-every');
+      const checkpoint = opts.checkpoint !== undefined ? { path: opts.checkpoint, everyMs } : undefined;
+      const maxTimeMs = opts.maxTime !== undefined ? parseDuration(opts.maxTime, '--max-time') : undefined;
+      if (maxTimeMs !== undefined && !(maxTimeMs > 0)) throw new InputError('--max-time', `expected a duration > 0 such as 90s, 10m or 1.5h, got "${opts.maxTime}"`);
+      const maxWallTime = maxTimeMs !== undefined ? maxTimeMs / 1000 : undefined;
       const progress = parseProgress(opts.progress);
+      const { modelKind } = await import('../../model/udv/spec.js');
+      const kind = modelKind(value);
+      const factored = kind !== 'deep';
+      if (factored && samples !== undefined) throw new InputError('--samples', `expected none for model "${kind}" (samples cover the deep model; use --save-times)`);
+      if (factored && checkpoint) throw new InputError('--checkpoint', `expected none for model "${kind}" (checkpoints cover the deep model's runs)`);
+      if (factored && (maxWallTime !== undefined || !opts.plateauStop)) throw new InputError(maxWallTime !== undefined ? '--max-time' : '--no-plateau-stop', `expected none for model "${kind}" (the wall-clock budget and the plateau detector cover the deep model's runs)`);
       const spec = opts.plateauStop ? value : withPlateauStopOff(value);
-      const { run } = await import('../../experiments/run.js');
       const bar = progressBar('dmflow run', progress);
+      let loss0 = NaN;
       try {
-        const result = run(spec, {
-          baseDir: dir,
-          saveTimes,
-          saveLayers: opts.saveLayers,
-          samples,
-          maxWallTime,
-          onProgress: (p) => {
-            bar.update(runFraction(p), `t = ${p.t.toExponential(2)}, loss = ${p.loss.toExponential(2)} -> ${p.lossTol.toExponential(1)}, ${p.method} h = ${p.h.toExponential(1)}`);
-          },
-        });
+        // The factored models (udv/udu) always report their factors; --save-layers changes nothing there.
+        const result = factored
+          ? (await import('../../experiments/factorRun.js')).runFactor(value, {
+            saveTimes,
+            onProgress: (t, loss, lossTol) => {
+              if (Number.isNaN(loss0)) loss0 = loss;
+              bar.update(runFraction({ t, loss, loss0, lossTol, tMax: NaN }), `t = ${t.toExponential(2)}, loss = ${loss.toExponential(2)} -> ${lossTol.toExponential(1)}`);
+            },
+          })
+          : (await import('../../experiments/run.js')).run(spec, {
+            baseDir: dir,
+            saveTimes,
+            saveLayers: opts.saveLayers,
+            samples,
+            checkpoint,
+            maxWallTime,
+            onProgress: (p) => {
+              bar.update(runFraction(p), `t = ${p.t.toExponential(2)}, loss = ${p.loss.toExponential(2)} -> ${p.lossTol.toExponential(1)}, ${p.method} h = ${p.h.toExponential(1)}`);
+            },
+          });
         bar.stop();
         print(result);
       } finally {
