@@ -41,5 +41,8 @@ export { mergeShards, type MergeSummary } from './experiments/merge.js';
 export { lockFile, type FileLock } from './experiments/fileLock.js';
 export { specFieldPaths } from './model/specPaths.js';
 export { readResults, summarize, summarizeFile, summaryCsv, hasNonFiniteMetrics, Summarizer, SUMMARY_METRICS, type SummaryRow } from './experiments/summarize.js';
+export { checkConjecture, parseConjecture, conjectureSchema, type ConjectureOptions, type ConjectureReport, type ConjectureStatus, type ClaimScope, type ConjectureFile } from './experiments/conjecture.js';
+export { compileTemplate, CONTINUOUS_STEPS, type Template, type Leaf } from './experiments/generators.js';
+export { relerr, rank } from './experiments/conjectureExpr.js';
 export { toRows } from './linalg/dense.js';
 export { arenstorf } from './ode/referenceProblems.js';
