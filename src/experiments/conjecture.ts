@@ -52,6 +52,8 @@ export interface ConjectureOptions {
   workers?: number;
   /** The sweep worker's entry script; without it everything runs on this thread. */
   workerScript?: string | URL;
+  /** Start workers only when the rest of the search is estimated to take longer than this (seconds; default 2; 0: at once). */
+  workersAfterSeconds?: number;
   /** Directory for relative paths in specs. */
   baseDir?: string;
   /** A counterexample path to replay (with the seed that found it): that instance only, no shrinking. */
@@ -253,10 +255,11 @@ export async function checkConjecture(options: ConjectureOptions): Promise<Conje
       drawn.push(tuple);
       return true;
     }), { seed, numRuns: runs });
-    const todo = drawn.filter((t) => !outcomes.has(keyOf(t)));
+    // The same instance drawn twice runs once.
+    const todo = [...new Map(drawn.map((t) => [keyOf(t), t])).values()].filter((t) => !outcomes.has(keyOf(t)));
     let done = 0;
     onWorkers = await orderedSearch(todo.map(specOf), {
-      threads, workerScript: options.workerScript, baseDir: options.baseDir,
+      threads, workerScript: options.workerScript, baseDir: options.baseDir, workersAfterSeconds: options.workersAfterSeconds,
       onResult: (i, result) => {
         const raw = specOf(todo[i]);
         integrations++;
@@ -299,10 +302,10 @@ export async function checkConjecture(options: ConjectureOptions): Promise<Conje
     ? { seed, numRuns: runs, path: options.replay, endOnFailure: true }
     : { seed, numRuns: runs });
   if (fatal) throw fatal;
-  const report: ConjectureReport = { status: 'holds', runs: details.numRuns, discarded: details.numSkips, seed, integrations, onWorkers };
+  const head = { runs: details.numRuns, discarded: details.numSkips, seed };
   if (!details.failed) {
     if (options.replay !== undefined) throw new InputError('--replay', `expected the path of a counterexample for seed ${seed}, got "${options.replay}", which holds`);
-    return report;
+    return { status: 'holds', ...head, integrations, onWorkers };
   }
   if (details.counterexample === null) {
     throw new InputError('given', `discarded ${details.numSkips} instances while looking for ${runs}; widen "given" or narrow the generators to where it holds`);
@@ -310,18 +313,21 @@ export async function checkConjecture(options: ConjectureOptions): Promise<Conje
   const tuple = details.counterexample[0];
   const o = outcomeOf(tuple);
   if (o.kind !== 'fail' && o.kind !== 'integration') throw new Error(`fast-check reported instance ${keyOf(tuple)} as failing, but it ${o.kind === 'pass' ? 'holds' : 'is discarded'}`);
-  const raw = specOf(tuple);
-  report.status = o.kind === 'fail' ? 'counterexample' : 'integration-failure';
-  report.counterexample = {
-    spec: raw,
-    claim: prep.claim.text,
-    value: o.kind === 'fail' ? plain(o.value) : null,
-    fields: Object.fromEntries(prep.fields.map((f) => [f, readPath(o.scope, f)])),
-    run: { status: o.scope.status, message: o.scope.message },
+  return {
+    status: o.kind === 'fail' ? 'counterexample' : 'integration-failure',
+    ...head,
+    counterexample: {
+      spec: specOf(tuple),
+      claim: prep.claim.text,
+      value: o.kind === 'fail' ? plain(o.value) : null,
+      fields: Object.fromEntries(prep.fields.map((f) => [f, readPath(o.scope, f)])),
+      run: { status: o.scope.status, message: o.scope.message },
+    },
+    shrinkSteps: options.replay === undefined ? shrinkSteps : undefined,
+    replay: { seed, path: details.counterexamplePath },
+    integrations,
+    onWorkers,
   };
-  if (options.replay === undefined) report.shrinkSteps = shrinkSteps;
-  report.replay = { seed, path: details.counterexamplePath };
-  return report;
 }
 
 function readPath(obj: unknown, dotted: string): unknown {
