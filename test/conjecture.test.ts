@@ -47,7 +47,7 @@ function report(stdout: string): ConjectureReport {
 describe('dmflow conjecture', () => {
   it('a claim that holds: exit 0, every run counted (Shin & Yun (a), with a given on the spec alone)', () => {
     const r = cli(['conjecture', example('shin-yun-coupling'), '--runs', '30', '--workers', '1']);
-    expect(r.stderr).toBe('');
+    expect(r.stderr).toMatch(/^dmflow conjecture: \d+ integrations, \d+ on worker threads\n$/);
     expect(r.status).toBe(0);
     const out = report(r.stdout);
     expect(out.status).toBe('holds');
@@ -60,7 +60,7 @@ describe('dmflow conjecture', () => {
 
   it('a false claim shrinks to its closed-form minimal counterexample: the first grid point at or above b*', () => {
     const r = cli(['conjecture', file(boundary), '--workers', '1']);
-    expect(r.stderr).toBe('');
+    expect(r.stderr).toMatch(/^dmflow conjecture: \d+ integrations, \d+ on worker threads\n$/);
     expect(r.status).toBe(1);
     const out = report(r.stdout);
     expect(out.status).toBe('counterexample');

@@ -41,7 +41,10 @@ export function register(program: Command): void {
           onProgress: (done, total) => bar.update(done / total, `${done}/${total} instances`),
         });
         bar.stop();
-        print(report);
+        // How many runs went to worker threads depends on timing: stderr, so stdout stays the same for the same seed.
+        const { onWorkers, ...shown } = report;
+        print(shown);
+        process.stderr.write(`dmflow conjecture: ${report.integrations} integrations, ${onWorkers} on worker threads\n`);
         if (report.status === 'counterexample') process.exitCode = 1;
         if (report.status === 'integration-failure') process.exitCode = 3;
       } finally {
