@@ -191,6 +191,20 @@ describe('checkConjecture (library)', () => {
     expect(given.integrations).toBe(20);
   });
 
+  it('a given that reads the result is decided after the run, and its discards are counted', async () => {
+    // sigma_2 / sigma_1 = (1 + 4 b)^-2 > 0.5 exactly when b < (sqrt(2) - 1) / 4 = 0.1036: the claim holds on every kept instance.
+    const r = await checkConjecture({ ...boundary, runs: 10, workers: 1, given: 'singularValues[2] / singularValues[1] > 0.5', claim: 'spec.init.b < 0.1036' });
+    expect(r.status).toBe('holds');
+    expect(r.runs).toBe(10);
+    expect(r.discarded).toBeGreaterThan(0);
+    expect(r.integrations).toBe(r.runs + r.discarded);
+    const wrong = await checkConjecture({ ...boundary, runs: 10, workers: 1, given: 'singularValues[2] / singularValues[1] > 0.5', claim: 'spec.init.b < 0.1' });
+    expect(wrong.status).toBe('counterexample');
+    const b = (wrong.counterexample?.spec as { init: { b: number } }).init.b;
+    expect(b).toBeGreaterThanOrEqual(0.1);
+    expect(b).toBeLessThan(0.1 + 2 / CONTINUOUS_STEPS);
+  });
+
   it('runs on worker threads before the first failure give the same report as one thread', async () => {
     // Runs long enough that this thread is still busy when the worker is up (about a second).
     const generate = {
