@@ -2,13 +2,13 @@
 // counterexample is known in closed form, exact replay, integration failures,
 // bad input, and the library API with TypeScript predicates.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { checkConjecture, CONTINUOUS_STEPS, InputError, parseConjecture, type ConjectureReport } from '../src/index.js';
+import { checkConjecture, CONTINUOUS_STEPS, InputError, parseConjecture, relerr, type ConjectureReport } from '../src/index.js';
 import { BIN, cli } from './helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dmflow-conjecture-'));
@@ -189,6 +189,10 @@ describe('checkConjecture (library)', () => {
     expect(given.status).toBe('holds');
     expect(given.discarded).toBeGreaterThan(0);
     expect(given.integrations).toBe(20);
+    // A predicate reads the theorem's prediction on demand.
+    const family = JSON.parse(readFileSync(example('theorem-block-diagonal'), 'utf8'));
+    const againstTheorem = await checkConjecture({ ...family, runs: 10, workers: 1, claim: (x) => x.theorem !== null && relerr(x.matrix, x.theorem.matrix) < 1e-8 });
+    expect(againstTheorem.status).toBe('holds');
   });
 
   it('a given that reads the result is decided after the run, and its discards are counted', async () => {

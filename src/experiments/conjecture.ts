@@ -116,13 +116,8 @@ function prepare(options: ConjectureOptions): Prepared {
   // place whose type it cannot produce (a uniform depth, an int method...).
   const probes: Spec[] = probeTuples(template).map((tuple) => {
     const spec = template.materialize(tuple);
-    try {
-      buildProblem(spec, { baseDir: options.baseDir });
-      return parseSpec(spec);
-    } catch (e) {
-      if (e instanceof InputError) throw new InputError(e.field.replace(/^spec/, 'generate'), `${e.expected} (in the generated instance ${canonical(spec)})`);
-      throw e;
-    }
+    asGenerated(spec, (s) => buildProblem(s, { baseDir: options.baseDir }));
+    return asGenerated(spec, parseSpec);
   });
   const specHas = (path: string[]) => probes.some((p) => {
     let cur: unknown = p;
@@ -154,15 +149,24 @@ function prepare(options: ConjectureOptions): Prepared {
   } else {
     throw new InputError('claim', 'expected a mathjs expression or a predicate');
   }
-  const uses = (name: string) => exprs.some((e) => e.roots.has(name)) || typeof options.claim === 'function';
   return {
     template, given, claim,
     fields: [...new Set(exprs.flatMap((e) => e.fields))],
     // A predicate sees the status itself; an expression that never reads it
     // would silently judge an unfinished run, so such runs are failures of their own.
     usesStatus: exprs.some((e) => e.roots.has('status')),
-    usesTheorem: uses('theorem'),
+    usesTheorem: exprs.some((e) => e.roots.has('theorem')),
   };
+}
+
+/** Apply a spec check to a generated instance; its errors name the place under "generate" and show the instance. */
+function asGenerated<T>(spec: unknown, check: (spec: unknown) => T): T {
+  try {
+    return check(spec);
+  } catch (e) {
+    if (e instanceof InputError) throw new InputError(e.field.replace(/^spec/, 'generate'), `${e.expected} (in the generated instance ${canonical(spec)})`);
+    throw e;
+  }
 }
 
 function truth(v: unknown, place: string, text: string, spec: unknown): boolean {
@@ -191,25 +195,26 @@ export async function checkConjecture(options: ConjectureOptions): Promise<Conje
   const outcomes = new Map<string, Outcome>();
   const specOf = (tuple: readonly number[]) => template.materialize(tuple);
   let integrations = 0;
-  const parsed = (spec: unknown): Spec => {
-    try {
-      return parseSpec(spec);
-    } catch (e) {
-      if (e instanceof InputError) throw new InputError(e.field.replace(/^spec/, 'generate'), `${e.expected} (in the generated instance ${canonical(spec)})`);
-      throw e;
-    }
-  };
+  const parsed = (spec: unknown): Spec => asGenerated(spec, parseSpec);
   const discardedBySpec = (spec: Spec) => prep.given?.specOnly === true && !prep.given.test(spec, () => { throw new Error('unreachable'); });
-  const judge = (raw: unknown, spec: Spec, result: RunResult): Outcome => {
-    let theorem: TheoremLimit | null = null;
-    if (prep.usesTheorem) {
-      const c = coveringTheorem(buildProblem(raw, { baseDir: options.baseDir }));
-      if ('family' in c) theorem = c.family.limit(c.params);
-      else if (typeof options.claim === 'string') {
-        throw new InputError('claim', `reads "theorem", but no theorem family covers the generated instance ${canonical(raw)} (${c.reasons.join('; ')}); narrow the generators`);
-      }
+  const theoremOf = (raw: unknown): TheoremLimit | null => {
+    const c = coveringTheorem(buildProblem(raw, { baseDir: options.baseDir }));
+    if ('family' in c) return c.family.limit(c.params);
+    if (typeof options.claim === 'string') {
+      throw new InputError('claim', `reads "theorem", but no theorem family covers the generated instance ${canonical(raw)} (${c.reasons.join('; ')}); narrow the generators`);
     }
-    const scope: ClaimScope = { ...result, spec, theorem };
+    return null;
+  };
+  const judge = (raw: unknown, spec: Spec, result: RunResult): Outcome => {
+    let scope: ClaimScope;
+    if (typeof options.claim === 'function') {
+      // A predicate may or may not read the theorem: computed when it does.
+      let theorem: TheoremLimit | null | undefined;
+      scope = { ...result, spec, theorem: null };
+      Object.defineProperty(scope, 'theorem', { enumerable: true, get: () => (theorem === undefined ? (theorem = theoremOf(raw)) : theorem) });
+    } else {
+      scope = { ...result, spec, theorem: prep.usesTheorem ? theoremOf(raw) : null };
+    }
     if (prep.given && !prep.given.specOnly && !prep.given.test(spec, () => scope)) return { kind: 'discard' };
     if (!prep.usesStatus && typeof options.claim === 'string' && result.status !== 'converged') return { kind: 'integration', scope };
     let value: unknown;
