@@ -47,7 +47,7 @@ function report(stdout: string): ConjectureReport {
 describe('dmflow conjecture', () => {
   it('a claim that holds: exit 0, every run counted (Shin & Yun (a), with a given on the spec alone)', () => {
     const r = cli(['conjecture', example('shin-yun-coupling'), '--runs', '30', '--workers', '1']);
-    expect(r.stderr).toMatch(/^dmflow conjecture: \d+ integrations, \d+ on worker threads\n$/);
+    expect(r.stderr).toMatch(/^dmflow conjecture: integrations \d+ \(0 reused from no results file\), on worker threads \d+\n$/);
     expect(r.status).toBe(0);
     const out = report(r.stdout);
     expect(out.status).toBe('holds');
@@ -55,12 +55,12 @@ describe('dmflow conjecture', () => {
     // depth is drawn from 2..5 and "given" keeps depth >= 3: about a quarter is discarded,
     // before any integration (one integration per kept instance).
     expect(out.discarded).toBeGreaterThan(0);
-    expect(out.integrations).toBe(30);
+    expect(r.stderr).toMatch(/^dmflow conjecture: integrations 30 /);
   });
 
   it('a false claim shrinks to its closed-form minimal counterexample: the first grid point at or above b*', () => {
     const r = cli(['conjecture', file(boundary), '--workers', '1']);
-    expect(r.stderr).toMatch(/^dmflow conjecture: \d+ integrations, \d+ on worker threads\n$/);
+    expect(r.stderr).toMatch(/^dmflow conjecture: integrations \d+ \(0 reused from no results file\), on worker threads \d+\n$/);
     expect(r.status).toBe(1);
     const out = report(r.stdout);
     expect(out.status).toBe('counterexample');
@@ -91,7 +91,7 @@ describe('dmflow conjecture', () => {
     const replayed = report(again.stdout);
     expect(JSON.stringify(replayed.counterexample)).toBe(JSON.stringify(first.counterexample));
     expect(replayed.replay).toEqual(first.replay);
-    expect(replayed.integrations).toBe(1);
+    expect(again.stderr).toMatch(/^dmflow conjecture: integrations 1 /);
   });
 
   it('replays a counterexample found after discarded instances', () => {
@@ -100,6 +100,27 @@ describe('dmflow conjecture', () => {
     expect(first.status).toBe('counterexample');
     const replayed = report(cli(['conjecture', path, '--replay', String(first.replay?.path)]).stdout);
     expect(JSON.stringify(replayed.counterexample)).toBe(JSON.stringify(first.counterexample));
+  });
+
+  it('--results keeps every run: the same search again runs nothing, an edited claim reuses the runs, a cut-off last line is repaired', () => {
+    const results = join(dir, 'runs.jsonl');
+    const path = file(boundary);
+    const first = cli(['conjecture', path, '--workers', '1', '--results', results]);
+    expect(first.status).toBe(1);
+    const n = Number(/integrations (\d+) \(0 reused/.exec(first.stderr)?.[1]);
+    expect(n).toBeGreaterThan(0);
+    expect(readFileSync(results, 'utf8').trim().split('\n')).toHaveLength(n);
+    const again = cli(['conjecture', path, '--workers', '1', '--results', results]);
+    expect(again.stdout).toBe(first.stdout);
+    expect(again.stderr).toMatch(new RegExp(`integrations ${n} \\(${n} reused`));
+    // A killed run leaves half a line: it is cut off, and that run is done again.
+    writeFileSync(results, readFileSync(results, 'utf8') + '{"spec": {"tar');
+    const edited = cli(['conjecture', file({ ...boundary, claim: 'singularValues[2] / singularValues[1] > 0.09' }), '--workers', '1', '--results', results]);
+    expect(edited.status).toBe(1);
+    const [, total, reused] = /integrations (\d+) \((\d+) reused/.exec(edited.stderr) ?? [];
+    expect(Number(reused)).toBeGreaterThan(0);
+    expect(Number(reused)).toBeLessThan(Number(total));
+    expect(readFileSync(results, 'utf8').endsWith('}\n')).toBe(true);
   });
 
   it('a run that does not converge is an integration failure (exit 3), never a verdict; a claim reading status decides itself', () => {

@@ -14,6 +14,7 @@ import { compileExpression, type CompiledExpression } from './conjectureExpr.js'
 import { compileTemplate, probeTuples, type Template } from './generators.js';
 import { orderedSearch } from './orderedSearch.js';
 import { run, type RunResult } from './run.js';
+import { openRunStore, type RunStore } from './runStore.js';
 import { canonical } from './sweep.js';
 
 export const conjectureSchema = z.strictObject({
@@ -56,6 +57,8 @@ export interface ConjectureOptions {
   workersAfterSeconds?: number;
   /** Directory for relative paths in specs. */
   baseDir?: string;
+  /** A results file (JSON lines, appended): runs already in it are reused, new ones added, so a search resumes. */
+  results?: string;
   /** A counterexample path to replay (with the seed that found it): that instance only, no shrinking. */
   replay?: string;
   /** Called after each instance of the search (not of the shrinking). */
@@ -85,8 +88,9 @@ export interface ConjectureReport {
   shrinkSteps?: number;
   /** Pass these back (`--seed`, `--replay`) to reproduce the counterexample exactly. */
   replay?: { seed: number; path: string };
-  /** Integrations done in all (search and shrinking), and how many of them on worker threads. */
+  /** Runs the search and shrinking needed in all; of them, how many were new (not in the results file) and done on worker threads. */
   integrations: number;
+  reused: number;
   onWorkers: number;
 }
 
@@ -183,6 +187,15 @@ function describe(v: unknown): string {
 
 export async function checkConjecture(options: ConjectureOptions): Promise<ConjectureReport> {
   const prep = prepare(options);
+  const store = openRunStore(options.results);
+  try {
+    return await search(options, prep, store);
+  } finally {
+    store.close();
+  }
+}
+
+async function search(options: ConjectureOptions, prep: Prepared, store: RunStore): Promise<ConjectureReport> {
   const runs = options.runs ?? 100;
   const seed = options.seed ?? 0;
   if (!(Number.isInteger(runs) && runs > 0)) throw new InputError('runs', `expected a whole number >= 1, got ${runs}`);
@@ -194,7 +207,15 @@ export async function checkConjecture(options: ConjectureOptions): Promise<Conje
   // Outcomes by instance, shared by the parallel search and fast-check's run.
   const outcomes = new Map<string, Outcome>();
   const specOf = (tuple: readonly number[]) => template.materialize(tuple);
-  let integrations = 0;
+  let integrations = 0, reused = 0;
+  const runOf = (raw: unknown): RunResult => {
+    integrations++;
+    const stored = store.get(raw);
+    if (stored) { reused++; return stored; }
+    const result = run(raw, { baseDir: options.baseDir });
+    store.put(raw, result);
+    return result;
+  };
   const parsed = (spec: unknown): Spec => asGenerated(spec, parseSpec);
   const discardedBySpec = (spec: Spec) => prep.given?.specOnly === true && !prep.given.test(spec, () => { throw new Error('unreachable'); });
   const theoremOf = (raw: unknown): TheoremLimit | null => {
@@ -235,10 +256,7 @@ export async function checkConjecture(options: ConjectureOptions): Promise<Conje
     const spec = parsed(raw);
     let o: Outcome;
     if (discardedBySpec(spec)) o = { kind: 'discard' };
-    else {
-      integrations++;
-      o = judge(raw, spec, run(raw, { baseDir: options.baseDir }));
-    }
+    else o = judge(raw, spec, runOf(raw));
     outcomes.set(key, o);
     return o;
   };
@@ -260,14 +278,21 @@ export async function checkConjecture(options: ConjectureOptions): Promise<Conje
       drawn.push(tuple);
       return true;
     }), { seed, numRuns: runs });
-    // The same instance drawn twice runs once.
-    const todo = [...new Map(drawn.map((t) => [keyOf(t), t])).values()].filter((t) => !outcomes.has(keyOf(t)));
+    // The same instance drawn twice runs once; runs in the results file are
+    // judged here, and the first failure among them ends the list.
+    const todo: number[][] = [];
+    for (const t of new Map(drawn.map((t) => [keyOf(t), t])).values()) {
+      if (store.get(specOf(t)) === undefined) { todo.push(t); continue; }
+      const o = outcomeOf(t);
+      if (o.kind === 'fail' || o.kind === 'integration') break;
+    }
     let done = 0;
     onWorkers = await orderedSearch(todo.map(specOf), {
       threads, workerScript: options.workerScript, baseDir: options.baseDir, workersAfterSeconds: options.workersAfterSeconds,
       onResult: (i, result) => {
         const raw = specOf(todo[i]);
         integrations++;
+        store.put(raw, result);
         const o = judge(raw, parsed(raw), result);
         outcomes.set(keyOf(todo[i]), o);
         options.onProgress?.(++done, todo.length);
@@ -310,7 +335,7 @@ export async function checkConjecture(options: ConjectureOptions): Promise<Conje
   const head = { runs: details.numRuns, discarded: details.numSkips, seed };
   if (!details.failed) {
     if (options.replay !== undefined) throw new InputError('--replay', `expected the path of a counterexample for seed ${seed}, got "${options.replay}", which holds`);
-    return { status: 'holds', ...head, integrations, onWorkers };
+    return { status: 'holds', ...head, integrations, reused, onWorkers };
   }
   if (details.counterexample === null) {
     throw new InputError('given', `discarded ${details.numSkips} instances while looking for ${runs}; widen "given" or narrow the generators to where it holds`);
@@ -331,6 +356,7 @@ export async function checkConjecture(options: ConjectureOptions): Promise<Conje
     shrinkSteps: options.replay === undefined ? shrinkSteps : undefined,
     replay: { seed, path: details.counterexamplePath },
     integrations,
+    reused,
     onWorkers,
   };
 }

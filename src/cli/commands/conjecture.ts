@@ -16,8 +16,9 @@ export function register(program: Command): void {
     .option('--runs <n>', 'instances to check (default: the file\'s "runs", else 100)')
     .option('--seed <k>', 'seed (default: the file\'s "seed", else 0)')
     .option('--workers <n>', 'threads for the runs before the first failure: this one plus n - 1 workers (default: one per core)')
+    .option('--results <file>', 'keep every run in this JSON-lines file and reuse the runs already in it (resume a killed search, or re-check an edited claim)')
     .option('--replay <path>', 'replay the counterexample at this path (printed under "replay", with its seed), without shrinking')
-    .action(async (path: string, opts: { runs?: string; seed?: string; workers?: string; replay?: string }) => {
+    .action(async (path: string, opts: { runs?: string; seed?: string; workers?: string; replay?: string; results?: string }) => {
       const { value, dir } = readJsonFile(path, 'conjecture');
       const runs = opts.runs !== undefined ? parseCount(opts.runs, '--runs') : undefined;
       if (runs === 0) throw new InputError('--runs', 'expected at least 1');
@@ -36,15 +37,17 @@ export function register(program: Command): void {
           seed: seed ?? file.seed,
           workers,
           replay: opts.replay,
+          results: opts.results,
           baseDir: dir,
           workerScript: new URL('../../experiments/sweepWorker.mjs', import.meta.url),
           onProgress: (done, total) => bar.update(done / total, `${done}/${total} instances`),
         });
         bar.stop();
-        // How many runs went to worker threads depends on timing: stderr, so stdout stays the same for the same seed.
-        const { onWorkers, ...shown } = report;
+        // What the runs cost depends on timing (threads) and on the results file: stderr,
+        // so that stdout is the same for the same file and seed.
+        const { integrations, reused, onWorkers, ...shown } = report;
         print(shown);
-        process.stderr.write(`dmflow conjecture: ${report.integrations} integrations, ${onWorkers} on worker threads\n`);
+        process.stderr.write(`dmflow conjecture: integrations ${integrations} (${reused} reused from ${opts.results ?? 'no results file'}), on worker threads ${onWorkers}\n`);
         if (report.status === 'counterexample') process.exitCode = 1;
         if (report.status === 'integration-failure') process.exitCode = 3;
       } finally {
