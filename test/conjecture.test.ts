@@ -58,6 +58,21 @@ describe('dmflow conjecture', () => {
     expect(r.stderr).toMatch(/^dmflow conjecture: integrations 30 /);
   });
 
+  it('the examples print what the README says', () => {
+    const readme = readFileSync(fileURLToPath(new URL('../README.md', import.meta.url)), 'utf8');
+    const block = /rank-one-boundary\.json` \(exit 1\):\n\n```json\n([\s\S]*?)\n```/.exec(readme)?.[1];
+    const boundaryRun = cli(['conjecture', example('rank-one-boundary')]);
+    expect(boundaryRun.status).toBe(1);
+    expect(boundaryRun.stdout).toBe(block + '\n');
+    const family = cli(['conjecture', example('theorem-block-diagonal')]);
+    expect(family.status).toBe(0);
+    expect(report(family.stdout)).toEqual({ status: 'holds', runs: 100, discarded: 0, seed: 1 });
+    const coupling = cli(['conjecture', example('shin-yun-coupling')]);
+    expect(coupling.status).toBe(0);
+    expect(report(coupling.stdout)).toEqual({ status: 'holds', runs: 100, discarded: 32, seed: 1 });
+    expect(readme).toContain('`holds`, runs 100, discarded 32');
+  });
+
   it('a false claim shrinks to its closed-form minimal counterexample: the first grid point at or above b*', () => {
     const r = cli(['conjecture', file(boundary), '--workers', '1']);
     expect(r.stderr).toMatch(/^dmflow conjecture: integrations \d+ \(0 reused from no results file\), on worker threads \d+\n$/);
