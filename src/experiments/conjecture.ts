@@ -15,7 +15,7 @@ import { compileTemplate, probeTuples, type Template } from './generators.js';
 import { orderedSearch } from './orderedSearch.js';
 import { run, type RunResult } from './run.js';
 import { openRunStore, type RunStore } from './runStore.js';
-import { canonical } from './sweep.js';
+import { canonical } from './resultsFile.js';
 
 export const conjectureSchema = z.strictObject({
   generate: z.record(z.string(), z.unknown()),

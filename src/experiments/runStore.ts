@@ -7,7 +7,7 @@
 import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { InputError } from '../model/errors.js';
 import type { RunResult } from './run.js';
-import { canonical } from './sweep.js';
+import { canonical } from './resultsFile.js';
 
 export interface RunStore {
   get(spec: unknown): RunResult | undefined;
