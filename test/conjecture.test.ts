@@ -161,7 +161,7 @@ describe('dmflow conjecture', () => {
     ['an assignment', { claim: 'x = 1' }, /^dmflow: claim: expected an expression, got an assignment/],
     ['lo > hi', { generate: { ...boundary.generate, depth: { int: [3, 2] } } }, /^dmflow: generate\.depth\.int: expected lo <= hi, got lo = 3 > hi = 2/],
     ['logUniform from 0', { generate: { ...boundary.generate, init: { kind: 'identity-plus-ones', a: { logUniform: [0, 1] } } } }, /^dmflow: generate\.init\.a\.logUniform: expected 0 < lo/],
-    ['a continuous depth', { generate: { ...boundary.generate, depth: { uniform: [2, 4] } } }, /^dmflow: generate\.depth: expected int, got number/],
+    ['a continuous depth', { generate: { ...boundary.generate, depth: { uniform: [2, 4] } } }, /^dmflow: generate\.depth: expected int, got (the )?number/],
     ['a generator where a name belongs', { generate: { ...boundary.generate, solver: { method: { int: [0, 1] } } } }, /^dmflow: generate\.solver\.method: invalid option/],
     ['a generator with extra keys', { generate: { ...boundary.generate, depth: { int: [2, 3], max: 4 } } }, /^dmflow: generate\.depth: expected a generator with one key/],
     ['bounds that are not numbers', { generate: { ...boundary.generate, depth: { int: [2, { int: [3, 4] }] } } }, /^dmflow: generate\.depth\.int: expected \[lo, hi\]/],
