@@ -189,6 +189,8 @@ describe('dmflow conjecture', () => {
     [['--seed', '1.5'], /^dmflow: --seed: expected an integer/],
     [['--replay', 'x:1'], /^dmflow: --replay: expected a path such as/],
     [['--workers', '0'], /^dmflow: --workers: expected at least 1/],
+    [['--replay', '0'], /^dmflow: --replay: expected the path of a counterexample for seed 1, got "0", which holds/],
+    [['--replay', '2:3:0:1:0:2:0:0:4:0:0:9:9:9'], /^dmflow: --replay: expected a path printed with seed 1 for this file/],
   ])('bad flag %j: exit 2', (flags, message) => {
     const r = cli(['conjecture', file(boundary), ...flags]);
     expect(r.status).toBe(2);

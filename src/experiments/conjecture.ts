@@ -328,9 +328,16 @@ async function search(options: ConjectureOptions, prep: Prepared, store: RunStor
     lastFailing = spec;
     return false;
   });
-  const details = fc.check(property, options.replay !== undefined
-    ? { seed, numRuns: runs, path: options.replay, endOnFailure: true }
-    : { seed, numRuns: runs });
+  let details: ReturnType<typeof fc.check<[number[]]>>;
+  try {
+    // A replay runs the one instance at the path, and does not shrink it further.
+    details = fc.check(property, options.replay !== undefined
+      ? { seed, numRuns: 1, path: options.replay, endOnFailure: true }
+      : { seed, numRuns: runs });
+  } catch (e) {
+    if (options.replay === undefined) throw e;
+    throw new InputError('--replay', `expected a path printed with seed ${seed} for this file, got "${options.replay}" (${(e as Error).message})`);
+  }
   if (fatal) throw fatal;
   const head = { runs: details.numRuns, discarded: details.numSkips, seed };
   if (!details.failed) {
