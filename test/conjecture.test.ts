@@ -158,6 +158,7 @@ describe('dmflow conjecture', () => {
     ['an unknown sub-field', { claim: 'coupling.decopled' }, /^dmflow: claim: unknown field "coupling.decopled"/],
     ['an unknown spec field', { given: 'spec.init.alpha > 0' }, /^dmflow: given: unknown field "spec.init.alpha"/],
     ['a claim that is not true/false', { claim: 'singularValues' }, /^dmflow: claim: expected "singularValues" to be true or false, got an array/],
+    ['a given that fails to evaluate', { given: 'singularValues[7] > 0' }, /^dmflow: given: evaluating "singularValues\[7\] > 0" failed at the instance .*Index out of range/],
     ['an assignment', { claim: 'x = 1' }, /^dmflow: claim: expected an expression, got an assignment/],
     ['lo > hi', { generate: { ...boundary.generate, depth: { int: [3, 2] } } }, /^dmflow: generate\.depth\.int: expected lo <= hi, got lo = 3 > hi = 2/],
     ['logUniform from 0', { generate: { ...boundary.generate, init: { kind: 'identity-plus-ones', a: { logUniform: [0, 1] } } } }, /^dmflow: generate\.init\.a\.logUniform: expected 0 < lo/],

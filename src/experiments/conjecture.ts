@@ -137,7 +137,7 @@ function prepare(options: ConjectureOptions): Prepared {
     const g = compileExpression(options.given, 'given', specHas);
     exprs.push(g);
     const specOnly = [...g.roots].every((r) => r === 'spec');
-    given = { specOnly, test: (spec, scope) => truth(g.evaluate(specOnly ? { spec } : scope()), 'given', g.text, spec) };
+    given = { specOnly, test: (spec, scope) => truth(evaluating('given', g.text, spec, () => g.evaluate(specOnly ? { spec } : scope())), 'given', g.text, spec) };
   } else if (typeof options.given === 'function') {
     const f = options.given;
     given = { specOnly: true, test: (spec) => f(spec) };
@@ -170,6 +170,16 @@ function asGenerated<T>(spec: unknown, check: (spec: unknown) => T): T {
   } catch (e) {
     if (e instanceof InputError) throw new InputError(e.field.replace(/^spec/, 'generate'), `${e.expected} (in the generated instance ${canonical(spec)})`);
     throw e;
+  }
+}
+
+/** Evaluate an expression or predicate; its errors (an index out of range...) are the user's to fix. */
+function evaluating<T>(place: string, text: string, spec: unknown, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    throw new InputError(place, `evaluating "${text}" failed at the instance ${canonical(spec)}: ${(e as Error).message}`);
   }
 }
 
@@ -238,13 +248,7 @@ async function search(options: ConjectureOptions, prep: Prepared, store: RunStor
     }
     if (prep.given && !prep.given.specOnly && !prep.given.test(spec, () => scope)) return { kind: 'discard' };
     if (!prep.usesStatus && typeof options.claim === 'string' && result.status !== 'converged') return { kind: 'integration', scope };
-    let value: unknown;
-    try {
-      value = prep.claim.test(scope);
-    } catch (e) {
-      if (e instanceof InputError) throw e;
-      throw new InputError('claim', `evaluating "${prep.claim.text}" failed at the instance ${canonical(raw)}: ${(e as Error).message}`);
-    }
+    const value = evaluating('claim', prep.claim.text, raw, () => prep.claim.test(scope));
     if (typeof options.claim === 'string') truth(value, 'claim', prep.claim.text, raw);
     return value === true ? { kind: 'pass' } : { kind: 'fail', value, scope };
   };
