@@ -45,20 +45,7 @@ function report(stdout: string): ConjectureReport {
 }
 
 describe('dmflow conjecture', () => {
-  it('a claim that holds: exit 0, every run counted (Shin & Yun (a), with a given on the spec alone)', () => {
-    const r = cli(['conjecture', example('shin-yun-coupling'), '--runs', '30', '--workers', '1']);
-    expect(r.stderr).toMatch(/^dmflow conjecture: integrations \d+ \(0 reused from no results file\), on worker threads \d+\n$/);
-    expect(r.status).toBe(0);
-    const out = report(r.stdout);
-    expect(out.status).toBe('holds');
-    expect(out.runs).toBe(30);
-    // depth is drawn from 2..5 and "given" keeps depth >= 3: about a quarter is discarded,
-    // before any integration (one integration per kept instance).
-    expect(out.discarded).toBeGreaterThan(0);
-    expect(r.stderr).toMatch(/^dmflow conjecture: integrations 30 /);
-  });
-
-  it('the examples print what the README says', () => {
+  it('the examples print what the README says (two claims that hold, one shrunk counterexample)', () => {
     const readme = readFileSync(fileURLToPath(new URL('../README.md', import.meta.url)), 'utf8');
     const block = /rank-one-boundary\.json` \(exit 1\):\n\n```json\n([\s\S]*?)\n```/.exec(readme)?.[1];
     const boundaryRun = cli(['conjecture', example('rank-one-boundary')]);
@@ -67,9 +54,12 @@ describe('dmflow conjecture', () => {
     const family = cli(['conjecture', example('theorem-block-diagonal')]);
     expect(family.status).toBe(0);
     expect(report(family.stdout)).toEqual({ status: 'holds', runs: 100, discarded: 0, seed: 1 });
+    // Shin & Yun (a), with a given on the spec alone: depth is drawn from 2..5 and
+    // "given" keeps depth >= 3, so about a quarter is discarded before any integration.
     const coupling = cli(['conjecture', example('shin-yun-coupling')]);
     expect(coupling.status).toBe(0);
     expect(report(coupling.stdout)).toEqual({ status: 'holds', runs: 100, discarded: 32, seed: 1 });
+    expect(coupling.stderr).toMatch(/^dmflow conjecture: integrations 100 \(0 reused from no results file\), on worker threads \d+\n$/);
     expect(readme).toContain('`holds`, runs 100, discarded 32');
   });
 
@@ -109,11 +99,12 @@ describe('dmflow conjecture', () => {
     expect(again.stderr).toMatch(/^dmflow conjecture: integrations 1 /);
   });
 
-  it('replays a counterexample found after discarded instances', () => {
-    const path = file({ ...boundary, given: 'spec.init.b < 0.3 or spec.init.b > 0.6' });
-    const first = report(cli(['conjecture', path, '--workers', '1']).stdout);
+  it('replays a counterexample found after discarded instances', async () => {
+    const withGiven = { ...boundary, given: 'spec.init.b < 0.3 or spec.init.b > 0.6', workers: 1 };
+    const first = await checkConjecture(withGiven);
     expect(first.status).toBe('counterexample');
-    const replayed = report(cli(['conjecture', path, '--replay', String(first.replay?.path)]).stdout);
+    expect(first.discarded).toBeGreaterThan(0);
+    const replayed = await checkConjecture({ ...withGiven, replay: first.replay?.path });
     expect(JSON.stringify(replayed.counterexample)).toBe(JSON.stringify(first.counterexample));
   });
 
@@ -138,7 +129,7 @@ describe('dmflow conjecture', () => {
     expect(readFileSync(results, 'utf8').endsWith('}\n')).toBe(true);
   });
 
-  it('a run that does not converge is an integration failure (exit 3), never a verdict; a claim reading status decides itself', () => {
+  it('a run that does not converge is an integration failure (exit 3), never a verdict; a claim reading status decides itself', async () => {
     const short = { ...boundary, generate: { ...boundary.generate, solver: { tMax: 1e-3 } }, claim: 'singularValues[1] > 0' };
     const r = cli(['conjecture', file(short), '--workers', '1']);
     expect(r.status).toBe(3);
@@ -146,9 +137,8 @@ describe('dmflow conjecture', () => {
     expect(out.status).toBe('integration-failure');
     expect(out.counterexample?.run.status).toBe('t-max');
     expect(out.counterexample?.value).toBeNull();
-    const withStatus = cli(['conjecture', file({ ...short, claim: 'status == "t-max" and singularValues[1] > 0' }), '--runs', '5']);
-    expect(withStatus.status).toBe(0);
-    expect(report(withStatus.stdout).status).toBe('holds');
+    const withStatus = await checkConjecture({ ...short, claim: 'status == "t-max" and singularValues[1] > 0', runs: 5, workers: 1 });
+    expect(withStatus.status).toBe('holds');
   });
 
   const CLI_CASES = ['a bad expression', 'an unknown field', 'lo > hi', 'a continuous depth', 'an unknown key', 'a given that discards everything'];
