@@ -13,6 +13,7 @@ import { register as registerOde } from './commands/ode.js';
 import { register as registerLimit } from './commands/limit.js';
 import { register as registerGlrl } from './commands/glrl.js';
 import { register as registerMerge } from './commands/merge.js';
+import { register as registerConjecture } from './commands/conjecture.js';
 
 /** The package version, read once from package.json next to src/. */
 function packageVersion(): string {
@@ -32,7 +33,7 @@ export function makeProgram(): Command {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s.split('\n')[0] + '\n') });
 
-  for (const register of [registerRun, registerSweep, registerSummarize, registerAnalyze, registerOde, registerLimit, registerGlrl, registerMerge]) register(program);
+  for (const register of [registerRun, registerSweep, registerSummarize, registerAnalyze, registerOde, registerLimit, registerGlrl, registerMerge, registerConjecture]) register(program);
 
   return program;
 }

@@ -1,14 +1,16 @@
 // Worker thread of a sweep: says it is ready once its modules are loaded, then
-// runs the cells it is sent, one at a time.
+// runs the cells it is sent, one at a time (sweeps and conjecture searches).
 
 import { parentPort } from 'node:worker_threads';
 import { InputError } from '../model/errors.js';
 import { run } from './run.js';
 import { cellResult } from './sweep.js';
 
-parentPort?.on('message', (msg: { i: number; spec: unknown; baseDir?: string }) => {
+parentPort?.on('message', (msg: { i: number; spec: unknown; baseDir?: string; full?: boolean }) => {
   try {
-    parentPort?.postMessage({ i: msg.i, result: cellResult(run(msg.spec, { baseDir: msg.baseDir })) });
+    // full: the whole result, matrix included (conjectures evaluate claims on it).
+    const result = run(msg.spec, { baseDir: msg.baseDir });
+    parentPort?.postMessage({ i: msg.i, result: msg.full ? result : cellResult(result) });
   } catch (e) {
     const err = e as Error;
     parentPort?.postMessage({ i: msg.i, error: e instanceof InputError ? { field: e.field, expected: e.expected, message: err.message } : { message: err.message } });

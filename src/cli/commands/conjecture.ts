@@ -1,0 +1,57 @@
+// dmflow conjecture: property-test a claim about the flow on generated specs;
+// a failing spec is shrunk to a minimal one. Exit 0 holds, 1 counterexample,
+// 3 an integration failure (a run that did not converge), 2 bad input.
+
+import type { Command } from 'commander';
+import { InputError } from '../../model/errors.js';
+import { parseCount, readJsonFile } from '../io.js';
+import { progressBar } from '../progress.js';
+import { print } from './shared.js';
+
+export function register(program: Command): void {
+  program
+    .command('conjecture')
+    .description('check a claim (mathjs expression) on specs drawn from generators; print holds, or a shrunk minimal counterexample (exit 1)')
+    .argument('<conjecture>', 'conjecture file: {"generate": spec with generators, "given": expr, "claim": expr, "runs": n, "seed": k}')
+    .option('--runs <n>', 'instances to check (default: the file\'s "runs", else 100)')
+    .option('--seed <k>', 'seed (default: the file\'s "seed", else 0)')
+    .option('--workers <n>', 'threads for the runs before the first failure: this one plus n - 1 workers (default: one per core)')
+    .option('--results <file>', 'keep every run in this JSON-lines file and reuse the runs already in it (resume a killed search, or re-check an edited claim)')
+    .option('--replay <path>', 'replay the counterexample at this path (printed under "replay", with its seed), without shrinking')
+    .action(async (path: string, opts: { runs?: string; seed?: string; workers?: string; replay?: string; results?: string }) => {
+      const { value, dir } = readJsonFile(path, 'conjecture');
+      const runs = opts.runs !== undefined ? parseCount(opts.runs, '--runs') : undefined;
+      if (runs === 0) throw new InputError('--runs', 'expected at least 1');
+      const seed = opts.seed !== undefined ? Number(opts.seed) : undefined;
+      if (seed !== undefined && !Number.isInteger(seed)) throw new InputError('--seed', `expected an integer, got "${opts.seed}"`);
+      const workers = opts.workers !== undefined ? parseCount(opts.workers, '--workers') : undefined;
+      if (workers === 0) throw new InputError('--workers', 'expected at least 1');
+      if (opts.replay !== undefined && !/^\d+(:\d+)*$/.test(opts.replay)) throw new InputError('--replay', `expected a path such as 12:0:3, got "${opts.replay}"`);
+      const { checkConjecture, parseConjecture } = await import('../../experiments/conjecture.js');
+      const file = parseConjecture(value);
+      const bar = progressBar('dmflow conjecture');
+      try {
+        const report = await checkConjecture({
+          ...file,
+          runs: runs ?? file.runs,
+          seed: seed ?? file.seed,
+          workers,
+          replay: opts.replay,
+          results: opts.results,
+          baseDir: dir,
+          workerScript: new URL('../../experiments/sweepWorker.mjs', import.meta.url),
+          onProgress: (done, total) => bar.update(done / total, `${done}/${total} instances`),
+        });
+        bar.stop();
+        // What the runs cost depends on timing (threads) and on the results file: stderr,
+        // so that stdout is the same for the same file and seed.
+        const { integrations, reused, onWorkers, ...shown } = report;
+        print(shown);
+        process.stderr.write(`dmflow conjecture: integrations ${integrations} (${reused} reused from ${opts.results ?? 'no results file'}), on worker threads ${onWorkers}\n`);
+        if (report.status === 'counterexample') process.exitCode = 1;
+        if (report.status === 'integration-failure') process.exitCode = 3;
+      } finally {
+        bar.stop();
+      }
+    });
+}

@@ -1,0 +1,383 @@
+// Conjectures: a claim about the flow, checked on generated specs by
+// fast-check, which shrinks a failing spec toward the generators' lo and
+// first options. Each instance: spec -> (given on the spec alone) -> run ->
+// (given on the result) -> claim.
+
+import { availableParallelism } from 'node:os';
+import * as fc from 'fast-check';
+import { z } from 'zod';
+import { coveringTheorem, type TheoremLimit } from '../../theorems/index.js';
+import { InputError } from '../model/errors.js';
+import { buildProblem } from '../model/problem.js';
+import { parseSpec, toInputError, type Spec } from '../model/spec.js';
+import { compileExpression, type CompiledExpression } from './conjectureExpr.js';
+import { compileTemplate, probeTuples, type Template } from './generators.js';
+import { orderedSearch } from './orderedSearch.js';
+import { run, type RunResult } from './run.js';
+import { openRunStore, type RunStore } from './runStore.js';
+import { canonical } from './resultsFile.js';
+
+export const conjectureSchema = z.strictObject({
+  generate: z.record(z.string(), z.unknown()),
+  given: z.string().min(1).optional(),
+  claim: z.string().min(1),
+  runs: z.number().int().positive().default(100),
+  seed: z.number().int().default(0),
+});
+export type ConjectureFile = z.output<typeof conjectureSchema>;
+
+/** Validate a parsed conjecture file. */
+export function parseConjecture(value: unknown): ConjectureFile {
+  const r = conjectureSchema.safeParse(value, { reportInput: true });
+  if (!r.success) throw toInputError(r.error.issues, 'conjecture');
+  return r.data;
+}
+
+/** What a claim sees: the run result, the generated spec (defaults filled in) and the covering theorem's limit. */
+export interface ClaimScope extends RunResult {
+  spec: Spec;
+  /** null when no theorem family covers the instance. */
+  theorem: TheoremLimit | null;
+}
+
+export interface ConjectureOptions {
+  /** A run spec in which any value may be a generator. */
+  generate: unknown;
+  /** Instances where it is false are discarded: a mathjs expression, or a predicate on the spec alone (checked before running). */
+  given?: string | ((spec: Spec) => boolean);
+  /** A mathjs expression, or a predicate, that must be true. */
+  claim: string | ((x: ClaimScope) => boolean);
+  runs?: number;
+  seed?: number;
+  /** Threads for the runs before the first failure (default: one per core; 1: this thread only). */
+  workers?: number;
+  /** The sweep worker's entry script; without it everything runs on this thread. */
+  workerScript?: string | URL;
+  /** Start workers only when the rest of the search is estimated to take longer than this (seconds; default 2; 0: at once). */
+  workersAfterSeconds?: number;
+  /** Directory for relative paths in specs. */
+  baseDir?: string;
+  /** A results file (JSON lines, appended): runs already in it are reused, new ones added, so a search resumes. */
+  results?: string;
+  /** A counterexample path to replay (with the seed that found it): that instance only, no shrinking. */
+  replay?: string;
+  /** Called after each instance of the search (not of the shrinking). */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export type ConjectureStatus = 'holds' | 'counterexample' | 'integration-failure';
+
+export interface ConjectureReport {
+  status: ConjectureStatus;
+  /** Instances checked (up to and including the first failure). */
+  runs: number;
+  /** Instances `given` discarded (up to the first failure). */
+  discarded: number;
+  seed: number;
+  counterexample?: {
+    /** The shrunk spec, concrete: runnable as is with `dmflow run`. */
+    spec: unknown;
+    claim: string;
+    /** The claim's value (false), or null after an integration failure. */
+    value: unknown;
+    /** The fields the expressions read, at this instance. */
+    fields: Record<string, unknown>;
+    run: { status: RunResult['status']; message: string };
+  };
+  /** Accepted shrinks that changed the spec. */
+  shrinkSteps?: number;
+  /** Pass these back (`--seed`, `--replay`) to reproduce the counterexample exactly. */
+  replay?: { seed: number; path: string };
+  /** Runs the search and shrinking needed in all; of them, how many were new (not in the results file) and done on worker threads. */
+  integrations: number;
+  reused: number;
+  onWorkers: number;
+}
+
+type Outcome =
+  | { kind: 'discard' }
+  | { kind: 'pass' }
+  | { kind: 'fail'; value: unknown; scope: ClaimScope }
+  | { kind: 'integration'; scope: ClaimScope };
+
+interface Prepared {
+  template: Template;
+  given?: { specOnly: boolean; test(spec: Spec, scope: () => ClaimScope): boolean };
+  claim: { text: string; test(scope: ClaimScope): unknown };
+  /** Result fields the expressions read. */
+  fields: string[];
+  usesStatus: boolean;
+  usesTheorem: boolean;
+}
+
+/** Check generators and expressions before any run; every problem is an InputError naming its place. */
+function prepare(options: ConjectureOptions): Prepared {
+  if (options.generate === null || typeof options.generate !== 'object') {
+    throw new InputError('generate', `expected a run spec (an object) whose values may be generators, got ${JSON.stringify(options.generate)}`);
+  }
+  const template = compileTemplate(options.generate);
+  // Every probe instance must be a valid spec: this catches a generator in a
+  // place whose type it cannot produce (a uniform depth, an int method...).
+  const probes: Spec[] = probeTuples(template).map((tuple) => {
+    const spec = template.materialize(tuple);
+    asGenerated(spec, (s) => buildProblem(s, { baseDir: options.baseDir }));
+    return asGenerated(spec, parseSpec);
+  });
+  const specHas = (path: string[]) => probes.some((p) => {
+    let cur: unknown = p;
+    for (const k of path) {
+      if (cur === null || typeof cur !== 'object' || !(k in cur)) return false;
+      cur = (cur as Record<string, unknown>)[k];
+    }
+    return true;
+  });
+  const exprs: CompiledExpression[] = [];
+  let given: Prepared['given'];
+  if (typeof options.given === 'string') {
+    const g = compileExpression(options.given, 'given', specHas);
+    exprs.push(g);
+    const specOnly = [...g.roots].every((r) => r === 'spec');
+    given = { specOnly, test: (spec, scope) => truth(evaluating('given', g.text, spec, () => g.evaluate(specOnly ? { spec } : scope())), 'given', g.text, spec) };
+  } else if (typeof options.given === 'function') {
+    const f = options.given;
+    given = { specOnly: true, test: (spec) => f(spec) };
+  }
+  let claim: Prepared['claim'];
+  if (typeof options.claim === 'string') {
+    const c = compileExpression(options.claim, 'claim', specHas);
+    exprs.push(c);
+    claim = { text: c.text, test: (scope) => c.evaluate(scope) };
+  } else if (typeof options.claim === 'function') {
+    const f = options.claim;
+    claim = { text: f.toString(), test: f };
+  } else {
+    throw new InputError('claim', 'expected a mathjs expression or a predicate');
+  }
+  return {
+    template, given, claim,
+    fields: [...new Set(exprs.flatMap((e) => e.fields))],
+    // A predicate sees the status itself; an expression that never reads it
+    // would silently judge an unfinished run, so such runs are failures of their own.
+    usesStatus: exprs.some((e) => e.roots.has('status')),
+    usesTheorem: exprs.some((e) => e.roots.has('theorem')),
+  };
+}
+
+/** Apply a spec check to a generated instance; its errors name the place under "generate" and show the instance. */
+function asGenerated<T>(spec: unknown, check: (spec: unknown) => T): T {
+  try {
+    return check(spec);
+  } catch (e) {
+    if (e instanceof InputError) throw new InputError(e.field.replace(/^spec/, 'generate'), `${e.expected} (in the generated instance ${canonical(spec)})`);
+    throw e;
+  }
+}
+
+/** Evaluate an expression or predicate; its errors (an index out of range...) are the user's to fix. */
+function evaluating<T>(place: string, text: string, spec: unknown, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    throw new InputError(place, `evaluating "${text}" failed at the instance ${canonical(spec)}: ${(e as Error).message}`);
+  }
+}
+
+function truth(v: unknown, place: string, text: string, spec: unknown): boolean {
+  if (typeof v !== 'boolean') {
+    throw new InputError(place, `expected "${text}" to be true or false, got ${describe(v)} at the instance ${canonical(spec)}`);
+  }
+  return v;
+}
+
+function describe(v: unknown): string {
+  if (v !== null && typeof v === 'object' && 'toArray' in v) return 'a matrix';
+  return Array.isArray(v) ? 'an array' : `${typeof v} ${JSON.stringify(v)}`;
+}
+
+export async function checkConjecture(options: ConjectureOptions): Promise<ConjectureReport> {
+  const prep = prepare(options);
+  const store = openRunStore(options.results);
+  try {
+    return await search(options, prep, store);
+  } finally {
+    store.close();
+  }
+}
+
+async function search(options: ConjectureOptions, prep: Prepared, store: RunStore): Promise<ConjectureReport> {
+  const runs = options.runs ?? 100;
+  const seed = options.seed ?? 0;
+  if (!(Number.isInteger(runs) && runs > 0)) throw new InputError('runs', `expected a whole number >= 1, got ${runs}`);
+  if (!Number.isInteger(seed)) throw new InputError('seed', `expected an integer, got ${seed}`);
+  const { template } = prep;
+  const arb = fc.tuple(...template.leaves.map((l) => fc.noBias(fc.integer({ min: 0, max: l.size }))));
+  const keyOf = (tuple: readonly number[]) => tuple.join(',');
+
+  // Outcomes by instance, shared by the parallel search and fast-check's run.
+  const outcomes = new Map<string, Outcome>();
+  const specOf = (tuple: readonly number[]) => template.materialize(tuple);
+  let integrations = 0, reused = 0;
+  const runOf = (raw: unknown): RunResult => {
+    integrations++;
+    const stored = store.get(raw);
+    if (stored) { reused++; return stored; }
+    const result = run(raw, { baseDir: options.baseDir });
+    store.put(raw, result);
+    return result;
+  };
+  const parsed = (spec: unknown): Spec => asGenerated(spec, parseSpec);
+  const discardedBySpec = (spec: Spec) => prep.given?.specOnly === true && !prep.given.test(spec, () => { throw new Error('unreachable'); });
+  const theoremOf = (raw: unknown): TheoremLimit | null => {
+    const c = coveringTheorem(buildProblem(raw, { baseDir: options.baseDir }));
+    if ('family' in c) return c.family.limit(c.params);
+    if (typeof options.claim === 'string') {
+      throw new InputError('claim', `reads "theorem", but no theorem family covers the generated instance ${canonical(raw)} (${c.reasons.join('; ')}); narrow the generators`);
+    }
+    return null;
+  };
+  const judge = (raw: unknown, spec: Spec, result: RunResult): Outcome => {
+    let scope: ClaimScope;
+    if (typeof options.claim === 'function') {
+      // A predicate may or may not read the theorem: computed when it does.
+      let theorem: TheoremLimit | null | undefined;
+      scope = { ...result, spec, theorem: null };
+      Object.defineProperty(scope, 'theorem', { enumerable: true, get: () => (theorem === undefined ? (theorem = theoremOf(raw)) : theorem) });
+    } else {
+      scope = { ...result, spec, theorem: prep.usesTheorem ? theoremOf(raw) : null };
+    }
+    if (prep.given && !prep.given.specOnly && !prep.given.test(spec, () => scope)) return { kind: 'discard' };
+    if (!prep.usesStatus && typeof options.claim === 'string' && result.status !== 'converged') return { kind: 'integration', scope };
+    const value = evaluating('claim', prep.claim.text, raw, () => prep.claim.test(scope));
+    if (typeof options.claim === 'string') truth(value, 'claim', prep.claim.text, raw);
+    return value === true ? { kind: 'pass' } : { kind: 'fail', value, scope };
+  };
+  const outcomeOf = (tuple: readonly number[]): Outcome => {
+    const key = keyOf(tuple);
+    const known = outcomes.get(key);
+    if (known) return known;
+    const raw = specOf(tuple);
+    const spec = parsed(raw);
+    let o: Outcome;
+    if (discardedBySpec(spec)) o = { kind: 'discard' };
+    else o = judge(raw, spec, runOf(raw));
+    outcomes.set(key, o);
+    return o;
+  };
+
+  // The runs before the first failure, on every thread: the same instances
+  // fast-check will draw (same arbitrary, seed and discards), in its order.
+  let onWorkers = 0;
+  const threads = Math.max(1, options.workers ?? availableParallelism());
+  if (options.replay === undefined && threads > 1 && options.workerScript) {
+    const drawn: number[][] = [];
+    fc.check(fc.property(arb, (tuple) => {
+      let discarded: boolean;
+      try {
+        discarded = discardedBySpec(parsed(specOf(tuple)));
+      } catch {
+        return true; // bad input: fast-check's own run below reports it
+      }
+      fc.pre(!discarded);
+      drawn.push(tuple);
+      return true;
+    }), { seed, numRuns: runs });
+    // The same instance drawn twice runs once; runs in the results file are
+    // judged here, and the first failure among them ends the list.
+    const todo: number[][] = [];
+    for (const t of new Map(drawn.map((t) => [keyOf(t), t])).values()) {
+      if (store.get(specOf(t)) === undefined) { todo.push(t); continue; }
+      const o = outcomeOf(t);
+      if (o.kind === 'fail' || o.kind === 'integration') break;
+    }
+    let done = 0;
+    onWorkers = await orderedSearch(todo.map(specOf), {
+      threads, workerScript: options.workerScript, baseDir: options.baseDir, workersAfterSeconds: options.workersAfterSeconds,
+      onResult: (i, result) => {
+        const raw = specOf(todo[i]);
+        integrations++;
+        store.put(raw, result);
+        const o = judge(raw, parsed(raw), result);
+        outcomes.set(keyOf(todo[i]), o);
+        options.onProgress?.(++done, todo.length);
+        return o.kind === 'fail' || o.kind === 'integration';
+      },
+    });
+  }
+
+  // fast-check drives the search and the shrinking. Bad input found while it
+  // runs is kept aside (fast-check would treat a throw as a failure and shrink it).
+  let fatal: unknown = null;
+  let firstKind: 'fail' | 'integration' | null = null;
+  let lastFailing: string | null = null;
+  let shrinkSteps = 0;
+  let searched = 0;
+  const property = fc.property(arb, (tuple) => {
+    if (fatal) return true;
+    let o: Outcome;
+    try {
+      o = outcomeOf(tuple);
+    } catch (e) {
+      fatal = e;
+      return true;
+    }
+    fc.pre(o.kind !== 'discard');
+    if (firstKind === null) options.onProgress?.(++searched, runs);
+    if (o.kind === 'pass') return true;
+    // After the first failure, only a failure of the same kind is a smaller counterexample.
+    if (firstKind === null) firstKind = o.kind;
+    else if (o.kind !== firstKind) return true;
+    const spec = canonical(specOf(tuple));
+    if (lastFailing !== null && spec !== lastFailing) shrinkSteps++;
+    lastFailing = spec;
+    return false;
+  });
+  let details: ReturnType<typeof fc.check<[number[]]>>;
+  try {
+    // A replay runs the one instance at the path, and does not shrink it further.
+    details = fc.check(property, options.replay !== undefined
+      ? { seed, numRuns: 1, path: options.replay, endOnFailure: true }
+      : { seed, numRuns: runs });
+  } catch (e) {
+    if (options.replay === undefined) throw e;
+    throw new InputError('--replay', `expected a path printed with seed ${seed} for this file, got "${options.replay}" (${(e as Error).message})`);
+  }
+  if (fatal) throw fatal;
+  const head = { runs: details.numRuns, discarded: details.numSkips, seed };
+  if (!details.failed) {
+    if (options.replay !== undefined) throw new InputError('--replay', `expected the path of a counterexample for seed ${seed}, got "${options.replay}", which holds`);
+    return { status: 'holds', ...head, integrations, reused, onWorkers };
+  }
+  if (details.counterexample === null) {
+    throw new InputError('given', `discarded ${details.numSkips} instances while looking for ${runs}; widen "given" or narrow the generators to where it holds`);
+  }
+  const tuple = details.counterexample[0];
+  const o = outcomeOf(tuple);
+  if (o.kind !== 'fail' && o.kind !== 'integration') throw new Error(`fast-check reported instance ${keyOf(tuple)} as failing, but it ${o.kind === 'pass' ? 'holds' : 'is discarded'}`);
+  return {
+    status: o.kind === 'fail' ? 'counterexample' : 'integration-failure',
+    ...head,
+    counterexample: {
+      spec: specOf(tuple),
+      claim: prep.claim.text,
+      value: o.kind === 'fail' ? plain(o.value) : null,
+      fields: Object.fromEntries(prep.fields.map((f) => [f, readPath(o.scope, f)])),
+      run: { status: o.scope.status, message: o.scope.message },
+    },
+    shrinkSteps: options.replay === undefined ? shrinkSteps : undefined,
+    replay: { seed, path: details.counterexamplePath },
+    integrations,
+    reused,
+    onWorkers,
+  };
+}
+
+function readPath(obj: unknown, dotted: string): unknown {
+  let cur = obj;
+  for (const k of dotted.split('.')) cur = cur === null || cur === undefined ? undefined : (cur as Record<string, unknown>)[k];
+  return cur ?? null;
+}
+
+function plain(v: unknown): unknown {
+  return v !== null && typeof v === 'object' && 'toArray' in v ? (v as { toArray(): unknown }).toArray() : v;
+}

@@ -1,0 +1,101 @@
+// Run a list of specs in order on this thread and worker threads until one
+// of them stops the search: every spec before the first stopping one gets its
+// result, later ones are not started. The search for a counterexample is
+// sequential by nature, but the runs before the first failure are not.
+
+import { Worker } from 'node:worker_threads';
+import { InputError } from '../model/errors.js';
+import { run, type RunResult } from './run.js';
+
+export interface OrderedSearchOptions {
+  /** Threads: this one plus threads - 1 workers. */
+  threads: number;
+  /** The sweep worker's entry script. */
+  workerScript: string | URL;
+  baseDir?: string;
+  /** Start workers only when the rest is estimated to take longer than this (seconds; 0: at once). */
+  workersAfterSeconds?: number;
+  /** Handle a finished run; return true when it stops the search. */
+  onResult(i: number, result: RunResult): boolean;
+}
+
+/** Cells each worker holds at once. */
+const IN_FLIGHT = 2;
+/** A worker costs about a second of CPU to start (see sweep.ts): only worth it for longer searches. */
+const WORKER_WORTH_SECONDS = 2;
+const PROBE_SECONDS = 0.05;
+
+/** Resolves with the number of runs done on workers. */
+export function orderedSearch(specs: readonly unknown[], options: OrderedSearchOptions): Promise<number> {
+  const { baseDir } = options;
+  const workersAfter = options.workersAfterSeconds ?? WORKER_WORTH_SECONDS;
+  return new Promise((resolve, reject) => {
+    let next = 0, inFlight = 0, stopped = false, settled = false, onWorkers = 0;
+    const pool: Worker[] = [];
+    const end = (e?: Error) => {
+      if (settled) return;
+      settled = true;
+      for (const w of pool) void w.terminate();
+      if (e) reject(e); else resolve(onWorkers);
+    };
+    const finish = (i: number, result: RunResult) => {
+      inFlight--;
+      if (options.onResult(i, result)) stopped = true;
+      if (inFlight === 0 && (stopped || next >= specs.length)) end();
+    };
+    const take = (): number | null => {
+      if (stopped || next >= specs.length) return null;
+      inFlight++;
+      return next++;
+    };
+    const feed = (w: Worker) => {
+      const i = take();
+      if (i !== null) w.postMessage({ i, spec: specs[i], baseDir, full: true });
+    };
+    const startWorker = () => {
+      const w = new Worker(options.workerScript);
+      w.on('message', (msg: { ready?: boolean; i?: number; result?: RunResult; error?: { field?: string; expected?: string; message: string } }) => {
+        if (settled) return;
+        if (msg.ready) { for (let q = 0; q < IN_FLIGHT; q++) feed(w); return; }
+        if (msg.error) {
+          end(msg.error.field ? new InputError(msg.error.field, msg.error.expected ?? '') : new Error(msg.error.message));
+          return;
+        }
+        onWorkers++;
+        try {
+          finish(msg.i as number, msg.result as RunResult);
+        } catch (e) {
+          end(e as Error);
+          return;
+        }
+        feed(w);
+      });
+      w.on('error', (e) => end(e));
+      pool.push(w);
+    };
+    const start = performance.now();
+    let ranHere = 0;
+    const step = () => {
+      if (settled) return;
+      const i = take();
+      if (i === null) {
+        if (inFlight === 0) end();
+        return; // the workers finish what they hold
+      }
+      try {
+        finish(i, run(specs[i], { baseDir }));
+      } catch (e) {
+        end(e as Error);
+        return;
+      }
+      ranHere++;
+      const elapsed = (performance.now() - start) / 1000;
+      const remaining = (elapsed / ranHere) * (specs.length - next);
+      if (pool.length === 0 && options.threads > 1 && (workersAfter === 0 || (elapsed >= PROBE_SECONDS && remaining > workersAfter))) {
+        for (let k = 1; k < options.threads; k++) startWorker();
+      }
+      setImmediate(step);
+    };
+    if (specs.length === 0) resolve(0); else setImmediate(step);
+  });
+}
