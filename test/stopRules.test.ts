@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EtaEstimator, formatDuration, runFraction } from '../src/cli/progress.js';
-import { DEFAULT_LOSS_REL_TOL, lossTolerance, PlateauWatch, run, suggestedTolerances } from '../src/index.js';
+import { DEFAULT_LOSS_REL_TOL, lossTolerance, PlateauWatch, run, runFactor, suggestedTolerances } from '../src/index.js';
 import { cli } from './helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dmflow-stop-'));
@@ -38,6 +38,27 @@ describe('tolerances that agree', () => {
     expect(lossTolerance(s, 0, 3).scale).toBe(3);
     // Both given: whichever the loss reaches first.
     expect(lossTolerance({ ...s, lossTol: 1e-20, lossRelTol: 1e-12 }, 2, 3)).toEqual({ abs: 2e-12, scale: 2, source: 'lossRelTol' });
+  });
+
+  it('the factored models (udv) follow the same rule', () => {
+    // All four entries observed: target energy 1/2 (1 + 4 + 9 + 16) = 15.
+    const spec = (solver: object) => ({
+      model: { kind: 'udv', rank: 2, ball: 'frobenius', radius: 10 }, target: [[1, 2], [3, 4]], observed: { kind: 'all' },
+      init: { kind: 'gaussian', std: 0.1, seed: 1 }, solver,
+    });
+    const d = runFactor(spec({}));
+    expect(d.lossTolSource).toBe('default');
+    expect(d.lossTol).toBeCloseTo(15 * DEFAULT_LOSS_REL_TOL, 25);
+    expect(d.status).toBe('converged');
+    expect(d.loss).toBeLessThanOrEqual(d.lossTol);
+    expect(d.lossRel).toBeCloseTo(d.loss / 15, 25);
+    expect(d.message).toMatch(/default: 1\.00e-12 of the target energy 1\.50e\+1/);
+    const rel = runFactor(spec({ lossRelTol: 1e-6 }));
+    expect(rel.lossTolSource).toBe('lossRelTol');
+    expect(rel.lossTol).toBeCloseTo(15e-6, 18);
+    expect(rel.loss).toBeLessThanOrEqual(15e-6);
+    expect(rel.loss).toBeGreaterThan(d.loss);
+    expect(runFactor(spec({ lossTol: 1e-3 })).lossTol).toBe(1e-3);
   });
 
   it('suggested tolerances shrink rtol and atol by lossTol / (2 floor), rounded down', () => {
