@@ -1,4 +1,4 @@
-// npm run bench [-- --vs-scipy] [-- --skip-100]: prints figures, asserts nothing.
+// npm run bench [-- --vs-scipy] [-- --vs-torch] [-- --skip-100]: prints figures, asserts nothing.
 
 import { availableParallelism, cpus } from 'node:os';
 import { mkdtempSync } from 'node:fs';
@@ -7,10 +7,12 @@ import { join } from 'node:path';
 import { BLAS_FROM_SIDE, UNROLL_LIMIT, buildProblem, nativeBlas, runProblem, runSweep, type FieldKernel } from '../src/index.js';
 import { benchArenstorf } from './arenstorf.js';
 import { benchRhs } from './rhs.js';
+import { benchVsTorch } from './vsTorch.js';
 import { expandCells, fig1Sweep, instanceOf, largeSpecs, runLarge, scipyRun } from './workloads.js';
 
 const args = process.argv.slice(2);
 const vsScipy = args.includes('--vs-scipy');
+const vsTorch = args.includes('--vs-torch');
 const skip100 = args.includes('--skip-100');
 console.log(`dmflow benchmarks: node ${process.version}, ${cpus()[0]?.model ?? 'cpu'}, ${availableParallelism()} cores\n`);
 
@@ -81,3 +83,5 @@ for (const [name, spec] of Object.entries(largeSpecs)) {
   const sc = rows.find(([w]) => w === 'scipy RK45');
   if (sc) for (const [who, r] of rows.slice(0, 2)) console.log(`  ${who} vs scipy: ${(sc[1].wall / r.wall).toFixed(2)}x wall, ${(sc[1].nfev / r.nfev).toFixed(2)}x fewer evaluations`);
 }
+
+if (vsTorch) benchVsTorch();
