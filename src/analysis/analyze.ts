@@ -4,6 +4,7 @@
 
 import { toRows } from '../linalg/dense.js';
 import type { Problem } from '../model/problem.js';
+import { analyzeNeeds, checkMemory, checkPrintable } from '../model/resources.js';
 import { observationGraph } from './connectivity.js';
 import { DECOUPLED_BELOW, kernelNorms, tangentKernel, unobservedEntries } from './coupling.js';
 import { entryGroups } from './groups.js';
@@ -37,6 +38,8 @@ export function denseKernelEntries(problem: Pick<Problem, 'm' | 'n' | 'obsRows'>
 
 export function analyzeProblem(problem: Problem, y: Float64Array = problem.y0, options: { dense?: boolean } = {}): Analysis {
   const { m, n, obsRows, obsCols } = problem;
+  checkMemory(analyzeNeeds({ m, n, depth: problem.depth, width: problem.dims[1] ?? m }, obsRows.length, options.dense ?? false));
+  if (options.dense) checkPrintable('--kernel', 'the dense kernels', 24 * m * n * obsRows.length);
   const observed: [number, number][] = Array.from(obsRows, (i, p) => [i, obsCols[p]]);
   const graph = observationGraph(m, n, obsRows, obsCols);
   const groupsOf = entryGroups(problem, graph);

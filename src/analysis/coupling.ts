@@ -123,8 +123,10 @@ export interface KernelNorms {
 const CANCELLATION_LIMIT = 1e-2;
 
 /** Norms of the observed kernel, of its off-group part and of the unobserved block. */
-export function kernelNorms(problem: Problem, y: Float64Array, entryGroup: Int32Array, options: { unobserved?: boolean } = {}): KernelNorms {
+export function kernelNorms(problem: Problem, y: Float64Array, entryGroup: Int32Array, options: { unobserved?: boolean; entryByEntry?: boolean } = {}): KernelNorms {
   const withUnobserved = options.unobserved ?? true;
+  /** Sum the off-group and unobserved parts entry by entry whatever the cancellation (tests compare both ways). */
+  const forced = options.entryByEntry ?? false;
   const { m, n, obsRows, obsCols } = problem;
   const { X, Y } = kernelFactors(problem, y);
   const L = X.length;
@@ -202,13 +204,13 @@ export function kernelNorms(problem: Problem, y: Float64Array, entryGroup: Int32
   const exact: KernelNorms['exact'] = [];
   const observed = Math.sqrt(Math.max(0, sumPairs(total)));
   let offSq = groups > 1 ? sumPairs(off) : 0;
-  if (groups > 1 && cancelled(off)) {
+  if (groups > 1 && (forced || cancelled(off))) {
     offSq = directSquares(problem, X, Y, obsRows, obsCols, entryGroup);
     exact.push('offGroup');
   }
   const someUnobserved = withUnobserved && N < m * n;
   let unobsSq = someUnobserved ? sumPairs(unobs) : 0;
-  if (someUnobserved && cancelled(unobs)) {
+  if (someUnobserved && (forced || cancelled(unobs))) {
     const { rows, cols } = unobservedEntries(problem);
     unobsSq = directSquares(problem, X, Y, rows, cols, null);
     exact.push('unobserved');

@@ -13,7 +13,8 @@ import { effectiveRank, singularValues, topEigenpair, topSingularPair } from '..
 import { matmulNT, norm2, toRows } from '../linalg/dense.js';
 import { solveIvp } from '../ode/solve.js';
 import { InputError } from '../model/errors.js';
-import { makeMask, makeTarget, observedEntries } from '../model/problem.js';
+import { makeMask, makeTarget, observedEntries, problemShape } from '../model/problem.js';
+import { checkMemory, glrlNeeds } from '../model/resources.js';
 import { endToEnd, lossOf } from '../model/product.js';
 import { parseGlrlSpec, type GlrlOptions, type GlrlSpec } from '../model/spec.js';
 import { symmetricField } from '../model/symmetricField.js';
@@ -65,6 +66,8 @@ interface Completion {
 export function glrl(input: unknown, overrides: Partial<GlrlOptions> = {}): GlrlResult {
   const spec = parseGlrlSpec(input);
   const options: GlrlOptions = { ...spec.glrl, ...definedOnly(overrides) };
+  const shape = problemShape({ target: spec.target, depth: 2 });
+  checkMemory(glrlNeeds(shape.m, shape.n, Math.min(options.maxRank ?? Infinity, shape.m, shape.n)));
   const target = makeTarget(spec.target);
   const { m, n } = target;
   const mask = makeMask(spec.observed, m, n);
