@@ -75,14 +75,11 @@ export interface ProblemShape {
   widthGiven?: boolean;
 }
 
-/** Layer sizes and state length of a problem shape. */
-export function stateLength(s: ProblemShape): { dims: number[]; P: number } {
-  const dims = [s.n];
-  for (let l = 1; l < s.depth; l++) dims.push(s.width);
-  dims.push(s.m);
-  let P = 0;
-  for (let l = 1; l <= s.depth; l++) P += dims[l] * dims[l - 1];
-  return { dims, P };
+/** State length and largest layer side of a problem shape, by arithmetic (a depth of 1e9 builds no list). */
+export function stateLength(s: ProblemShape): { P: number; big: number } {
+  const { m, n, depth: L, width: w } = s;
+  if (L === 1) return { P: m * n, big: Math.max(m, n) };
+  return { P: n * w + (L - 2) * w * w + w * m, big: Math.max(m, n, w) };
 }
 
 /**
@@ -91,9 +88,9 @@ export function stateLength(s: ProblemShape): { dims: number[]; P: number } {
  * each, kept until the end) and factors.
  */
 export function runNeeds(s: ProblemShape, saved: { times: number; samples: number; layers: boolean }): Need[] {
-  const { dims, P } = stateLength(s);
+  const { P, big } = stateLength(s);
   const { m, n, depth: L } = s;
-  const mn = m * n, big = Math.max(...dims), side = Math.max(m, n);
+  const mn = m * n, side = Math.max(m, n);
   const perState = P * F64 + Math.min(m, n) * PRINTED + 200;
   return [
     { field: 'spec.target', what: 'target, mask and printed result matrix', bytes: mn * (F64 + 1 + F64 + 2 * PRINTED) },
@@ -114,12 +111,12 @@ export function runPrintedChars(s: ProblemShape, saved: { times: number; samples
 
 /** `dmflow analyze`: problem, Gram matrices and pair-sum buffers; the dense kernels when asked. */
 export function analyzeNeeds(s: ProblemShape, observed: number, dense: boolean): Need[] {
-  const { dims } = stateLength(s);
   const { m, n, depth: L } = s;
-  const products = dims.reduce((acc, d) => acc + (m + n) * d, 0);
+  // Suffix and prefix products A_l (m x d_l) and B_l (d_{l-1} x n).
+  const products = (m + n) * (L === 1 ? 0 : (L - 1) * s.width) + m * m + n * n;
   return [
     { field: 'spec.target', what: 'target, mask and observed lists', bytes: m * n * (F64 + 1) + observed * 3 * PRINTED },
-    { field: 'spec.target', what: 'Gram matrices and pair sums', bytes: (products + (2 * L + 2) * (m * m + n * n) + 3 * m * n) * F64 },
+    { field: L > 1 && s.widthGiven ? 'spec.width' : 'spec.target', what: 'partial products, Gram matrices and pair sums', bytes: (products + (2 * L + 2) * (m * m + n * n) + 3 * m * n) * F64 },
     { field: '--kernel', what: `dense kernels (${m * n} x ${observed})`, bytes: dense ? m * n * observed * (F64 + 2 * PRINTED) : 0 },
   ];
 }

@@ -2,6 +2,7 @@
 
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { InputError } from '../../model/errors.js';
 import { formatJson } from '../format.js';
 import { loadSpec, print } from './shared.js';
 
@@ -20,7 +21,11 @@ export function register(program: Command): void {
       const analysis = analyzeProblem(buildProblem(value, { baseDir: dir }), undefined, { dense: opts.kernel !== undefined });
       if (opts.kernel === undefined || opts.kernel === '-') return print(analysis);
       const { dense, ...rest } = analysis;
-      writeFileSync(opts.kernel, formatJson({ observed: analysis.observed, ...dense }) + '\n');
+      try {
+        writeFileSync(opts.kernel, formatJson({ observed: analysis.observed, ...dense }) + '\n');
+      } catch (e) {
+        throw new InputError('--kernel', `expected a writable file, got ${(e as NodeJS.ErrnoException).code ?? 'error'} for "${opts.kernel}"`);
+      }
       print(rest);
     });
 }

@@ -10,6 +10,8 @@ import { loadSpec, print } from './shared.js';
 // code; test/cli.test.ts checks them against theorems/sweep.ts's DEFAULT_SWEEP.
 export const SWEEP_DEPTHS = '2,3,4';
 export const SWEEP_CS = '0,0.001,0.1,0.5,1';
+/** Largest limit-sweep, in layer solves: about 10 s. */
+const LIMIT_SWEEP_MAX_LAYERS = 1e6;
 
 export function register(program: Command): void {
   program
@@ -56,6 +58,12 @@ export function register(program: Command): void {
       const { DEFAULT_SWEEP, limitSweep, toCsv } = await import('../../../theorems/sweep.js');
       const productScales = opts.scales !== undefined ? parseNumberList(opts.scales, '--scales') : DEFAULT_SWEEP.productScales;
       productScales.forEach((e) => { if (!(e > 0)) throw new InputError('--scales', `expected positive scales, got ${e}`); });
+      // Each row solves for the limit with work proportional to its depth (about 10 us per layer):
+      // refuse a sweep that would run for minutes before starting it.
+      const layers = depths.reduce((a, d) => a + d, 0) * cs.length * productScales.length * DEFAULT_SWEEP.tasks.length;
+      if (layers > LIMIT_SWEEP_MAX_LAYERS) {
+        throw new InputError('--depths', `expected at most ${LIMIT_SWEEP_MAX_LAYERS.toExponential(0)} layer solves in all (sum of depths x c values x scales x ${DEFAULT_SWEEP.tasks.length} tasks), got ${layers.toExponential(2)}`);
+      }
       const csv = toCsv(limitSweep({ depths, cs, productScales }));
       if (opts.out) writeFileSync(opts.out, csv); else process.stdout.write(csv);
     });
