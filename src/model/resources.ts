@@ -82,6 +82,13 @@ export function stateLength(s: ProblemShape): { P: number; big: number } {
   return { P: n * w + (L - 2) * w * w + w * m, big: Math.max(m, n, w) };
 }
 
+/** The field that makes the state large: the depth when the hidden layers dominate, else the width when given, else the target. */
+function stateDriver(s: ProblemShape): string {
+  const hidden = (s.depth - 2) * s.width * s.width;
+  if (s.depth > 2 && hidden > (s.m + s.n) * s.width && hidden > s.m * s.n) return s.widthGiven && s.width > s.depth ? 'spec.width' : 'spec.depth';
+  return s.depth > 1 && s.widthGiven && s.width > Math.max(s.m, s.n) ? 'spec.width' : 'spec.target';
+}
+
 /**
  * What a run of this shape allocates: problem, integrator, vector field,
  * coupling analysis, result, saved states (trajectory and samples: one state
@@ -94,7 +101,7 @@ export function runNeeds(s: ProblemShape, saved: { times: number; samples: numbe
   const perState = P * F64 + Math.min(m, n) * PRINTED + 200;
   return [
     { field: 'spec.target', what: 'target, mask and printed result matrix', bytes: mn * (F64 + 1 + F64 + 2 * PRINTED) },
-    { field: s.depth > 1 && s.widthGiven ? 'spec.width' : 'spec.target', what: `state of ${P} parameters, integrator stages and vector-field products`, bytes: 20 * P * F64 + 4 * L * big * side * F64 },
+    { field: stateDriver(s), what: `state of ${P} parameters, integrator stages and vector-field products`, bytes: 20 * P * F64 + 4 * L * big * side * F64 },
     { field: 'spec.target', what: 'coupling analysis (Gram matrices of the partial products)', bytes: ((2 * L + 2) * (m * m + n * n) + 3 * mn) * F64 },
     { field: 'save.times', what: `${saved.times} saved trajectory states`, bytes: saved.times * perState },
     { field: 'save.samples', what: `${saved.samples} analysis samples`, bytes: saved.samples * (perState + 4 * Math.min(m, n) * PRINTED + 2 * F64) },
