@@ -167,7 +167,9 @@ function runStage(field: GradientField, y0: Float64Array, rank: number, escapeRa
   const lastDecade = sol.t > 0 ? Math.floor(Math.log10(sol.t)) : 0;
   const end = { norm: norm2(sol.y), grad: norm2(dy) };
   const [d1, d2] = [atDecade.get(lastDecade - 1), atDecade.get(lastDecade - 2)];
-  const unbounded = !ok && !diverged && !stalled && d1 !== undefined && d2 !== undefined && sol.t >= 10 * tArm &&
+  // Evaluations, not steps, measure cost (an RKC step can take thousands): solver.maxEvals bounds a stage.
+  const outOfEvals = sol.status === 'max-evals';
+  const unbounded = !ok && !diverged && !stalled && !outOfEvals && d1 !== undefined && d2 !== undefined && sol.t >= 10 * tArm &&
     end.norm - d1.norm >= d1.norm - d2.norm && end.norm - d1.norm > UNBOUNDED_GROWTH * end.norm && end.grad < d1.grad && d1.grad < d2.grad;
   const g = norm2(dy).toExponential(3);
   const message = ok ? ''
@@ -175,6 +177,8 @@ function runStage(field: GradientField, y0: Float64Array, rank: number, escapeRa
     : stalled ? `the gradient norm fell by less than half over the last ${STALL_WINDOW} stiffness detections (now ${g} > stageGradTol ${options.stageGradTol}) ` +
       `while the step of method ${s.method} stayed stability-limited: an explicit method holds the stiff modes of a critical point at its tolerance; ` +
       'use solver.method "auto" (the default for GLRL) or "rkc", or raise glrl.stageGradTol'
+    : outOfEvals ? `used ${sol.nfev} vector-field evaluations (solver.maxEvals = ${s.maxEvals}) before the stage converged (gradient norm ${g} > stageGradTol ${options.stageGradTol} at t = ${sol.t.toExponential(3)}); ` +
+      'a badly scaled target makes the stage very stiff: rescale it, or raise solver.maxEvals'
     : unbounded ? `the factors keep growing (norm ${d2!.norm.toExponential(3)} at t = 1e${lastDecade - 2}, ${d1!.norm.toExponential(3)} at t = 1e${lastDecade - 1}, ` +
       `${end.norm.toExponential(3)} at t = ${sol.t.toExponential(3)}) `+
       `while the loss and gradient norm (${g}) fall: the rank-${rank} flow heads for a loss it reaches only at infinity, so this stage, and GLRL, has no limit`

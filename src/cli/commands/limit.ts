@@ -4,7 +4,16 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InputError } from '../../model/errors.js';
 import { parseNumberList, parsePositive } from '../io.js';
-import { loadSpec, print } from './shared.js';
+import { loadSpec, nonFinitePaths, print } from './shared.js';
+
+/** A closed form evaluated in double precision can overflow: say so instead of printing null. */
+function printFinite(value: unknown): void {
+  const bad = nonFinitePaths(value);
+  if (bad.length > 0) {
+    throw new InputError('spec', `the closed form is not finite in double precision at this scale (${bad.slice(0, 3).join(', ')}${bad.length > 3 ? ', ...' : ''}); rescale the target or the init`);
+  }
+  print(value);
+}
 
 // The defaults shown in --help, written out so that --help loads no theorem
 // code; test/cli.test.ts checks them against theorems/sweep.ts's DEFAULT_SWEEP.
@@ -25,8 +34,8 @@ export function register(program: Command): void {
       if (opts.at !== undefined) {
         const t = Number(opts.at);
         if (!Number.isFinite(t) || t < 0) throw new InputError('--at', `expected a time >= 0, got "${opts.at}"`);
-        print(theoremAt(value, t, { baseDir: dir }));
-      } else print(theoremLimit(value, { baseDir: dir }));
+        printFinite(theoremAt(value, t, { baseDir: dir }));
+      } else printFinite(theoremLimit(value, { baseDir: dir }));
     });
 
   program
