@@ -11,7 +11,7 @@
 // No shrinking (endOnFailure): one shrink step can cost a whole spawn timeout;
 // the first failing input is reported as it is.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -36,7 +36,15 @@ const SPEC = {
   save: { times: [0.5, 1], samples: 3, layers: false },
 };
 const SWEEP = { base: SPEC, grid: { depth: [2, 3] }, trials: 1 };
-const RESULTS_LINE = JSON.stringify({ cell: { depth: 2, trial: 0 }, result: { status: 'converged', loss: 1e-12, effectiveRank: 1.5, singularValues: [1, 0.5], t: 3 } });
+const SWEEP_FILE = writeInput(JSON.stringify(SWEEP));
+/** A results file as dmflow writes it (header line, then one line per cell), made by the bin itself. */
+const RESULTS = (() => {
+  const file = join(dir, 'results.jsonl');
+  const r = cli(['sweep', SWEEP_FILE, '--out', file], { timeout: TIMEOUT });
+  if (r.status !== 0) throw new Error(`fuzz setup: dmflow sweep failed: ${r.stderr}`);
+  return readFileSync(file, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as unknown);
+})();
+const resultsText = (v: unknown) => (Array.isArray(v) ? v.map((l) => JSON.stringify(l)).join('\n') + '\n' : JSON.stringify(v));
 
 interface Command {
   name: string;
@@ -65,9 +73,12 @@ const COMMANDS: Command[] = [
     flags: [...each('--workers', ['0', '-1', '1.5', 'abc', '']), ...each('--shard', ['1/0', '2/2', '-1/2', 'a/b', '0/1e400', '']), ['--out']],
   },
   {
-    name: 'summarize', valid: [JSON.parse(RESULTS_LINE)], text: (v) => (Array.isArray(v) ? v.map((l) => JSON.stringify(l)).join('\n') + '\n' : JSON.stringify(v)),
-    args: (f, x) => ['summarize', f ?? writeInput(RESULTS_LINE + '\n'), ...x],
+    name: 'summarize', valid: RESULTS, text: resultsText, args: (f, x) => ['summarize', f ?? writeInput(resultsText(RESULTS)), ...x],
     flags: [['--by', ''], ['--by', ',,,'], ['--by', '__proto__'], ['--by', 'constructor.prototype'], ['--by', 'depth,depth'], ['--bogus']],
+  },
+  {
+    name: 'merge', valid: RESULTS, text: resultsText, args: (f, x) => ['merge', '--sweep', SWEEP_FILE, '--out', out(), f ?? writeInput(resultsText(RESULTS)), ...x],
+    flags: [['--sweep', '/dev/null'], ['--out', ''], ['--out', dir], ['--sweep'], [SWEEP_FILE]],
   },
   { name: 'analyze', valid: SPEC, args: (f, x) => ['analyze', ...(f ? [f] : []), ...x], flags: [['--kernel', ''], ['--kernel', dir], ['--kernel'], ['--bogus', '1']] },
   { name: 'ode', valid: SPEC, args: (f, x) => ['ode', ...(f ? [f] : []), ...x], flags: [['--json', 'x'], ['--bogus']] },
@@ -106,7 +117,7 @@ function breach(r: ReturnType<typeof cli>, command: string): string | null {
     if (lines.length !== 1 || !lines[0].startsWith('dmflow: ')) return `exit 2 without one "dmflow: ..." line: ${JSON.stringify(r.stderr.slice(0, 300))}`;
     return null;
   }
-  if (r.status === 1 && !['check', 'ode'].includes(command)) return `exit 1 from ${command}: ${r.stderr.slice(0, 300)}`;
+  if (r.status === 1 && !['check', 'ode', 'merge'].includes(command)) return `exit 1 from ${command}: ${r.stderr.slice(0, 300)}`;
   // A result printed: NaN or infinity only with a status that says so.
   if (/\bNaN\b|\bInfinity\b/.test(r.stdout)) return `NaN or Infinity in the output: ${r.stdout.slice(0, 300)}`;
   if (r.stdout.trimStart().startsWith('{')) {
@@ -207,6 +218,7 @@ describe('fuzzing every command: exit 0, 1 (failed check) or 2 with one line; no
     writeFileSync(garbage, Buffer.from([0xff, 0xfe, 0x00, 0x7b, 0x22]));
     for (const file of [dir, join(dir, 'missing.json'), '/dev/null', garbage]) {
       for (const name of ['run', 'analyze', 'glrl', 'summarize']) expectContract([name, file], name);
+      expectContract(['merge', '--sweep', file, '--out', out(), garbage], 'merge');
     }
     expectContract(['sweep', garbage, '--out', out()], 'sweep');
   }, TIMEOUT * 20);
