@@ -213,6 +213,15 @@ describe('fuzzing every command: exit 0, 1 (failed check) or 2 with one line; no
     }, TIMEOUT * (RUNS + 1));
   }
 
+  it('names of Object.prototype are not grid keys: summarize --by __proto__ / constructor is refused, not grouped by a prototype', () => {
+    const file = writeInput(resultsText(RESULTS));
+    for (const key of ['__proto__', 'constructor', 'toString']) {
+      const r = cli(['summarize', file, '--by', key], { timeout: TIMEOUT });
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`^dmflow: --by: expected grid keys of the sweep .*got "${key}"\n$`));
+    }
+  }, TIMEOUT * 4);
+
   it('inputs that are not files: a directory, a missing file, /dev/null, binary garbage', () => {
     const garbage = join(dir, 'garbage.json');
     writeFileSync(garbage, Buffer.from([0xff, 0xfe, 0x00, 0x7b, 0x22]));
