@@ -36,6 +36,7 @@ const SPEC = {
   save: { times: [0.5, 1], samples: 3, layers: false },
 };
 const SWEEP = { base: SPEC, grid: { depth: [2, 3] }, trials: 1 };
+const CONJECTURE = { generate: { ...SPEC, depth: { int: [2, 3] }, init: { kind: 'identity-plus-ones', a: { logUniform: [0.1, 1] }, b: 0.1 } }, claim: 'loss < 1', runs: 2, seed: 1 };
 const SWEEP_FILE = writeInput(JSON.stringify(SWEEP));
 /** A results file as dmflow writes it (header line, then one line per cell), made by the bin itself. */
 const RESULTS = (() => {
@@ -80,6 +81,12 @@ const COMMANDS: Command[] = [
     name: 'merge', valid: RESULTS, text: resultsText, args: (f, x) => ['merge', '--sweep', SWEEP_FILE, '--out', out(), f ?? writeInput(resultsText(RESULTS)), ...x],
     flags: [['--sweep', '/dev/null'], ['--out', ''], ['--out', dir], ['--sweep'], [SWEEP_FILE]],
   },
+  // --runs 1e9 is left out: it asks for 1e9 integrations and gets them (a run of days, not a
+  // hang); conjecture has no cost bound yet.
+  {
+    name: 'conjecture', args: (f, x) => ['conjecture', f ?? writeInput(JSON.stringify(CONJECTURE)), '--workers', '1', ...x],
+    valid: CONJECTURE, flags: [...each('--runs', ['0', '-1', '1.5', 'NaN', 'abc']), ...each('--seed', ['-1', '1.5', 'NaN', '1e400', 'abc']), ['--replay', ''], ['--replay', '[]'], ['--results', dir]],
+  },
   { name: 'analyze', valid: SPEC, args: (f, x) => ['analyze', ...(f ? [f] : []), ...x], flags: [['--kernel', ''], ['--kernel', dir], ['--kernel'], ['--bogus', '1']] },
   { name: 'ode', valid: SPEC, args: (f, x) => ['ode', ...(f ? [f] : []), ...x], flags: [['--json', 'x'], ['--bogus']] },
   { name: 'limit', valid: SPEC, args: (f, x) => ['limit', ...(f ? [f] : []), ...x], flags: each('--at', ['-1', 'NaN', '1e400', 'abc', '', '1e308']) },
@@ -117,7 +124,7 @@ function breach(r: ReturnType<typeof cli>, command: string): string | null {
     if (lines.length !== 1 || !lines[0].startsWith('dmflow: ')) return `exit 2 without one "dmflow: ..." line: ${JSON.stringify(r.stderr.slice(0, 300))}`;
     return null;
   }
-  if (r.status === 1 && !['check', 'ode', 'merge'].includes(command)) return `exit 1 from ${command}: ${r.stderr.slice(0, 300)}`;
+  if (r.status === 1 && !['check', 'ode', 'merge', 'conjecture'].includes(command)) return `exit 1 from ${command}: ${r.stderr.slice(0, 300)}`;
   // A result printed: NaN or infinity only with a status that says so.
   if (/\bNaN\b|\bInfinity\b/.test(r.stdout)) return `NaN or Infinity in the output: ${r.stdout.slice(0, 300)}`;
   if (r.stdout.trimStart().startsWith('{')) {
