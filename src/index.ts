@@ -22,7 +22,7 @@ export { nuclearNormCompletion, type NuclearNormCompletion, type NuclearNormOpti
 export { detectSaddles, rankAt, type Saddles, type SaddleSegment, type RankStep, type SaddleOptions, type TrajectorySample } from './analysis/saddles.js';
 export { balanceInvariants, invariantDrift } from './analysis/invariants.js';
 export { observationGraph, type Connectivity } from './analysis/connectivity.js';
-export { tangentKernel, kernelFactors, couplingIndex, DECOUPLED_BELOW, type CouplingIndex } from './analysis/coupling.js';
+export { tangentKernel, kernelFactors, kernelNorms, couplingIndex, unobservedEntries, DECOUPLED_BELOW, type CouplingIndex, type KernelNorms } from './analysis/coupling.js';
 export { entryGroups } from './analysis/groups.js';
 export { snapshot, logTimes, reconstructionError, type Snapshot } from './analysis/snapshot.js';
 export { analyzeProblem, type Analysis } from './analysis/analyze.js';

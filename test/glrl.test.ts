@@ -2,6 +2,7 @@
 // detection, and the small-initialization equivalence of Li, Luo & Lyu (2021).
 
 import fc from 'fast-check';
+import { Matrix, SingularValueDecomposition } from 'ml-matrix';
 import { describe, expect, it } from 'vitest';
 import {
   buildProblem, detectSaddles, glrl, glrlExample, nuclearNormCompletion, observationGraph, run, singularValues, symmetricField,
@@ -12,6 +13,29 @@ const PRECISE = { method: 'auto', rtol: 1e-11, atol: 1e-14, lossTol: 1e-18, tMax
 
 const frob = (A: number[][], B: number[][]) => Math.sqrt(A.flat().reduce((s, x, i) => s + (x - B.flat()[i]) ** 2, 0));
 const nuclear = (A: number[][]) => singularValues(A.flat(), A.length, A[0].length).reduce((a, b) => a + b, 0);
+
+/**
+ * sigma_min / sigma_max of the map (dU, dV) -> P_Omega(dU V^T + U dV^T) at W* = U V^T (rank r),
+ * on the complement of its r^2-dimensional kernel (dU = U A, dV = -V A^T): 0 when the rank-r
+ * completion of W*'s observed entries is not locally unique. A property of the data alone.
+ */
+function identifiability(target: Float64Array, mask: Uint8Array, m: number, n: number, r: number): number {
+  const svd = new SingularValueDecomposition(new Matrix(Array.from({ length: m }, (_, i) => Array.from(target.subarray(i * n, (i + 1) * n)))));
+  const root = svd.diagonal.slice(0, r).map(Math.sqrt);
+  const U = (i: number, a: number) => root[a] * svd.leftSingularVectors.get(i, a);
+  const V = (j: number, a: number) => root[a] * svd.rightSingularVectors.get(j, a);
+  const rows: number[][] = [];
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
+    if (!mask[i * n + j]) continue;
+    const row = new Array<number>(r * (m + n)).fill(0);
+    for (let a = 0; a < r; a++) { row[i * r + a] = V(j, a); row[m * r + j * r + a] = U(i, a); }
+    rows.push(row);
+  }
+  const dof = r * (m + n) - r * r;
+  if (rows.length < dof) return 0;
+  const s = new SingularValueDecomposition(new Matrix(rows), { computeLeftSingularVectors: false, computeRightSingularVectors: false }).diagonal;
+  return s[dof - 1] / s[0];
+}
 
 describe('symmetric factorization field', () => {
   it('equals minus the gradient of 1/2 ||P_Omega(U U^T - W*)||^2 (finite differences)', () => {
@@ -85,7 +109,7 @@ describe('GLRL', () => {
     const spec = glrlExample('rank-3')!.spec as { solver: object };
     const short = glrl({ ...spec, solver: { ...spec.solver, tMax: 1 } });
     expect(short.status).toBe('stage-failed');
-    expect(short.message).toMatch(/^stage 1: reached tMax = 1 before the stage converged/);
+    expect(short.message).toMatch(/^stage 1: reached tMax = 1 before the new component could grow/);
   });
 
   it('symmetric: recovers a PSD rank-2 target in two stages, and stops at rank 0 when -grad L has no positive eigenvalue', () => {
@@ -121,29 +145,79 @@ describe('GLRL', () => {
     expect(nuclear(last) - nn.nuclearNorm).toBeGreaterThan(0.9);
   });
 
-  it('equivalence: on random connected completions, the depth-2 flow from std 1e-2, 1e-4, 1e-6 approaches GLRL\'s output', () => {
-    const instance = fc.record({
+  it('a generic 6x6 rank-2 completion with 22 observations: the default method converges; an explicit dopri5 stops at its stiffness floor and says so', () => {
+    const base = { target: { kind: 'low-rank', size: [6, 6], rank: 2, seed: 1 }, observed: { kind: 'random', count: 22, seed: 101 } };
+    const g = glrl(base);
+    expect(g.status).toBe('converged');
+    expect(g.rank).toBe(2);
+    expect(g.loss).toBeLessThanOrEqual(1e-14);
+    expect(g.stages[0].gradNorm).toBeLessThanOrEqual(1e-10);
+    // Before: stage 1 ran 6M evaluations into maxSteps at gradient norm ~1e-7, rtol x the largest Hessian eigenvalue.
+    const explicit = glrl({ ...base, solver: { method: 'dopri5' } });
+    expect(explicit.status).toBe('stage-failed');
+    expect(explicit.message).toMatch(/^stage 1: the gradient norm fell by less than half over the last 20 stiffness detections .* use solver.method "auto"/);
+    expect(explicit.nfev).toBeLessThan(1e6);
+  });
+
+  it('equivalence: on random connected completions (generic 6x6 rank 2 with 22 observations among them), GLRL converges and the depth-2 flow from std 1e-3 down to 1e-81 approaches its output, or GLRL shows a stage with no limit', () => {
+    const small = fc.record({
       m: fc.integer({ min: 3, max: 5 }), n: fc.integer({ min: 3, max: 5 }), rank: fc.integer({ min: 1, max: 2 }),
       extra: fc.integer({ min: 1, max: 4 }), seed: fc.integer({ min: 0, max: 1e6 }),
     });
-    let checked = 0;
-    fc.assert(fc.property(instance, ({ m, n, rank, extra, seed }) => {
+    // rank (m + n - rank) + 2 = 22 observations of 36.
+    const generic = fc.record({ m: fc.constant(6), n: fc.constant(6), rank: fc.constant(2), extra: fc.constant(2), seed: fc.integer({ min: 0, max: 1e6 }) });
+    let unbounded = 0, checked = 0, checked6x6 = 0;
+    fc.assert(fc.property(fc.oneof(small, generic), ({ m, n, rank, extra, seed }) => {
       const count = Math.min(m * n - 1, rank * (m + n - rank) + extra);
       const base = { target: { kind: 'low-rank', size: [m, n], rank, seed }, observed: { kind: 'random', count, seed: seed + 1 }, solver: PRECISE };
       const p = buildProblem({ ...base, depth: 2, init: { kind: 'gaussian', std: 1 } });
       // Li et al.'s equivalence needs each greedy stage to have a unique limit; a disconnected
       // observation graph leaves a free scale per component, so it is outside the hypotheses.
+      // (A property of the data, not of GLRL's outcome: GLRL's outcome is never filtered on.)
       fc.pre(observationGraph(m, n, p.obsRows, p.obsCols).connected);
+      // Likewise the target must be locally the only rank-r completion, with some margin: a
+      // (nearly) singular restricted tangent map leaves (nearly) flat directions of zero loss along
+      // which the last stage and the flow end at different points, however small the init.
+      fc.pre(identifiability(p.target, p.mask, m, n, rank) > 0.05);
       const g = glrl(base, { epsilon: 1e-12 });
-      fc.pre(g.status === 'converged');
-      const d = [1e-2, 1e-4, 1e-6].map((std) => frob(run({ ...base, depth: 2, init: { kind: 'gaussian', std, seed } }).matrix, g.matrix));
+      if (g.status === 'stage-unbounded') {
+        // The claim is checked with independent code: the rank-r flow of run.ts, continued from
+        // GLRL's last matrix (balanced factors), keeps growing from one decade of time to the next.
+        unbounded++;
+        const r = g.rank;
+        const svd = new SingularValueDecomposition(new Matrix(g.matrix));
+        const root = svd.diagonal.slice(0, r).map(Math.sqrt);
+        const W1 = Array.from({ length: r }, (_, k) => Array.from({ length: n }, (_, j) => root[k] * svd.rightSingularVectors.get(j, k)));
+        const W2 = Array.from({ length: m }, (_, i) => Array.from({ length: r }, (_, k) => root[k] * svd.leftSingularVectors.get(i, k)));
+        const cont = (tMax: number) => run({ ...base, solver: { ...PRECISE, tMax }, depth: 2, width: r, init: { kind: 'layers', layers: [W1, W2] } });
+        const big = (A: number[][]) => Math.max(...A.flat().map(Math.abs));
+        const [a, b] = [cont(1e5), cont(1e6)];
+        expect(a.status).toBe('t-max');
+        expect(b.status).toBe('t-max');
+        expect(big(b.matrix)).toBeGreaterThan(1.05 * big(a.matrix));
+        expect(big(a.matrix)).toBeGreaterThan(big(g.matrix));
+        expect(b.loss).toBeLessThan(a.loss);
+        return;
+      }
+      expect(g.status).toBe('converged');
+      // The flow approaches GLRL as std -> 0, but only once the escape times ln(1/std)/sigma outlast
+      // the stages: a slow stage (thousands of time units) lets the flow's other components grow at
+      // practical scales (6x6, seed 113450: distance 3.0 at std 1e-2, 3.2 at 1e-8, 1.4 at 1e-30,
+      // 0.11 at 1e-90). So the scales go down in powers, and the distance must fall along the tail.
+      const d = [1e-3, 1e-9, 1e-27, 1e-81].map((std) => frob(run({ ...base, depth: 2, init: { kind: 'gaussian', std, seed } }).matrix, g.matrix));
       // Below this the distance is the integration's own error, not the initialization's.
       const floor = 1e-6 * frob(g.matrix, g.matrix.map((r) => r.map(() => 0)));
-      expect(d[1] < d[0] || d[0] < floor).toBe(true);
       expect(d[2] < d[1] || d[1] < floor).toBe(true);
+      expect(d[3] < d[2] || d[2] < floor).toBe(true);
+      expect(d[3] < 0.5 * d[0] || d[0] < floor).toBe(true);
       checked++;
+      if (m === 6) checked6x6++;
     }), { numRuns: RUNS, seed: 7 });
-    expect(checked).toBeGreaterThan(RUNS / 2);
+    // Unbounded stages are the exception on these instances (9 of 30 generic 6x6 ones), not the rule.
+    expect(unbounded).toBeLessThan(RUNS / 2);
+    expect(checked).toBeGreaterThan(RUNS / 4);
+    expect(checked6x6).toBeGreaterThan(0);
+    console.log(`GLRL equivalence: ${checked} instances checked (${checked6x6} of them 6x6 rank 2 with 22 observations), ${unbounded} with a stage shown unbounded`);
   });
 });
 

@@ -31,7 +31,8 @@ export function makeProgram(): Command {
     .description('Gradient flow of deep matrix factorization, checked against closed-form theorems')
     .version(packageVersion(), '-V, --version', 'print the version')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s.split('\n')[0] + '\n') });
+    // Commander's own errors ("error: unknown option '--x'") in the one-line form of every other error.
+    .configureOutput({ writeErr: (s) => process.stderr.write(`dmflow: ${s.split('\n')[0].replace(/^error: /, '')}\n`) });
 
   for (const register of [registerRun, registerSweep, registerSummarize, registerAnalyze, registerOde, registerLimit, registerGlrl, registerMerge, registerConjecture]) register(program);
 

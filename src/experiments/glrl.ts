@@ -13,7 +13,8 @@ import { effectiveRank, singularValues, topEigenpair, topSingularPair } from '..
 import { matmulNT, norm2, toRows } from '../linalg/dense.js';
 import { solveIvp } from '../ode/solve.js';
 import { InputError } from '../model/errors.js';
-import { makeMask, makeTarget, observedEntries } from '../model/problem.js';
+import { makeMask, makeTarget, observedEntries, problemShape } from '../model/problem.js';
+import { checkMemory, glrlNeeds } from '../model/resources.js';
 import { endToEnd, lossOf } from '../model/product.js';
 import { parseGlrlSpec, type GlrlOptions, type GlrlSpec } from '../model/spec.js';
 import { symmetricField } from '../model/symmetricField.js';
@@ -21,7 +22,7 @@ import { gradientField, type GradientField } from '../model/vectorField.js';
 import type { FlowTotals } from './run.js';
 import { lossTolerance, targetEnergy } from './stopRules.js';
 
-export type GlrlStatus = 'converged' | 'psd-optimal' | 'max-rank' | 'stage-failed';
+export type GlrlStatus = 'converged' | 'psd-optimal' | 'max-rank' | 'stage-failed' | 'stage-unbounded';
 
 export interface GlrlStage {
   rank: number;
@@ -66,6 +67,8 @@ interface Completion {
 export function glrl(input: unknown, overrides: Partial<GlrlOptions> = {}): GlrlResult {
   const parsed = parseGlrlSpec(input);
   const options: GlrlOptions = { ...parsed.glrl, ...definedOnly(overrides) };
+  const shape = problemShape({ target: parsed.target, depth: 2 });
+  checkMemory(glrlNeeds(shape.m, shape.n, Math.min(options.maxRank ?? Infinity, shape.m, shape.n)));
   const target = makeTarget(parsed.target);
   const { m, n } = target;
   const mask = makeMask(parsed.observed, m, n);
@@ -114,21 +117,50 @@ function negativeGradient(c: Completion, W: ArrayLike<number>): Float64Array {
 interface StageRun extends FlowTotals {
   y: Float64Array;
   ok: boolean;
+  /** The stage's factors grew without bound: its loss has no minimizer of this rank. */
+  unbounded: boolean;
   message: string;
 }
 
+/** Stiffness detections over which the stage's gradient norm must at least halve. */
+const STALL_WINDOW = 20;
+/** Growth of the factor norm over the last decade of time, relative to it, below which a stage is not called unbounded. */
+const UNBOUNDED_GROWTH = 1e-3;
+
 /** Integrate one stage's flow until its loss reaches lossTol or its gradient norm stageGradTol. */
-function runStage(field: GradientField, y0: Float64Array, spec: TolSpec, options: GlrlOptions): StageRun {
+function runStage(field: GradientField, y0: Float64Array, rank: number, escapeRate: number, spec: TolSpec, options: GlrlOptions): StageRun {
   const s = spec.solver;
+  // The new component starts at size epsilon and grows like epsilon e^(2 sigma t): the gradient
+  // norm is small at the start for that reason alone, so stageGradTol counts only from half
+  // of the escape time ln(1/epsilon) / (2 sigma) on (else a slow escape ends the stage at once).
+  const tArm = Math.log(1 / options.epsilon) / (4 * escapeRate);
   let reached = false;
   let diverged = false;
+  let stalled = false;
+  let gradNorm = Infinity;
+  const stiffGrads: number[] = [];
+  // ||y|| and the gradient norm at the first accepted step past each power of ten in t.
+  const atDecade = new Map<number, { norm: number; grad: number }>();
+  let lastNorm = norm2(y0);
   const sol = solveIvp(field.rhs, [0, s.tMax], y0, {
     method: s.method, lr: s.lr, rtol: s.rtol, atol: s.atol, maxSteps: s.maxSteps, maxEvals: s.maxEvals, h0: s.h0, hMax: s.hMax,
     // A stage ends at a critical point of the rank-r loss, often with a positive
-    // loss: stiff there, but the gradient still falls, so stiffness is no reason to stop.
-    onStiff: () => false,
-    stop: (_t, y, dy) => {
-      if (field.lastLoss <= s.lossTol || norm2(dy) <= options.stageGradTol) { reached = true; return true; }
+    // loss: stiff there, but the gradient still falls, so stiffness alone is no
+    // reason to stop. An explicit method that keeps detecting stiffness while
+    // the gradient norm no longer halves has reached its floor (the controller
+    // holds the stiff modes at the tolerance level): stop and say so.
+    onStiff: () => {
+      stiffGrads.push(gradNorm);
+      const k = stiffGrads.length;
+      stalled = k > STALL_WINDOW && stiffGrads[k - 1] > 0.5 * stiffGrads[k - 1 - STALL_WINDOW];
+      return stalled;
+    },
+    stop: (t, y, dy) => {
+      gradNorm = norm2(dy);
+      lastNorm = norm2(y);
+      const decade = t > 0 ? Math.floor(Math.log10(t)) : -Infinity;
+      if (Number.isFinite(decade) && !atDecade.has(decade)) atDecade.set(decade, { norm: lastNorm, grad: gradNorm });
+      if (field.lastLoss <= s.lossTol || (t >= tArm && gradNorm <= options.stageGradTol)) { reached = true; return true; }
       for (let i = 0; i < y.length; i++) if (!(Math.abs(y[i]) <= s.divergeAt)) { diverged = true; return true; }
       return false;
     },
@@ -136,11 +168,31 @@ function runStage(field: GradientField, y0: Float64Array, spec: TolSpec, options
   const dy = new Float64Array(sol.y.length);
   field.rhs(sol.t, sol.y, dy);
   const ok = reached && !diverged;
+  // Unbounded: the stage ran out of time or steps while ||y|| grew by no less over its last decade
+  // of t than over the one before (a flow converging to a limit grows by less and less), and the
+  // gradient norm fell over both (an escape that has not finished grows with a rising gradient).
+  const lastDecade = sol.t > 0 ? Math.floor(Math.log10(sol.t)) : 0;
+  const end = { norm: norm2(sol.y), grad: norm2(dy) };
+  const [d1, d2] = [atDecade.get(lastDecade - 1), atDecade.get(lastDecade - 2)];
+  // Evaluations, not steps, measure cost (an RKC step can take thousands): solver.maxEvals bounds a stage.
+  const outOfEvals = sol.status === 'max-evals';
+  const unbounded = !ok && !diverged && !stalled && !outOfEvals && d1 !== undefined && d2 !== undefined && sol.t >= 10 * tArm &&
+    end.norm - d1.norm >= d1.norm - d2.norm && end.norm - d1.norm > UNBOUNDED_GROWTH * end.norm && end.grad < d1.grad && d1.grad < d2.grad;
+  const g = norm2(dy).toExponential(3);
   const message = ok ? ''
     : diverged ? `the factors blew up (an entry above divergeAt = ${s.divergeAt})`
-    : sol.status === 'done' ? `reached tMax = ${s.tMax} before the stage converged (gradient norm ${norm2(dy).toExponential(3)} > stageGradTol ${options.stageGradTol}); raise solver.tMax`
+    : stalled ? `the gradient norm fell by less than half over the last ${STALL_WINDOW} stiffness detections (now ${g} > stageGradTol ${options.stageGradTol}) ` +
+      `while the step of method ${s.method} stayed stability-limited: an explicit method holds the stiff modes of a critical point at its tolerance; ` +
+      'use solver.method "auto" (the default for GLRL) or "rkc", or raise glrl.stageGradTol'
+    : outOfEvals ? `used ${sol.nfev} vector-field evaluations (solver.maxEvals = ${s.maxEvals}) before the stage converged (gradient norm ${g} > stageGradTol ${options.stageGradTol} at t = ${sol.t.toExponential(3)}); ` +
+      'a badly scaled target makes the stage very stiff: rescale it, or raise solver.maxEvals'
+    : unbounded ? `the factors keep growing (norm ${d2!.norm.toExponential(3)} at t = 1e${lastDecade - 2}, ${d1!.norm.toExponential(3)} at t = 1e${lastDecade - 1}, ` +
+      `${end.norm.toExponential(3)} at t = ${sol.t.toExponential(3)}) `+
+      `while the loss and gradient norm (${g}) fall: the rank-${rank} flow heads for a loss it reaches only at infinity, so this stage, and GLRL, has no limit`
+    : sol.status === 'done' && sol.t < tArm ? `reached tMax = ${s.tMax} before the new component could grow (half its escape time ln(1/epsilon) / (4 sigma) = ${tArm.toExponential(3)}, sigma = ${escapeRate.toExponential(3)}); raise solver.tMax or epsilon`
+    : sol.status === 'done' ? `reached tMax = ${s.tMax} before the stage converged (gradient norm ${g} > stageGradTol ${options.stageGradTol}); raise solver.tMax`
     : `${sol.status}: ${sol.message}`;
-  return { y: sol.y, t: sol.t, loss: field.lastLoss, gradNorm: norm2(dy), nfev: sol.nfev, steps: sol.naccept, rejected: sol.nreject, ok, message };
+  return { y: sol.y, t: sol.t, loss: field.lastLoss, gradNorm: norm2(dy), nfev: sol.nfev, steps: sol.naccept, rejected: sol.nreject, ok, unbounded, message };
 }
 
 /** W = U V^T as state of a depth-2 factorization W_2 W_1 with W_1 = V^T (r x n), W_2 = U (m x r). */
@@ -162,12 +214,12 @@ function asymmetricGlrl(spec: TolSpec, c: Completion, options: GlrlOptions, maxR
     for (let j = 0; j < n; j++) y0[(r - 1) * n + j] = root * v[j];
     y0.set(withColumn(U, m, r - 1, u, root), shape.offsets[1]);
     const field = gradientField({ ...shape, depth: 2, n, target: c.target, obsRows: c.obsRows, obsCols: c.obsCols });
-    const stage = runStage(field, y0, spec, options);
+    const stage = runStage(field, y0, r, sigma, spec, options);
     Vt = stage.y.slice(0, shape.offsets[1]);
     U = stage.y.slice(shape.offsets[1], shape.offsets[2]);
     W = endToEnd(shape, stage.y);
     acc.add(r, sigma, stage, W);
-    if (!stage.ok) return acc.finish('stage-failed', `stage ${r}: ${stage.message}`, W, r);
+    if (!stage.ok) return acc.finish(stage.unbounded ? 'stage-unbounded' : 'stage-failed', `stage ${r}: ${stage.message}`, W, r);
   }
 }
 
@@ -187,12 +239,12 @@ function symmetricGlrl(spec: TolSpec, c: Completion, options: GlrlOptions, maxRa
     }
     if (r > maxRank) return acc.finish('max-rank', `rank limit ${maxRank} reached with loss ${acc.loss(W).toExponential(3)} > lossTol`, W, r - 1);
     const y0 = withColumn(U, n, r - 1, u, root);
-    const stage = runStage(symmetricField({ n, rank: r, target: c.target, obsRows: c.obsRows, obsCols: c.obsCols }), y0, spec, options);
+    const stage = runStage(symmetricField({ n, rank: r, target: c.target, obsRows: c.obsRows, obsCols: c.obsCols }), y0, r, lambda, spec, options);
     U = stage.y;
     W = new Float64Array(n * n);
     matmulNT(U, 0, U, 0, W, 0, n, n, r);
     acc.add(r, lambda, stage, W);
-    if (!stage.ok) return acc.finish('stage-failed', `stage ${r}: ${stage.message}`, W, r);
+    if (!stage.ok) return acc.finish(stage.unbounded ? 'stage-unbounded' : 'stage-failed', `stage ${r}: ${stage.message}`, W, r);
   }
 }
 

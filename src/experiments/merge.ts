@@ -39,6 +39,7 @@ export function mergeShards(sweep: SweepSpec, inputs: readonly string[], out: st
   if (inputs.length === 0) throw new InputError('merge', 'expected at least one results file to merge, got none');
   const cells = expandCells(sweep);
   const index = new Map(cells.map((c, i) => [c.key, i]));
+  if (out.trim() === '') throw new InputError('--out', 'expected a file name, got ""');
   checkNotInput(out, [...(options.sweepPath ? [options.sweepPath] : []), ...inputs]);
   // An existing --out is replaced only if it is a results file of this sweep (an earlier merge).
   if (existsSync(out) && !statSync(out).isFile()) throw new InputError('--out', `expected a regular file, got ${out}`);
@@ -75,7 +76,13 @@ export function mergeShards(sweep: SweepSpec, inputs: readonly string[], out: st
   // Write under a temporary name, then rename: --out is never seen half-written.
   const tmp = `${out}.${process.pid}.tmp`;
   const fds = inputs.map((p) => openSync(p, 'r'));
-  const outFd = openSync(tmp, 'wx');
+  let outFd: number;
+  try {
+    outFd = openSync(tmp, 'wx');
+  } catch (e) {
+    fds.forEach((fd) => closeSync(fd));
+    throw new InputError('--out', `expected a writable file, got ${(e as NodeJS.ErrnoException).code ?? 'error'} for ${out}`);
+  }
   let written = 0;
   const missing: Record<string, unknown>[] = [];
   let missingCount = 0;

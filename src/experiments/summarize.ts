@@ -91,7 +91,7 @@ export class Summarizer {
   constructor(readonly by: string[]) {}
   add(line: Line): void {
     const keys = this.by.map((k) => {
-      if (!(k in line.cell)) throw new InputError('--by', `expected grid keys of the sweep (${Object.keys(line.cell).join(', ')}), got "${k}"`);
+      if (!Object.hasOwn(line.cell, k)) throw new InputError('--by', `expected grid keys of the sweep (${Object.keys(line.cell).join(', ')}), got "${k}"`);
       return line.cell[k];
     });
     const id = JSON.stringify(keys);

@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { InputError } from './errors.js';
 import { readTextBounded } from './inputFile.js';
 import { Rng } from './random.js';
+import { checkMemory, checkPrintable, runNeeds, runPrintedChars, type ProblemShape } from './resources.js';
 import { parseSpec, type InitSpec, type ObservedSpec, type Spec, type TargetSpec } from './spec.js';
 import { requireDeepModel } from './udv/spec.js';
 
@@ -32,12 +33,42 @@ export interface Problem {
 export interface BuildOptions {
   /** Directory against which relative paths in the spec (from-result) are resolved. */
   baseDir?: string;
+  /** Saved states a run will add to the spec's own (RunOptions): counted by the memory guard. */
+  saveTimes?: number[];
+  samples?: number;
+  saveLayers?: boolean;
+}
+
+/** The shape of a validated spec, without allocating anything. */
+export function problemShape(spec: Pick<Spec, 'target' | 'depth' | 'width'>): ProblemShape {
+  const t = spec.target;
+  const [m, n] = Array.isArray(t) ? [t.length, t[0].length] : t.size;
+  return { m, n, depth: spec.depth, width: spec.width ?? Math.max(m, n), widthGiven: spec.width !== undefined };
+}
+
+/** Refuse, before allocating, a problem and run whose memory estimate is above the limit. */
+export function checkRunMemory(spec: Spec, options: BuildOptions = {}): void {
+  const shape = problemShape(spec);
+  const saved = {
+    times: spec.save.times.length + (options.saveTimes?.length ?? 0),
+    samples: options.samples ?? spec.save.samples,
+    layers: options.saveLayers ?? spec.save.layers,
+  };
+  // Name the flag when the saved states come from the command line.
+  const renamed: Record<string, string | undefined> = {
+    'save.samples': options.samples !== undefined ? '--samples' : 'spec.save.samples',
+    'save.times': options.saveTimes?.length ? '--save-times' : 'spec.save.times',
+    'save.layers': options.saveLayers ? '--save-layers' : 'spec.save.layers',
+  };
+  checkMemory(runNeeds(shape, saved).map((need) => ({ ...need, field: renamed[need.field] ?? need.field })));
+  checkPrintable(options.samples !== undefined ? '--samples' : 'spec.target', 'the result', runPrintedChars(shape, saved));
 }
 
 /** Build a problem from a raw (unvalidated) spec object or a parsed Spec. */
 export function buildProblem(input: unknown, options: BuildOptions = {}): Problem {
   requireDeepModel(input, 'sweeps, the symbolic ODE, the theorem families and the coupling kernel cover');
   const spec = parseSpec(input);
+  checkRunMemory(spec, options);
   const target = makeTarget(spec.target);
   const { m, n } = target;
   const mask = makeMask(spec.observed, m, n);

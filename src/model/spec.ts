@@ -92,6 +92,15 @@ export const learningRateError = { error: 'expected a learning rate "lr" > 0 for
 
 export const solverSchema = z.strictObject({ ...solverFields, ...runStopFields }).refine(needsLearningRate, learningRateError);
 
+/**
+ * GLRL's solver: every stage ends at a critical point of its rank-r loss, where
+ * the flow is stiff and an explicit method's step-size controller keeps the
+ * stiff modes at the tolerance level, so the gradient norm stalls near
+ * rtol x (largest Hessian eigenvalue) instead of reaching stageGradTol. Its
+ * default method is therefore "auto" (Dormand–Prince, then RKC once stiff).
+ */
+export const glrlSolverSchema = z.strictObject({ ...solverFields, method: z.enum(METHODS).default('auto') }).refine(needsLearningRate, learningRateError);
+
 export const saveSchema = z.strictObject({
   times: z.array(finite.nonnegative()).default([]),
   layers: z.boolean().default(false),
@@ -132,7 +141,7 @@ export const glrlOptionsSchema = z.strictObject({
  * A GLRL spec: a run spec whose depth, width, init, save and groups are
  * optional (GLRL ignores them, so one file serves both), plus "glrl" options.
  */
-export const glrlSpecSchema = specSchema.partial({ depth: true, init: true }).extend({ glrl: glrlOptionsSchema.prefault({}) });
+export const glrlSpecSchema = specSchema.partial({ depth: true, init: true }).extend({ solver: glrlSolverSchema.prefault({}), glrl: glrlOptionsSchema.prefault({}) });
 
 export type GlrlSpec = z.output<typeof glrlSpecSchema>;
 export type GlrlOptions = GlrlSpec['glrl'];

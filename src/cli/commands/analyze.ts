@@ -1,19 +1,31 @@
-// dmflow analyze: coupling kernel and connectivity at t = 0, no integration.
+// dmflow analyze: coupling index, verdict, kernel norms and connectivity at t = 0, no integration.
 
+import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { InputError } from '../../model/errors.js';
+import { formatJson } from '../format.js';
 import { loadSpec, print } from './shared.js';
 
 export function register(program: Command): void {
   program
     .command('analyze')
-    .description('print the coupling kernel, its verdict and the observation-graph connectivity at t = 0, without integrating')
+    .description('print the coupling index, its verdict, the kernel norms and the observation-graph connectivity at t = 0, without integrating')
     .argument('[spec]', 'problem spec (JSON)')
-    .action(async (path: string | undefined) => {
+    .option('--kernel <file>', 'also write the dense kernels (observed x observed, unobserved x observed) as JSON to this file ("-": print them with the rest)')
+    .action(async (path: string | undefined, opts: { kernel?: string }) => {
       const { value, dir } = await loadSpec(path);
       const { analyzeProblem } = await import('../../analysis/analyze.js');
       const { buildProblem } = await import('../../model/problem.js');
       const { requireDeepModel } = await import('../../model/udv/spec.js');
       requireDeepModel(value, 'dmflow analyze: the theorem families and the coupling kernel cover');
-      print(analyzeProblem(buildProblem(value, { baseDir: dir })));
+      const analysis = analyzeProblem(buildProblem(value, { baseDir: dir }), undefined, { dense: opts.kernel !== undefined });
+      if (opts.kernel === undefined || opts.kernel === '-') return print(analysis);
+      const { dense, ...rest } = analysis;
+      try {
+        writeFileSync(opts.kernel, formatJson({ observed: analysis.observed, ...dense }) + '\n');
+      } catch (e) {
+        throw new InputError('--kernel', `expected a writable file, got ${(e as NodeJS.ErrnoException).code ?? 'error'} for "${opts.kernel}"`);
+      }
+      print(rest);
     });
 }

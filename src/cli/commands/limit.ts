@@ -4,12 +4,23 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InputError } from '../../model/errors.js';
 import { parseNumberList, parsePositive } from '../io.js';
-import { loadSpec, print } from './shared.js';
+import { loadSpec, nonFinitePaths, print } from './shared.js';
+
+/** A closed form evaluated in double precision can overflow: say so instead of printing null. */
+function printFinite(value: unknown): void {
+  const bad = nonFinitePaths(value);
+  if (bad.length > 0) {
+    throw new InputError('spec', `the closed form is not finite in double precision at this scale (${bad.slice(0, 3).join(', ')}${bad.length > 3 ? ', ...' : ''}); rescale the target or the init`);
+  }
+  print(value);
+}
 
 // The defaults shown in --help, written out so that --help loads no theorem
 // code; test/cli.test.ts checks them against theorems/sweep.ts's DEFAULT_SWEEP.
 export const SWEEP_DEPTHS = '2,3,4';
 export const SWEEP_CS = '0,0.001,0.1,0.5,1';
+/** Largest limit-sweep, in layer solves: about 10 s. */
+const LIMIT_SWEEP_MAX_LAYERS = 1e6;
 
 export function register(program: Command): void {
   program
@@ -23,8 +34,8 @@ export function register(program: Command): void {
       if (opts.at !== undefined) {
         const t = Number(opts.at);
         if (!Number.isFinite(t) || t < 0) throw new InputError('--at', `expected a time >= 0, got "${opts.at}"`);
-        print(theoremAt(value, t, { baseDir: dir }));
-      } else print(theoremLimit(value, { baseDir: dir }));
+        printFinite(theoremAt(value, t, { baseDir: dir }));
+      } else printFinite(theoremLimit(value, { baseDir: dir }));
     });
 
   program
@@ -56,6 +67,12 @@ export function register(program: Command): void {
       const { DEFAULT_SWEEP, limitSweep, toCsv } = await import('../../../theorems/sweep.js');
       const productScales = opts.scales !== undefined ? parseNumberList(opts.scales, '--scales') : DEFAULT_SWEEP.productScales;
       productScales.forEach((e) => { if (!(e > 0)) throw new InputError('--scales', `expected positive scales, got ${e}`); });
+      // Each row solves for the limit with work proportional to its depth (about 10 us per layer):
+      // refuse a sweep that would run for minutes before starting it.
+      const layers = depths.reduce((a, d) => a + d, 0) * cs.length * productScales.length * DEFAULT_SWEEP.tasks.length;
+      if (layers > LIMIT_SWEEP_MAX_LAYERS) {
+        throw new InputError('--depths', `expected at most ${LIMIT_SWEEP_MAX_LAYERS.toExponential(0)} layer solves in all (sum of depths x c values x scales x ${DEFAULT_SWEEP.tasks.length} tasks), got ${layers.toExponential(2)}`);
+      }
       const csv = toCsv(limitSweep({ depths, cs, productScales }));
       if (opts.out) writeFileSync(opts.out, csv); else process.stdout.write(csv);
     });

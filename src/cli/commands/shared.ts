@@ -7,6 +7,14 @@ export function print(value: unknown): void {
   process.stdout.write(formatJson(value) + '\n');
 }
 
+/** Paths of the numbers in a value that are NaN or infinite (JSON would print them as null). */
+export function nonFinitePaths(value: unknown, path = ''): string[] {
+  if (typeof value === 'number') return Number.isFinite(value) ? [] : [path || 'value'];
+  if (Array.isArray(value)) return value.flatMap((v, i) => nonFinitePaths(v, `${path}[${i}]`));
+  if (value !== null && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => nonFinitePaths(v, path ? `${path}.${k}` : k));
+  return [];
+}
+
 /** Load a spec file, or the embedded default when no path is given. */
 export async function loadSpec(path: string | undefined): Promise<{ value: unknown; dir: string }> {
   if (path !== undefined) return readJsonFile(path);

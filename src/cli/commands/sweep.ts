@@ -19,6 +19,8 @@ export function register(program: Command): void {
       const { value, dir } = readJsonFile(path, 'sweep');
       const { parseShard, parseSweep, runSweep } = await import('../../experiments/sweep.js');
       const sweep = parseSweep(value);
+      const { checkSweepMemory } = await import('../../model/resources.js');
+      checkSweepMemory(sweep);
       let workers = opts.workers !== undefined ? parseCount(opts.workers, '--workers') : undefined;
       if (workers === 0) throw new InputError('--workers', 'expected at least 1');
       const cores = availableParallelism();
