@@ -52,7 +52,7 @@ export { readResults, summarize, summarizeFile, summaryCsv, hasNonFiniteMetrics,
 export { checkConjecture, parseConjecture, conjectureSchema, type ConjectureOptions, type ConjectureReport, type ConjectureStatus, type ClaimScope, type ConjectureFile } from './experiments/conjecture.js';
 export { compileTemplate, CONTINUOUS_STEPS, type Template, type Leaf } from './experiments/generators.js';
 export { relerr, rank } from './experiments/conjectureExpr.js';
-export { toRows } from './linalg/dense.js';
+export { toRows, matmul } from './linalg/dense.js';
 export { arenstorf } from './ode/referenceProblems.js';
 export { parseFactorSpec, factorSpecSchema, modelKind, requireDeepModel, FACTOR_MODELS, type FactorSpec, type FactorModel, type FactorModelKind } from './model/udv/spec.js';
 export { buildFactorProblem, projectOnConstraints, ballNorm2, type FactorProblem, type Ball } from './model/udv/problem.js';
