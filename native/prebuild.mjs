@@ -6,6 +6,7 @@
 // it. Its only NEEDED library is libc (glibc >= 2.34); --exclude-libs keeps
 // OpenBLAS's symbols private, so it cannot clash with another BLAS in the process.
 // STACK.md "Kernels without a system BLAS". Usage: node native/prebuild.mjs [outDir]
+// DMFLOW_PREBUILD=0 skips it (a tarball packed elsewhere, e.g. macOS, without the binary).
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -13,6 +14,12 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const fail = (msg) => { console.error(`dmflow: build:prebuild: ${msg}`); process.exit(1); };
+// A tarball without the prebuild still works (wasm kernels), but it is not what
+// we publish: packing without one must be asked for explicitly.
+if (process.env.DMFLOW_PREBUILD === '0') {
+  console.log('dmflow: DMFLOW_PREBUILD=0, packing without the prebuilt native binding (wasm kernels will be used)');
+  process.exit(0);
+}
 
 const glibc = process.report?.getReport()?.header?.glibcVersionRuntime;
 if (process.platform !== 'linux' || process.arch !== 'x64' || !glibc) {
