@@ -8,7 +8,7 @@
 // STACK.md "Kernels without a system BLAS". Usage: node native/prebuild.mjs [outDir]
 // DMFLOW_PREBUILD=0 skips it (a tarball packed elsewhere, e.g. macOS, without the binary).
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -17,6 +17,8 @@ const fail = (msg) => { console.error(`dmflow: build:prebuild: ${msg}`); process
 // A tarball without the prebuild still works (wasm kernels), but it is not what
 // we publish: packing without one must be asked for explicitly.
 if (process.env.DMFLOW_PREBUILD === '0') {
+  // A binary left from an earlier build would otherwise be packed after all.
+  rmSync(join(here, '..', 'prebuilds'), { recursive: true, force: true });
   console.log('dmflow: DMFLOW_PREBUILD=0, packing without the prebuilt native binding (wasm kernels will be used)');
   process.exit(0);
 }
