@@ -10,15 +10,15 @@ declare const __dirname: string | undefined;
 
 /**
  * This file's folder without import.meta, which tslab's CommonJS compilation
- * of the notebooks rejects: __dirname where it exists (CommonJS), else the
- * location in a stack trace of this function (ES modules under tsx/vitest).
+ * of the notebooks rejects: the location in a stack trace of this function,
+ * else __dirname (CommonJS). The stack comes first because `node -e` defines a
+ * global __dirname of "." that an ES module would otherwise take for its own.
  */
 function moduleDir(): string | undefined {
-  if (typeof __dirname === 'string') return __dirname;
   const frame = new Error().stack?.split('\n').find((l) => /packageRoot\.(ts|js)/.test(l));
   const where = frame?.match(/\(?((?:file:\/\/)?\/[^():]+):\d+:\d+\)?\s*$/)?.[1];
-  if (!where) return undefined;
-  return dirname(where.startsWith('file://') ? fileURLToPath(where) : where);
+  if (where) return dirname(where.startsWith('file://') ? fileURLToPath(where) : where);
+  return typeof __dirname === 'string' ? __dirname : undefined;
 }
 
 function isDmflowRoot(dir: string): boolean {
