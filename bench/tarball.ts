@@ -8,7 +8,7 @@
 // the installed CLI (start-up included), default method, against scipy RK45
 // (bench/scipy_flow.py, integration time only, run outside the namespace since
 // numpy needs the system OpenBLAS). Prints figures; asserts nothing.
-// Usage: npx tsx bench/tarball.ts [--js-100] [--skip-100]
+// Usage: npx tsx bench/tarball.ts [--js-100] [--skip-100] [--skip-gemm] [--method auto|dopri5|...]
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
@@ -19,6 +19,8 @@ import { buildProblem } from '../src/index.js';
 import { instanceOf, largeSpecs, scipyRun } from './workloads.js';
 
 const args = process.argv.slice(2);
+const methodAt = args.indexOf('--method');
+const method = methodAt >= 0 ? args[methodAt + 1] : undefined;
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const kernels = ['native', 'wasm', 'js'] as const;
 const HIDE = '/usr/lib/x86_64-linux-gnu/openblas-pthread';
@@ -57,9 +59,8 @@ writeFileSync(join(project, 'gemm.mts'), [
 const tsx = join(project, 'node_modules', '.bin', 'tsx');
 const bin = join(project, 'node_modules', '.bin', 'dmflow');
 
-console.log('\nC = A B, doubles, one thread, GFLOP/s (wasm includes copying A, B in and C out)');
-console.log('| kernel | n = 50 | n = 100 | n = 200 |\n|---|---|---|---|');
-for (const k of kernels) {
+if (!args.includes('--skip-gemm')) console.log('\nC = A B, doubles, one thread, GFLOP/s (wasm includes copying A, B in and C out)\n| kernel | n = 50 | n = 100 | n = 200 |\n|---|---|---|---|');
+for (const k of args.includes('--skip-gemm') ? [] : kernels) {
   const rates = JSON.parse(hidden([tsx, 'gemm.mts', k], process.env).stdout) as number[];
   console.log(`| ${k} | ${rates.map((r) => r.toFixed(1)).join(' | ')} |`);
 }
@@ -68,7 +69,7 @@ const rows: string[] = [];
 for (const [name, spec] of Object.entries(largeSpecs)) {
   if (args.includes('--skip-100') && name.startsWith('100')) continue;
   const file = join(project, `${name.replace(/\W+/g, '_')}.json`);
-  writeFileSync(file, JSON.stringify(spec));
+  writeFileSync(file, JSON.stringify(method ? { ...spec, solver: { ...spec.solver, method } } : spec));
   const ref = scipyRun([instanceOf(buildProblem(spec))])?.[0];
   for (const k of kernels) {
     if (k === 'js' && name.startsWith('100') && !args.includes('--js-100')) { rows.push(`| ${name} | js | skipped (about 7 min here; --js-100) | | | |`); continue; }
@@ -78,6 +79,6 @@ for (const [name, spec] of Object.entries(largeSpecs)) {
     console.error(rows[rows.length - 1]);
   }
 }
-console.log('\nEnd to end through the installed CLI (start-up included), default method; scipy RK45 integration time only');
+console.log(`\nEnd to end through the installed CLI (start-up included), ${method ? `method ${method}` : 'default method'}; scipy RK45 integration time only`);
 console.log('| problem | kernel | dmflow wall | dmflow result | scipy RK45 | scipy / dmflow |\n|---|---|---|---|---|---|');
 for (const r of rows) console.log(r);

@@ -55,7 +55,7 @@ describe('DMFLOW_KERNEL', () => {
     const spec = join(dir, 'spec.json');
     writeFileSync(spec, JSON.stringify({
       target: { kind: 'low-rank', size: [24, 20], rank: 2, seed: 1 }, observed: { kind: 'random', count: 200, seed: 2 },
-      depth: 3, init: { kind: 'gaussian', std: 0.1, seed: 3 }, solver: { rtol: 1e-9, atol: 1e-12, lossTol: 1e-10 },
+      depth: 3, init: { kind: 'gaussian', std: 0.3, seed: 3 }, solver: { rtol: 1e-9, atol: 1e-12, lossTol: 1e-10 },
     }));
     const results = available.map((k) => {
       const r = cli(['run', spec], { env: { ...process.env, DMFLOW_KERNEL: k } });
