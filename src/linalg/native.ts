@@ -6,7 +6,7 @@
 // `npm run build:prebuild`). null when neither loads or DMFLOW_NATIVE=0, and
 // then the wasm or TypeScript kernels are used; they agree to rounding.
 
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { packageRoots } from './packageRoot.js';
@@ -21,11 +21,18 @@ export interface NativeBlas {
   setThreads(n: number): void;
 }
 
-/** "glibc" or "musl" on Linux (prebuilds are keyed by it), "" elsewhere. */
+/**
+ * "glibc" or "musl" on Linux (prebuilds are keyed by it), "" elsewhere. musl
+ * systems have their dynamic loader at /lib/ld-musl-<arch>.so.1; looking for it
+ * costs microseconds, where process.report.getReport() costs 20-100 ms of start-up.
+ */
 export function libcFamily(): string {
   if (process.platform !== 'linux') return '';
-  const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
-  return header?.glibcVersionRuntime ? 'glibc' : 'musl';
+  try {
+    return readdirSync('/lib').some((f) => f.startsWith('ld-musl-')) ? 'musl' : 'glibc';
+  } catch {
+    return 'glibc';
+  }
 }
 
 /** The prebuilt binary's path inside a package root for this platform/arch/libc. */
