@@ -5,7 +5,7 @@
 
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 declare const __dirname: string | undefined;
@@ -16,7 +16,8 @@ declare const __dirname: string | undefined;
  * location in a stack trace of this function (ES modules under tsx/vitest).
  */
 function moduleDir(): string | undefined {
-  if (typeof __dirname === 'string') return __dirname;
+  // `node -e` defines a global __dirname of '.', seen from ES modules too: not ours.
+  if (typeof __dirname === 'string' && isAbsolute(__dirname)) return __dirname;
   const frame = new Error().stack?.split('\n').find((l) => /native\.(ts|js)/.test(l));
   const where = frame?.match(/\(?((?:file:\/\/)?\/[^():]+):\d+:\d+\)?\s*$/)?.[1];
   if (!where) return undefined;
@@ -36,8 +37,10 @@ export interface NativeBlas {
 function load(): NativeBlas | null {
   if (process.env.DMFLOW_NATIVE === '0') return null;
   const here = moduleDir();
-  // From src/linalg/, or from the working directory (the repository root for CLI, tests and notebooks).
-  const file = [here && join(here, '..', '..'), process.cwd()]
+  // The package root is two folders up from src/linalg/ (tsx, vitest, notebooks)
+  // and three from dist/src/linalg/ (the built package); last, the working
+  // directory (the repository root for CLI, tests and notebooks).
+  const file = [here && join(here, '..', '..'), here && join(here, '..', '..', '..'), process.cwd()]
     .filter((d): d is string => !!d)
     .map((d) => join(d, 'native', 'build', 'Release', 'dmflow_native.node'))
     .find((f) => existsSync(f));

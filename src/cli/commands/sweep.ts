@@ -6,6 +6,16 @@ import { InputError } from '../../model/errors.js';
 import { parseCount, parseProgress, readJsonFile } from '../io.js';
 import { progressBar } from '../progress.js';
 
+/**
+ * The worker's entry: the compiled sweepWorker.js next to this build in dist/;
+ * sweepWorker.mjs (which registers tsx) when this command runs from the
+ * TypeScript sources.
+ */
+function workerScript(): URL {
+  const fromSource = import.meta.url.endsWith('.ts');
+  return new URL(fromSource ? '../../experiments/sweepWorker.mjs' : '../../experiments/sweepWorker.js', import.meta.url);
+}
+
 export function register(program: Command): void {
   program
     .command('sweep')
@@ -35,7 +45,7 @@ export function register(program: Command): void {
       try {
         const summary = await runSweep(sweep, {
           out: opts.out, workers, shard, baseDir: dir, inputs: path === '-' ? [] : [path],
-          workerScript: new URL('../../experiments/sweepWorker.mjs', import.meta.url),
+          workerScript: workerScript(),
           onCell: (done, total, ran) => {
             const rate = ran / Math.max(1e-3, (Date.now() - started) / 1000);
             bar.update(done / total, `${done}/${total} cells, ${rate.toPrecision(3)} cells/s`);
