@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { cli } from './helpers/cli.js';
@@ -176,6 +177,38 @@ function diag4Default() {
     solver: { rtol: 1e-10, atol: 1e-12, tMax: 1e6, lossTol: 1e-18 } as Record<string, unknown>,
   };
 }
+
+describe('start-up: a command loads only what it needs', () => {
+  const log = fileURLToPath(new URL('./helpers/moduleLog.mjs', import.meta.url));
+  /** The npm packages (node_modules/<name>) a command loads. */
+  const packagesLoaded = (args: string[]) => {
+    const r = cli(args, { env: { ...process.env, NODE_OPTIONS: `--import ${log}` } });
+    const urls = r.stderr.split('\n').filter((l) => l.startsWith('loaded ')).map((l) => l.slice(7));
+    expect(urls.length, r.stderr).toBeGreaterThan(0);
+    return { status: r.status, packages: new Set(urls.map((u) => u.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/)?.[1]).filter((p): p is string => !!p)) };
+  };
+
+  it('--help loads commander and nothing else from node_modules', () => {
+    const { status, packages } = packagesLoaded(['--help']);
+    expect(status).toBe(0);
+    expect([...packages]).toEqual(['commander']);
+  });
+
+  it('run loads no symbolic algebra and no plot stack; plot loads no symbolic algebra; ode loads mathjs', () => {
+    const run = packagesLoaded(['run']);
+    expect(run.status).toBe(0);
+    for (const heavy of ['mathjs', 'vega', 'vega-lite', '@resvg/resvg-js']) expect(run.packages.has(heavy), heavy).toBe(false);
+    const ode = packagesLoaded(['ode', write('ode.json', { target: [[1, 2], [3, 4]], observed: { kind: 'all' }, depth: 2, init: { kind: 'gaussian', std: 0.1, seed: 1 } })]);
+    expect(ode.packages.has('mathjs')).toBe(true);
+    expect(ode.packages.has('vega')).toBe(false);
+    const results = join(dir, 'tiny.jsonl');
+    writeFileSync(results, [0, 1].map((trial) => JSON.stringify({ cell: { depth: 2, trial }, result: { effectiveRank: 1 + trial } })).join('\n') + '\n');
+    const plot = packagesLoaded(['plot', 'sweep', results, '--x', 'depth', '--y', 'effectiveRank']);
+    expect(plot.status).toBe(0);
+    expect(plot.packages.has('vega')).toBe(true);
+    expect(plot.packages.has('mathjs')).toBe(false);
+  });
+});
 
 /** Run the CLI in this process (no tsx start-up per call): exit code, stdout, stderr. */
 async function inProcess(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {

@@ -4,7 +4,6 @@ import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { InputError } from '../../model/errors.js';
 import { parseCount, parseProgress, readJsonFile } from '../io.js';
-import { progressBar } from '../progress.js';
 
 /**
  * The worker's entry: the compiled sweepWorker.js next to this build in dist/;
@@ -40,6 +39,7 @@ export function register(program: Command): void {
         workers = cores;
       }
       const shard = opts.shard !== undefined ? parseShard(opts.shard) : undefined;
+      const { progressBar } = await import('../progress.js'); // cli-progress: not for --help
       const bar = progressBar('dmflow sweep', parseProgress(opts.progress));
       const started = Date.now();
       try {
