@@ -210,7 +210,7 @@ describe('start-up: a command loads only what it needs', () => {
   });
 });
 
-/** Run the CLI in this process (no tsx start-up per call): exit code, stdout, stderr. */
+/** Run the CLI in this process (no process start-up per call): exit code, stdout, stderr. */
 async function inProcess(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
   let stdout = '', stderr = '';
   const out = vi.spyOn(process.stdout, 'write').mockImplementation((s) => { stdout += String(s); return true; });
