@@ -4,11 +4,11 @@
 // resolutions a consumer may use, and the installed bin.
 
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'dmflow-pack-'));
@@ -33,6 +33,9 @@ beforeAll(() => {
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
   must(sh('npm', ['install', tarball, '--prefer-offline', '--no-audit', '--no-fund'], { cwd: project }), 'npm install of the tarball');
 }, 300_000);
+
+// The installed project holds a full node_modules: do not leave one per test run.
+afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('the packed package, installed with npm into a fresh project', () => {
   it('ships dist, README, LICENSE and the native sources; not the TypeScript sources, tests or notebooks', () => {
