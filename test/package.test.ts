@@ -118,7 +118,7 @@ export { loss, y1, limit, wrong };
     expect(out.singularValues[0]).toBeCloseTo(3.871634836, 7);
     const bad = sh(bin, ['run', 'missing.json'], { cwd: project });
     expect(bad.status).toBe(2);
-    expect(bad.stderr).toMatch(/^dmflow: spec: expected a readable JSON file/);
+    expect(bad.stderr).toMatch(/^dmflow: spec: expected a readable file, got ENOENT/);
     expect(readdirSync(project)).not.toContain('missing.json');
   });
 });

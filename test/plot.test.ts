@@ -78,7 +78,7 @@ describe('dmflow plot run', () => {
     const cases: [string[], RegExp][] = [
       [['plot', 'run', write('plain-result.json', plain.stdout)], /^dmflow: result: expected "samples" \(dmflow run --samples N\) or a "trajectory" \(--save-times\) in .*plain-result\.json, got neither\n$/],
       [['plot', 'run', write('array.json', '[1, 2]')], /^dmflow: result: expected a run result .*got an array\n$/],
-      [['plot', 'run', join(dir, 'nope.json')], /^dmflow: result: expected a readable JSON file, got ENOENT/],
+      [['plot', 'run', join(dir, 'nope.json')], /^dmflow: result: expected a readable file, got ENOENT/],
       [['plot', 'run', runFile, '--out', join(dir, 'fig.pdf')], /^dmflow: --out: expected a file name ending in \.svg or \.png, got ".*fig\.pdf"\n$/],
     ];
     for (const [args, pattern] of cases) {
