@@ -28,7 +28,8 @@ function pointsOf(result: unknown, source: string): { points: Point[]; from: 'sa
   if (points.length < 2) {
     throw new InputError(`result.${from}`, `expected at least 2 points at t > 0 to draw, got ${points.length}`);
   }
-  const segments = from === 'samples' && Array.isArray(r.saddles?.segments) ? (r.saddles.segments as Segment[]) : [];
+  const found = r.saddles?.segments;
+  const segments = from === 'samples' && Array.isArray(found) ? (found as Segment[]) : [];
   return { points, from, segments };
 }
 
