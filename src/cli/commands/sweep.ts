@@ -4,16 +4,7 @@ import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { InputError } from '../../model/errors.js';
 import { parseCount, parseProgress, readJsonFile } from '../io.js';
-
-/**
- * The worker's entry: the compiled sweepWorker.js next to this build in dist/;
- * sweepWorker.mjs (which registers tsx) when this command runs from the
- * TypeScript sources.
- */
-function workerScript(): URL {
-  const fromSource = import.meta.url.endsWith('.ts');
-  return new URL(fromSource ? '../../experiments/sweepWorker.mjs' : '../../experiments/sweepWorker.js', import.meta.url);
-}
+import { workerScript } from './shared.js';
 
 export function register(program: Command): void {
   program
