@@ -132,7 +132,7 @@ describe('dmflow plot sweep', () => {
       [['plot', 'sweep', sweepFile, '--x', 'depth', '--y', 'loss', '--facet', 'lr'], /^dmflow: --facet: expected a grid key .*got "lr"\n$/],
       [['plot', 'sweep', sweepFile, '--x', 'observed', '--y', 'loss', '--log-x'], /^dmflow: --log-x: expected positive numbers in grid key "observed"/],
       [['plot', 'sweep', empty, '--x', 'depth', '--y', 'loss'], /^dmflow: results: expected at least one result line in .*empty\.jsonl, got none \(an empty sweep\)\n$/],
-      [['plot', 'sweep', sweepFile, '--y', 'loss'], /^error: required option '--x <key>' not specified\n$/],
+      [['plot', 'sweep', sweepFile, '--y', 'loss'], /^dmflow: required option '--x <key>' not specified\n$/],
     ];
     for (const [args, pattern] of cases) {
       const r = cli(args);

@@ -80,7 +80,7 @@ describe('tolerances that agree', () => {
 
 describe('integration floors, found fast and named', () => {
   it('dopri5 below its floor ends within a few times the time it took to get there, names the floor and the fixes; the fixes converge', () => {
-    const r = json(cli(['run', write('floor.json', floorSpec({ lossTol: 1e-15 }))]));
+    const r = json(cli(['run', write('floor.json', floorSpec({ method: 'dopri5', lossTol: 1e-15 }))]));
     expect(r.status).toBe('integration-floor');
     expect(r.loss).toBeGreaterThan(1e-15);
     const p = r.plateau;
