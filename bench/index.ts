@@ -4,7 +4,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BLAS_FROM_SIDE, UNROLL_LIMIT, buildProblem, nativeBlas, runProblem, runSweep, type FieldKernel } from '../src/index.js';
+import { BLAS_FROM_SIDE, UNROLL_LIMIT, WASM_FROM_SIDE, buildProblem, nativeBlas, runProblem, runSweep, wasmModule, type FieldKernel } from '../src/index.js';
 import { benchArenstorf } from './arenstorf.js';
 import { benchRhs } from './rhs.js';
 import { benchVsTorch } from './vsTorch.js';
@@ -25,8 +25,8 @@ console.log(`  dmflow run (embedded default):  +${(startup.run - startup.node).t
 if (args.includes('--startup-only')) process.exit(0);
 
 console.log('Right-hand-side evaluations per second (d x d target, 30% observed, hidden width d), by kernel');
-console.log(`(auto picks: blas from side ${BLAS_FROM_SIDE} when built${nativeBlas ? '' : ' - NOT BUILT here'}, unrolled up to ${UNROLL_LIMIT} multiply-adds, else typescript)`);
-const kernels: FieldKernel[] = ['typescript', 'unrolled', ...(nativeBlas ? ['blas' as const] : [])];
+console.log(`(auto picks: blas from side ${BLAS_FROM_SIDE} when built${nativeBlas ? '' : ' - NOT BUILT here'}, else wasm from side ${WASM_FROM_SIDE}, unrolled up to ${UNROLL_LIMIT} multiply-adds, else typescript)`);
+const kernels: FieldKernel[] = ['typescript', 'unrolled', ...(nativeBlas ? ['blas' as const] : []), ...(wasmModule ? ['wasm' as const] : [])];
 const sizes = [2, 5, 10, 30, 100];
 const byKernel = kernels.map((k) => benchRhs(k === 'unrolled' ? [2, 5] : sizes, [2, 3, 4], 0.3, k));
 console.log(`     d  depth${kernels.map((k) => k.padStart(12)).join('')}`);

@@ -158,6 +158,20 @@ describe('saddles: named when the flow stays, never cut when it escapes', () => 
     }
   });
 
+  it('a tiny init (std 1e-27 and 1e-81, depth 2) is not cut on the saddle it starts on: the plateau held since t = 0 has no escape-time bound', () => {
+    // Found by the GLRL equivalence property (3x3 rank 1, seed 95024): the detector used to end
+    // these runs as "saddle" at t ~ 1e-2, long before their escape at t ~ 200 and ~ 1e4.
+    const spec = (std: number) => ({
+      target: { kind: 'low-rank', size: [3, 3], rank: 1, seed: 95024 }, observed: { kind: 'random', count: 6, seed: 95025 },
+      depth: 2, init: { kind: 'gaussian', std, seed: 95024 }, solver: { method: 'auto', rtol: 1e-11, atol: 1e-14, lossTol: 1e-18 },
+    });
+    for (const std of [1e-27, 1e-81]) {
+      const r = run(spec(std));
+      expect(r.status).toBe('converged');
+      expect(r.t).toBeGreaterThan(100);
+    }
+  });
+
   it('small-init depth 2 (std 1e-8) passes its saddles under the defaults', () => {
     const r = run({
       target: { kind: 'low-rank', size: [6, 6], rank: 3, seed: 4 }, observed: { kind: 'random', count: 30, seed: 1 },

@@ -20,6 +20,7 @@ import {
   FLOOR_MARGIN, gradientNoiseProbe, lossFloorEstimate, lossTolerance, PlateauWatch, suggestedTolerances, targetEnergy, tolText,
   type LossTolerance, type PlateauVerdict, type PlateauWatchState,
 } from './stopRules.js';
+import type { KernelName } from '../model/fieldState.js';
 
 export type RunStatus =
   | 'converged' | 't-max' | 'max-steps' | 'max-evals' | 'diverged' | 'stiff' | 'step-too-small'
@@ -60,6 +61,8 @@ export interface RunResult extends FlowTotals {
   lossFloor: number;
   /** The evidence behind a plateau status. */
   plateau?: PlateauEvidence;
+  /** Which vector-field kernel ran: the native OpenBLAS binding, WebAssembly SIMD, or TypeScript (DMFLOW_KERNEL forces one). */
+  kernel: KernelName;
   matrix: number[][];
   singularValues: number[];
   effectiveRank: number;
@@ -91,7 +94,7 @@ export interface RunOptions extends BuildOptions {
    * checkpoint, a run it ends goes on from where it stopped when run again.
    */
   maxWallTime?: number;
-  /** Vector-field kernel: "auto" (native BLAS for large sides when built), "typescript" or "blas". */
+  /** Vector-field kernel: "auto" (DMFLOW_KERNEL, else native BLAS / wasm for large sides), "typescript", "unrolled", "blas" or "wasm". */
   kernel?: FieldKernel;
   /**
    * Write the run's whole state to this file every `everyMs` milliseconds and
@@ -328,6 +331,7 @@ export function runProblem(problem: Problem, options: RunOptions = {}): RunResul
   const result: RunResult = {
     status,
     message: runMessage(status, sol.message, s, tol, plateau, maxWallTime, stoppedByClock ? ck!.path : null) + trendText(status, first.trend, tol) + stiffText(status, sol.stiffDetections, s.method),
+    kernel: field.kernel,
     t: sol.t,
     loss,
     lossTol: tol.abs,

@@ -248,6 +248,11 @@ export class PlateauWatch {
     if (!(a.loss - b.loss <= FLAT * a.loss) || !(b.loss > this.lossTol)) return null;
     let top = 0;
     for (let i = j; i < r.length; i++) top = Math.max(top, r[i].g2);
+    // A plateau held since the start (the loss never fell by FLAT from its first value) is the
+    // saddle a small initialization starts on: its unstable components are tiny but exact, not
+    // seeded by the integration's errors, so the argument below bounds nothing and its escape
+    // time ln(1/std)/mu has no bound either. Only an exact zero gradient (nothing to grow) is held.
+    if (!(r[0].loss - b.loss > FLAT * r[0].loss) && top > 0) return null;
     const noise = this.probes.gradientNoise(y);
     if (!(top <= NOISE_MARGIN * noise)) return null;
     const floor = this.probes.lossFloor(y);

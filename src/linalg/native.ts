@@ -1,28 +1,15 @@
-// The optional native BLAS binding (native/: N-API over OpenBLAS's dgemm,
-// built by npm's install step when libopenblas-dev is present). Loaded once;
-// null when absent or disabled with DMFLOW_NATIVE=0, and then every caller
-// uses the TypeScript kernels, which agree with it to rounding.
+// The native BLAS binding (native/: N-API over OpenBLAS's dgemm). Loaded once
+// from, in order: a build from source (native/build/Release, made by npm's
+// install step where a compiler and libopenblas-dev exist), then the prebuilt
+// binary shipped in the package for this platform, arch and libc
+// (prebuilds/linux-x64/dmflow_native.glibc.node, OpenBLAS linked statically;
+// `npm run build:prebuild`). null when neither loads or DMFLOW_NATIVE=0, and
+// then the wasm or TypeScript kernels are used; they agree to rounding.
 
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, isAbsolute, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-declare const __dirname: string | undefined;
-
-/**
- * This file's folder without import.meta, which tslab's CommonJS compilation
- * of the notebooks rejects: __dirname where it exists (CommonJS), else the
- * location in a stack trace of this function (ES modules under tsx/vitest).
- */
-function moduleDir(): string | undefined {
-  // `node -e` defines a global __dirname of '.', seen from ES modules too: not ours.
-  if (typeof __dirname === 'string' && isAbsolute(__dirname)) return __dirname;
-  const frame = new Error().stack?.split('\n').find((l) => /native\.(ts|js)/.test(l));
-  const where = frame?.match(/\(?((?:file:\/\/)?\/[^():]+):\d+:\d+\)?\s*$/)?.[1];
-  if (!where) return undefined;
-  return dirname(where.startsWith('file://') ? fileURLToPath(where) : where);
-}
+import { join } from 'node:path';
+import { packageRoots } from './packageRoot.js';
 
 export interface NativeBlas {
   /** C[cOff..] = alpha op(A) op(B) + beta C, row-major; op(X) = X^T when its flag is set. */
@@ -34,26 +21,53 @@ export interface NativeBlas {
   setThreads(n: number): void;
 }
 
-function load(): NativeBlas | null {
-  if (process.env.DMFLOW_NATIVE === '0') return null;
-  const here = moduleDir();
-  // The package root is two folders up from src/linalg/ (tsx, vitest, notebooks)
-  // and three from dist/src/linalg/ (the built package); last, the working
-  // directory (the repository root for CLI, tests and notebooks).
-  const file = [here && join(here, '..', '..'), here && join(here, '..', '..', '..'), process.cwd()]
-    .filter((d): d is string => !!d)
-    .map((d) => join(d, 'native', 'build', 'Release', 'dmflow_native.node'))
-    .find((f) => existsSync(f));
-  if (!file) return null;
+/**
+ * "glibc" or "musl" on Linux (prebuilds are keyed by it), "" elsewhere. musl
+ * systems have their dynamic loader at /lib/ld-musl-<arch>.so.1; looking for it
+ * costs microseconds, where process.report.getReport() costs 20-100 ms of start-up.
+ */
+export function libcFamily(): string {
+  if (process.platform !== 'linux') return '';
   try {
-    const blas = createRequire(file)(file) as NativeBlas;
-    // One thread: sweeps already use every core through workers, and a single
-    // large run gains little from a second thread at these sizes (bench/).
-    blas.setThreads(Number(process.env.DMFLOW_BLAS_THREADS ?? 1));
-    return blas;
+    return readdirSync('/lib').some((f) => f.startsWith('ld-musl-')) ? 'musl' : 'glibc';
   } catch {
+    return 'glibc';
+  }
+}
+
+/** The prebuilt binary's path inside a package root for this platform/arch/libc. */
+export function prebuildPath(root: string, platform = process.platform, arch = process.arch, libc = libcFamily()): string {
+  return join(root, 'prebuilds', `${platform}-${arch}`, `dmflow_native${libc ? `.${libc}` : ''}.node`);
+}
+
+/** Why the binding did not load (for DMFLOW_KERNEL=native's error line); '' when it did. */
+export let nativeLoadError = '';
+
+function load(): NativeBlas | null {
+  if (process.env.DMFLOW_NATIVE === '0') { nativeLoadError = 'disabled by DMFLOW_NATIVE=0'; return null; }
+  const roots = packageRoots();
+  const files = [
+    ...roots.map((r) => join(r, 'native', 'build', 'Release', 'dmflow_native.node')),
+    ...roots.filter((r) => existsSync(join(r, 'prebuilds'))).map((r) => prebuildPath(r)),
+  ].filter((f) => existsSync(f));
+  if (files.length === 0) {
+    nativeLoadError = `no build from source (npm run build:native) and no prebuilt binary for ${process.platform}-${process.arch}`;
     return null;
   }
+  const failures: string[] = [];
+  for (const file of files) {
+    try {
+      const blas = createRequire(file)(file) as NativeBlas;
+      // One thread: sweeps already use every core through workers, and a single
+      // large run gains little from a second thread at these sizes (bench/).
+      blas.setThreads(Number(process.env.DMFLOW_BLAS_THREADS ?? 1));
+      return blas;
+    } catch (e) {
+      failures.push(`${file}: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+  nativeLoadError = failures.join('; ');
+  return null;
 }
 
 export const nativeBlas: NativeBlas | null = load();

@@ -57,5 +57,5 @@ export function blasField(problem: FieldProblem, blas: NativeBlas): GradientFiel
     }
   };
 
-  return asGradientField(rhs, state);
+  return asGradientField(rhs, state, 'native');
 }

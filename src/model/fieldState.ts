@@ -14,10 +14,15 @@ export function newFieldState(): FieldState {
   return { lastLoss: NaN, evaluations: 0 };
 }
 
+/** The kernel families a run reports: OpenBLAS binding, WebAssembly SIMD, TypeScript. */
+export const KERNEL_NAMES = ['native', 'wasm', 'js'] as const;
+export type KernelName = (typeof KERNEL_NAMES)[number];
+
 /** The kernel as the integrators and runs see it. */
-export function asGradientField(rhs: Rhs, state: FieldState) {
+export function asGradientField(rhs: Rhs, state: FieldState, kernel: KernelName) {
   return {
     rhs,
+    kernel,
     get lastLoss() { return state.lastLoss; },
     get evaluations() { return state.evaluations; },
   };

@@ -44,5 +44,5 @@ export function symmetricField(problem: SymmetricProblem): GradientField {
     state.lastLoss = 0.5 * loss;
   };
 
-  return asGradientField(rhs, state);
+  return asGradientField(rhs, state, 'js');
 }

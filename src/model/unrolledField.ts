@@ -52,7 +52,7 @@ export function unrolledField(problem: FieldProblem): GradientField {
     factories.set(key, entry);
   }
   const state = newFieldState();
-  return asGradientField(entry.make(new Float64Array(entry.scratch), state, observedTargets(target, n, obsRows, obsCols)), state);
+  return asGradientField(entry.make(new Float64Array(entry.scratch), state, observedTargets(target, n, obsRows, obsCols)), state, 'js');
 }
 
 function generate(problem: FieldProblem): { make: Factory; scratch: number } {

@@ -1,0 +1,69 @@
+// dmflow's WebAssembly SIMD kernels (wasm/dmflow_kernels.c, built by
+// wasm/build.mjs, shipped as wasm/dmflow_kernels.wasm): compiled once per
+// process; each user gets its own instance, hence its own memory, which is
+// grown once to what it needs and freed with the instance.
+
+import { readFileSync } from 'node:fs';
+import { findPackageFile } from './packageRoot.js';
+
+export interface WasmExports {
+  memory: WebAssembly.Memory;
+  __heap_base: WebAssembly.Global;
+  dmf_gemm_scratch(m: number, n: number, k: number): number;
+  dmf_dgemm(
+    ta: number, tb: number, m: number, n: number, k: number, alpha: number, A: number, lda: number,
+    B: number, ldb: number, beta: number, C: number, ldc: number, scratch: number,
+  ): void;
+  dmf_field(
+    L: number, n: number, dims: number, offsets: number, pOff: number, P: number, y: number, dy: number,
+    H: number, H2: number, nObs: number, obsIdx: number, tObs: number, scratch: number,
+  ): number;
+}
+
+/** Bump allocation of 16-byte-aligned blocks after __heap_base, sized up front. */
+export class WasmArena {
+  readonly exports: WasmExports;
+  private top: number;
+
+  constructor(module: WebAssembly.Module) {
+    this.exports = new WebAssembly.Instance(module, {}).exports as unknown as WasmExports;
+    this.top = align(Number(this.exports.__heap_base.value));
+  }
+
+  /** Reserves bytes; returns the byte address. Call grow() before making views. */
+  reserve(bytes: number): number {
+    const at = this.top;
+    this.top = align(at + bytes);
+    return at;
+  }
+
+  /** Grows the memory to cover every reservation; views made afterwards stay valid. */
+  grow(): void {
+    const have = this.exports.memory.buffer.byteLength;
+    if (this.top > have) this.exports.memory.grow(Math.ceil((this.top - have) / 65536));
+  }
+
+  f64(at: number, length: number): Float64Array { return new Float64Array(this.exports.memory.buffer, at, length); }
+  i32(at: number, length: number): Int32Array { return new Int32Array(this.exports.memory.buffer, at, length); }
+}
+
+function align(x: number): number { return (x + 15) & ~15; }
+
+/** Why the kernels did not load (for DMFLOW_KERNEL=wasm's error line); '' when they did. */
+export let wasmLoadError = '';
+
+function load(): WebAssembly.Module | null {
+  if (typeof WebAssembly !== 'object') { wasmLoadError = 'this runtime has no WebAssembly'; return null; }
+  const file = findPackageFile('wasm', 'dmflow_kernels.wasm');
+  if (!file) { wasmLoadError = 'wasm/dmflow_kernels.wasm not found (node wasm/build.mjs)'; return null; }
+  try {
+    return new WebAssembly.Module(readFileSync(file));
+  } catch (e) {
+    // An engine without SIMD rejects the module at compile time.
+    wasmLoadError = `${file}: ${(e as Error).message}`;
+    return null;
+  }
+}
+
+/** The compiled kernels, or null when they cannot load here. */
+export const wasmModule: WebAssembly.Module | null = load();

@@ -1,0 +1,133 @@
+// dmflow's WebAssembly SIMD kernels: a dense gemm with the transposes the
+// gradient-flow vector field uses, and the whole field (forward prefix
+// products, residual on the observed entries, backward pass) so that its
+// workspace lives in wasm memory and only y and dy cross the boundary.
+// Freestanding C (no libc); built by wasm/build.mjs with clang --target=wasm32
+// -msimd128. The gemm packs A into 4-row panels and B into 4-column panels
+// (zero-padded), then runs a 4x4 micro-kernel with f64x2 accumulators, the
+// usual register-blocked scheme (Goto & van de Geijn 2008, ACM TOMS 34(3)).
+
+#include <wasm_simd128.h>
+
+#define MR 4
+#define NR 4
+
+// Packs op(A) (m x k) into ceil(m/4) panels of k x 4 values, rows padded with zeros.
+static void pack_a(int ta, int m, int k, const double *A, int lda, double *Ap) {
+  for (int i0 = 0; i0 < m; i0 += MR) {
+    for (int p = 0; p < k; p++) {
+      for (int i = 0; i < MR; i++) {
+        int r = i0 + i;
+        *Ap++ = r < m ? (ta ? A[p * lda + r] : A[r * lda + p]) : 0.0;
+      }
+    }
+  }
+}
+
+// Packs op(B) (k x n) into ceil(n/4) panels of k x 4 values, columns padded with zeros.
+static void pack_b(int tb, int k, int n, const double *B, int ldb, double *Bp) {
+  for (int j0 = 0; j0 < n; j0 += NR) {
+    for (int p = 0; p < k; p++) {
+      for (int j = 0; j < NR; j++) {
+        int c = j0 + j;
+        *Bp++ = c < n ? (tb ? B[c * ldb + p] : B[p * ldb + c]) : 0.0;
+      }
+    }
+  }
+}
+
+// 4x4 block of alpha * Ap Bp (+ beta C); rows/cols beyond mr/nr are not written.
+static void micro(int k, const double *Ap, const double *Bp, double alpha, double beta, double *C, int ldc, int mr, int nr) {
+  v128_t c00 = wasm_f64x2_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  for (int p = 0; p < k; p++) {
+    v128_t b0 = wasm_v128_load(Bp), b1 = wasm_v128_load(Bp + 2);
+    v128_t a0 = wasm_f64x2_splat(Ap[0]), a1 = wasm_f64x2_splat(Ap[1]);
+    v128_t a2 = wasm_f64x2_splat(Ap[2]), a3 = wasm_f64x2_splat(Ap[3]);
+    c00 = wasm_f64x2_add(c00, wasm_f64x2_mul(a0, b0)); c01 = wasm_f64x2_add(c01, wasm_f64x2_mul(a0, b1));
+    c10 = wasm_f64x2_add(c10, wasm_f64x2_mul(a1, b0)); c11 = wasm_f64x2_add(c11, wasm_f64x2_mul(a1, b1));
+    c20 = wasm_f64x2_add(c20, wasm_f64x2_mul(a2, b0)); c21 = wasm_f64x2_add(c21, wasm_f64x2_mul(a2, b1));
+    c30 = wasm_f64x2_add(c30, wasm_f64x2_mul(a3, b0)); c31 = wasm_f64x2_add(c31, wasm_f64x2_mul(a3, b1));
+    Ap += MR;
+    Bp += NR;
+  }
+  double t[MR * NR];
+  wasm_v128_store(t + 0, c00); wasm_v128_store(t + 2, c01);
+  wasm_v128_store(t + 4, c10); wasm_v128_store(t + 6, c11);
+  wasm_v128_store(t + 8, c20); wasm_v128_store(t + 10, c21);
+  wasm_v128_store(t + 12, c30); wasm_v128_store(t + 14, c31);
+  for (int i = 0; i < mr; i++) {
+    for (int j = 0; j < nr; j++) {
+      double v = alpha * t[i * NR + j];
+      // beta = 0 never reads C, so stale NaNs in the output cannot leak in.
+      C[i * ldc + j] = beta == 0.0 ? v : v + beta * C[i * ldc + j];
+    }
+  }
+}
+
+/** Doubles of scratch dgemm needs for m x n x k. */
+int dmf_gemm_scratch(int m, int n, int k) {
+  return ((m + MR - 1) / MR) * MR * k + ((n + NR - 1) / NR) * NR * k;
+}
+
+/**
+ * C = alpha op(A) op(B) + beta C, row-major, op(X) = X^T when its flag is set;
+ * scratch holds dmf_gemm_scratch(m, n, k) doubles, 16-byte aligned.
+ */
+void dmf_dgemm(int ta, int tb, int m, int n, int k, double alpha, const double *A, int lda, const double *B, int ldb,
+               double beta, double *C, int ldc, double *scratch) {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {
+    for (int i = 0; i < m; i++)
+      for (int j = 0; j < n; j++) C[i * ldc + j] = beta == 0.0 ? 0.0 : beta * C[i * ldc + j];
+    return;
+  }
+  double *Ap = scratch;
+  double *Bp = scratch + ((m + MR - 1) / MR) * MR * k;
+  pack_a(ta, m, k, A, lda, Ap);
+  pack_b(tb, k, n, B, ldb, Bp);
+  for (int j0 = 0; j0 < n; j0 += NR) {
+    const double *bp = Bp + (j0 / NR) * NR * k;
+    int nr = n - j0 < NR ? n - j0 : NR;
+    for (int i0 = 0; i0 < m; i0 += MR) {
+      int mr = m - i0 < MR ? m - i0 : MR;
+      micro(k, Ap + (i0 / MR) * MR * k, bp, alpha, beta, C + i0 * ldc + j0, ldc, mr, nr);
+    }
+  }
+}
+
+/**
+ * The gradient-flow vector field, the same sequence of products as
+ * src/model/blasField.ts (Arora, Cohen & Hazan 2018): P_l = W_l P_{l-1}
+ * forwards (P_1 = W_1 in y), G = P_Omega(W - W*) into H, then
+ * dW_l = -H_l P_{l-1}^T and H_{l-1} = W_l^T H_l backwards. All pointers are
+ * into this module's memory; pOff[l] is P_l's offset in P (l = 2..L).
+ * Returns the loss 1/2 ||G||^2.
+ */
+double dmf_field(int L, int n, const int *dims, const int *offsets, const int *pOff, double *P, const double *y,
+                 double *dy, double *H, double *H2, int nObs, const int *obsIdx, const double *tObs, double *scratch) {
+  int m = dims[L];
+  for (int l = 2; l <= L; l++) {
+    const double *src = l == 2 ? y + offsets[0] : P + pOff[l - 1];
+    dmf_dgemm(0, 0, dims[l], n, dims[l - 1], 1.0, y + offsets[l - 1], dims[l - 1], src, n, 0.0, P + pOff[l], n, scratch);
+  }
+  const double *W = L == 1 ? y + offsets[0] : P + pOff[L];
+  for (int i = 0; i < m * n; i++) H[i] = 0.0;
+  double loss = 0.0;
+  for (int p = 0; p < nObs; p++) {
+    double r = W[obsIdx[p]] - tObs[p];
+    H[obsIdx[p]] = r;
+    loss += r * r;
+  }
+  for (int l = L; l >= 1; l--) {
+    int dl = dims[l], dl1 = dims[l - 1], ol = offsets[l - 1];
+    if (l == 1) {
+      for (int i = 0; i < dl * n; i++) dy[ol + i] = -H[i];
+      break;
+    }
+    const double *src = l == 2 ? y + offsets[0] : P + pOff[l - 1];
+    dmf_dgemm(0, 1, dl, dl1, n, -1.0, H, n, src, n, 0.0, dy + ol, dl1, scratch);
+    dmf_dgemm(1, 0, dl1, n, dl, 1.0, y + ol, dl1, H, n, 0.0, H2, n, scratch);
+    double *tmp = H; H = H2; H2 = tmp;
+  }
+  return 0.5 * loss;
+}
