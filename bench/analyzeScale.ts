@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const BIN = fileURLToPath(new URL('../bin/dmflow.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../dist/src/cli/bin.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'dmflow-analyze-'));
 const base = { target: { kind: 'low-rank', size: [1000, 1000], rank: 5, seed: 1 }, depth: 3, init: { kind: 'gaussian', std: 0.03, seed: 3 } };
 const cases = {

@@ -1,4 +1,4 @@
-// npm run bench [-- --vs-scipy] [-- --vs-torch] [-- --skip-100]: prints figures, asserts nothing.
+// npm run bench [-- --vs-scipy] [-- --vs-torch] [-- --skip-100] [-- --startup-only]: prints figures, asserts nothing.
 
 import { availableParallelism, cpus } from 'node:os';
 import { mkdtempSync } from 'node:fs';
@@ -8,6 +8,7 @@ import { BLAS_FROM_SIDE, UNROLL_LIMIT, WASM_FROM_SIDE, buildProblem, nativeBlas,
 import { benchArenstorf } from './arenstorf.js';
 import { benchRhs } from './rhs.js';
 import { benchVsTorch } from './vsTorch.js';
+import { benchStartup } from './startup.js';
 import { expandCells, fig1Sweep, instanceOf, largeSpecs, runLarge, scipyRun } from './workloads.js';
 
 const args = process.argv.slice(2);
@@ -15,6 +16,13 @@ const vsScipy = args.includes('--vs-scipy');
 const vsTorch = args.includes('--vs-torch');
 const skip100 = args.includes('--skip-100');
 console.log(`dmflow benchmarks: node ${process.version}, ${cpus()[0]?.model ?? 'cpu'}, ${availableParallelism()} cores\n`);
+
+const startup = benchStartup();
+console.log('Start-up of the built command (dist/), median of 9, wall time above a bare `node -e 0`');
+console.log(`  node -e 0:                       ${startup.node.toFixed(3)} s`);
+console.log(`  dmflow --help:                  +${(startup.help - startup.node).toFixed(3)} s  (target 0.2 s)`);
+console.log(`  dmflow run (embedded default):  +${(startup.run - startup.node).toFixed(3)} s  (target 0.3 s; start-up and the integration itself)\n`);
+if (args.includes('--startup-only')) process.exit(0);
 
 console.log('Right-hand-side evaluations per second (d x d target, 30% observed, hidden width d), by kernel');
 console.log(`(auto picks: blas from side ${BLAS_FROM_SIDE} when built${nativeBlas ? '' : ' - NOT BUILT here'}, else wasm from side ${WASM_FROM_SIDE}, unrolled up to ${UNROLL_LIMIT} multiply-adds, else typescript)`);
@@ -72,7 +80,7 @@ for (const [name, spec] of Object.entries(largeSpecs)) {
   if (skip100 && name.startsWith('100')) continue;
   console.log(`\n${name}: ${JSON.stringify(spec.observed)}, depth 3, std ${spec.init.std}, rtol 1e-6, to loss 1e-9`);
   const rows: [string, { wall: number; nfev: number; steps: number; effectiveRank: number; reconstructionError: number | null; status?: string }][] = [];
-  for (const method of ['dopri5', 'auto'] as const) rows.push([`dmflow ${method}`, runLarge(spec, method)]);
+  for (const method of ['dopri5', 'auto'] as const) rows.push([`dmflow ${method === 'auto' ? 'auto*' : method}`, runLarge(spec, method)]);
   if (vsScipy) {
     const ref = scipyRun([instanceOf(buildProblem(spec))]);
     if (ref) rows.push(['scipy RK45', ref[0]]); else console.log('  scipy: python3 with scipy not found, skipped');
@@ -82,6 +90,7 @@ for (const [name, spec] of Object.entries(largeSpecs)) {
   }
   const sc = rows.find(([w]) => w === 'scipy RK45');
   if (sc) for (const [who, r] of rows.slice(0, 2)) console.log(`  ${who} vs scipy: ${(sc[1].wall / r.wall).toFixed(2)}x wall, ${(sc[1].nfev / r.nfev).toFixed(2)}x fewer evaluations`);
+  console.log('  (* auto is the default method: a spec without solver.method runs it)');
 }
 
 if (vsTorch) benchVsTorch();

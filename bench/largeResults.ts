@@ -1,7 +1,7 @@
 // A results file above 600 MB (issue 18: 1300 cells saving 5000 sample times
 // each), summarized and resumed by the CLI under /usr/bin/time -v: wall time
 // and peak resident memory of the dmflow process. Prints figures, asserts nothing.
-//   npx tsx bench/largeResults.ts [--dir /tmp/x] [--bin path/to/old/bin/dmflow.js]
+//   npx tsx bench/largeResults.ts [--dir /tmp/x] [--bin path/to/another/dmflow/bin.js]
 // --bin measures another dmflow (e.g. an older checkout) on the same file,
 // without its header line (the format older versions wrote).
 
@@ -16,7 +16,8 @@ const args = process.argv.slice(2);
 const opt = (name: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
 const dir = opt('--dir') ?? mkdtempSync(join(tmpdir(), 'dmflow-large-'));
 const otherBin = opt('--bin');
-const BIN = fileURLToPath(new URL('../bin/dmflow.js', import.meta.url));
+// The built command (npm run build), as users run it.
+const BIN = fileURLToPath(new URL('../dist/src/cli/bin.js', import.meta.url));
 
 const base = { target: [[1, 1], [1, 1]], observed: [[1, 0], [0, 1]], depth: 2, init: { kind: 'gaussian', productScale: 0.1, seed: 0 }, solver: { rtol: 1e-8, atol: 1e-11, lossTol: 1e-12 } };
 const sweepValue = { base, grid: { depth: [2, 3, 4, 5], 'init.productScale': [0.1, 0.03, 0.01, 0.003, 0.001] }, trials: 65 };

@@ -61,3 +61,6 @@ export { factorFlow, type FactorFlow } from './model/udv/flow.js';
 export { factorSingularValues } from './model/udv/spectrum.js';
 export { solveSwitched, type SwitchedSystem, type SwitchedOptions, type SwitchedResult } from './ode/switched.js';
 export { runFactor, runFactorProblem, factorMatrix, constraintExcess, projectedFieldNorm, type FactorRunResult, type FactorRunOptions, type FactorRunStatus, type ConstraintRecord } from './experiments/factorRun.js';
+export { renderSvg, saveSvg, renderPng } from './plot/svg.js';
+export { runFigure } from './plot/runFigure.js';
+export { sweepFigure, type SweepFigureOptions } from './plot/sweepFigure.js';

@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { cli } from './helpers/cli.js';
@@ -84,7 +85,132 @@ describe('dmflow limit / check / limit-sweep', () => {
   });
 });
 
-/** Run the CLI in this process (no tsx start-up per call): exit code, stdout, stderr. */
+describe('every solver.method through the command', () => {
+  const tight = { rtol: 1e-11, atol: 1e-13, lossTol: 1e-20 };
+  const methods = [
+    { method: 'dopri5' }, { method: 'auto' }, { method: 'rkc' }, { method: 'odex' },
+  ] as const;
+
+  for (const { method } of methods) {
+    it(`${method}: run converges, check matches the block-diagonal theorem to 1e-8`, () => {
+      const spec = write(`m-${method}.json`, diag3(3, 0.3, { method, ...tight }));
+      const r = cli(['run', spec]);
+      expect(r.status, r.stderr).toBe(0);
+      const out = JSON.parse(r.stdout);
+      expect(out.status).toBe('converged');
+      expect(out.loss).toBeLessThanOrEqual(1e-20);
+      const c = cli(['check', spec, '--tol', '1e-8']);
+      expect(c.status, c.stderr).toBe(0);
+      const report = JSON.parse(c.stdout);
+      expect(report.pass).toBe(true);
+      expect(report.maxEntryDiff).toBeLessThan(1e-8);
+    });
+  }
+
+  it('gd: run converges; check sees the O(lr) bias of the discrete iteration, halving with lr', () => {
+    const diff = (lr: number) => {
+      const spec = write(`m-gd-${lr}.json`, diag3(3, 0.3, { method: 'gd', lr, lossTol: 1e-20 }));
+      const r = cli(['run', spec]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout).status).toBe('converged');
+      const strict = cli(['check', spec, '--tol', '1e-6']);
+      expect(strict.status).toBe(1); // gradient descent is not the gradient flow
+      const loose = cli(['check', spec, '--tol', '1e-3']);
+      expect(loose.status, loose.stderr).toBe(0);
+      return JSON.parse(loose.stdout).maxEntryDiff as number;
+    };
+    const coarse = diff(0.01), fine = diff(0.005);
+    expect(coarse / fine).toBeGreaterThan(1.8);
+    expect(coarse / fine).toBeLessThan(2.2);
+  });
+
+  it('the default method is auto: a spec without one runs as auto, and the stiff end of a flow costs it far fewer evaluations than dopri5', () => {
+    const stiff = (solver: Record<string, unknown>) => ({
+      target: { kind: 'low-rank', size: [10, 10], rank: 2, seed: 1 }, observed: { kind: 'random', count: 50, seed: 2 },
+      depth: 3, init: { kind: 'gaussian', productScale: 0.001, seed: 3 }, solver: { tMax: 1e4, ...solver },
+    });
+    const [none, auto, dopri5] = [{}, { method: 'auto' }, { method: 'dopri5' }].map((solver, i) => {
+      const r = cli(['run', write(`default-${i}.json`, stiff(solver))]);
+      expect(r.status, r.stderr).toBe(0);
+      return r.stdout;
+    });
+    expect(none).toBe(auto);
+    const a = JSON.parse(auto), d = JSON.parse(dopri5);
+    expect(a.status).toBe('converged');
+    expect(d.status).toBe('converged');
+    expect(d.nfev).toBeGreaterThan(3 * a.nfev);
+
+    // The embedded default: auto's stiffness test never fires on it, so it prints dopri5's numbers bit for bit.
+    const embedded = cli(['run']);
+    expect(embedded.status, embedded.stderr).toBe(0);
+    expect(JSON.parse(embedded.stdout).status).toBe('converged');
+    const explicit = cli(['run', write('default-dopri5.json', { ...diag4Default(), solver: { ...diag4Default().solver, method: 'dopri5' } })]);
+    expect(explicit.stdout).toBe(embedded.stdout);
+  });
+
+  it('odex through the command agrees with dopri5 to 1e-7 on a depth-3 flow at a fixed time', () => {
+    const flow = (method: string) => ({
+      target: { kind: 'low-rank', size: [4, 3], rank: 1, seed: 2 }, observed: { kind: 'random', count: 9, seed: 3 },
+      depth: 3, init: { kind: 'gaussian', productScale: 0.05, seed: 4 },
+      solver: { method, rtol: 1e-11, atol: 1e-13, tMax: 4, lossTol: 0 },
+    });
+    const [a, b] = ['dopri5', 'odex'].map((m) => {
+      const r = cli(['run', write(`flow-${m}.json`, flow(m))]);
+      expect(r.status, r.stderr).toBe(0);
+      const out = JSON.parse(r.stdout);
+      expect(out.status).toBe('t-max');
+      expect(out.t).toBe(4);
+      return out.matrix as number[][];
+    });
+    let maxDiff = 0;
+    a.forEach((row, i) => row.forEach((x, j) => { maxDiff = Math.max(maxDiff, Math.abs(x - b[i][j])); }));
+    expect(maxDiff).toBeLessThan(1e-7);
+    expect(Math.max(...a.flat().map(Math.abs))).toBeGreaterThan(0.1); // the flow has moved far from its 0.05 start
+  });
+});
+
+/** The embedded default spec, as the user would write it in a file. */
+function diag4Default() {
+  return {
+    target: { kind: 'ones', size: [4, 4], scale: 1 }, observed: { kind: 'block-diagonal', blocks: [1, 1, 1, 1] },
+    depth: 3, init: { kind: 'identity-plus-ones', a: 0.3, b: 0.15 },
+    solver: { rtol: 1e-10, atol: 1e-12, tMax: 1e6, lossTol: 1e-18 } as Record<string, unknown>,
+  };
+}
+
+describe('start-up: a command loads only what it needs', () => {
+  const log = fileURLToPath(new URL('./helpers/moduleLog.mjs', import.meta.url));
+  /** The npm packages (node_modules/<name>) a command loads. */
+  const packagesLoaded = (args: string[]) => {
+    const r = cli(args, { env: { ...process.env, NODE_OPTIONS: `--import ${log}` } });
+    const urls = r.stderr.split('\n').filter((l) => l.startsWith('loaded ')).map((l) => l.slice(7));
+    expect(urls.length, r.stderr).toBeGreaterThan(0);
+    return { status: r.status, packages: new Set(urls.map((u) => u.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/)?.[1]).filter((p): p is string => !!p)) };
+  };
+
+  it('--help loads commander and nothing else from node_modules', () => {
+    const { status, packages } = packagesLoaded(['--help']);
+    expect(status).toBe(0);
+    expect([...packages]).toEqual(['commander']);
+  });
+
+  it('run loads no symbolic algebra and no plot stack; plot loads no symbolic algebra; ode loads mathjs', () => {
+    const run = packagesLoaded(['run']);
+    expect(run.status).toBe(0);
+    for (const heavy of ['mathjs', 'vega', 'vega-lite', '@resvg/resvg-js']) expect(run.packages.has(heavy), heavy).toBe(false);
+    const ode = packagesLoaded(['ode', write('ode.json', { target: [[1, 2], [3, 4]], observed: { kind: 'all' }, depth: 2, init: { kind: 'gaussian', std: 0.1, seed: 1 } })]);
+    expect(ode.packages.has('mathjs')).toBe(true);
+    expect(ode.packages.has('vega')).toBe(false);
+    const results = join(dir, 'tiny.jsonl');
+    writeFileSync(results, [0, 1].map((trial) => JSON.stringify({ cell: { depth: 2, trial }, result: { effectiveRank: 1 + trial } })).join('\n') + '\n');
+    const plot = packagesLoaded(['plot', 'sweep', results, '--x', 'depth', '--y', 'effectiveRank']);
+    expect(plot.status).toBe(0);
+    expect(plot.packages.has('vega')).toBe(true);
+    expect(plot.packages.has('mathjs')).toBe(false);
+  });
+});
+
+/** Run the CLI in this process (no process start-up per call): exit code, stdout, stderr. */
 async function inProcess(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
   let stdout = '', stderr = '';
   const out = vi.spyOn(process.stdout, 'write').mockImplementation((s) => { stdout += String(s); return true; });

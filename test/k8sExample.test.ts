@@ -22,6 +22,14 @@ function containerScript(yaml: string): string {
 }
 
 describe('examples/k8s', () => {
+  it('the image\'s entry point and the manifests run the bin package.json names (the build in dist/)', () => {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { bin: { dmflow: string } };
+    const entry = `/opt/dmflow/${pkg.bin.dmflow}`;
+    expect(example('Dockerfile')).toContain(`ENTRYPOINT ["node", "${entry}"]`);
+    expect(example('Dockerfile')).toMatch(/RUN npm ci /); // prepare builds dist/ there
+    for (const manifest of ['job.yaml', 'merge-job.yaml']) expect(containerScript(example(manifest))).toContain(`node ${entry} `);
+  });
+
   it('the Indexed Job\'s shards and the merge Job give the single-process results', async () => {
     const job = example('job.yaml');
     const completions = Number(/completions: (\d+)/.exec(job)![1]);
@@ -33,7 +41,7 @@ describe('examples/k8s', () => {
     const sweep = { base: { target: [[1, 1], [1, 1]], observed: [[1, 0], [0, 1]], depth: 2, init: { kind: 'gaussian', productScale: 0.1, seed: 0 } }, grid: { depth: [2, 3, 4] }, trials: 3 };
     writeFileSync(join(dir, 'sweep', 'sweep.json'), JSON.stringify(sweep));
     const localize = (script: string) => script
-      .replaceAll('node /opt/dmflow/bin/dmflow.js', `'${process.execPath}' '${BIN}'`)
+      .replaceAll('node /opt/dmflow/dist/src/cli/bin.js', `'${process.execPath}' '${BIN}'`)
       .replaceAll('/sweep/', `${dir}/sweep/`).replaceAll('/results/', `${dir}/results/`);
     const shard = localize(containerScript(job));
     for (let i = 0; i < completions; i++) {

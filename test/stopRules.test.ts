@@ -80,7 +80,7 @@ describe('tolerances that agree', () => {
 
 describe('integration floors, found fast and named', () => {
   it('dopri5 below its floor ends within a few times the time it took to get there, names the floor and the fixes; the fixes converge', () => {
-    const r = json(cli(['run', write('floor.json', floorSpec({ lossTol: 1e-15 }))]));
+    const r = json(cli(['run', write('floor.json', floorSpec({ method: 'dopri5', lossTol: 1e-15 }))]));
     expect(r.status).toBe('integration-floor');
     expect(r.loss).toBeGreaterThan(1e-15);
     const p = r.plateau;
@@ -96,10 +96,10 @@ describe('integration floors, found fast and named', () => {
     const byAuto = json(cli(['run', write('floor-auto.json', floorSpec({ lossTol: 1e-15, method: 'auto' }))]));
     expect(byAuto.status).toBe('converged');
     expect(byAuto.loss).toBeLessThanOrEqual(1e-15);
-    const byRtol = run(floorSpec({ lossTol: 1e-15, rtol: p.suggestedRtol, atol: p.suggestedAtol }));
+    const byRtol = run(floorSpec({ method: 'dopri5', lossTol: 1e-15, rtol: p.suggestedRtol, atol: p.suggestedAtol }));
     expect(byRtol.status).toBe('converged');
     // Without the detector the stiffness rule ends it, much later (and names the floor from the same evidence).
-    const off = json(cli(['run', write('floor.json', floorSpec({ lossTol: 1e-15 })), '--no-plateau-stop', '--max-time', '4s']));
+    const off = json(cli(['run', write('floor.json', floorSpec({ method: 'dopri5', lossTol: 1e-15 })), '--no-plateau-stop', '--max-time', '4s']));
     expect(['stiff', 'integration-floor', 'time-limit']).toContain(off.status);
     expect(off.t).toBeGreaterThan(5 * r.t);
   }, 120_000);

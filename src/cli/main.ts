@@ -14,14 +14,22 @@ import { register as registerLimit } from './commands/limit.js';
 import { register as registerGlrl } from './commands/glrl.js';
 import { register as registerMerge } from './commands/merge.js';
 import { register as registerConjecture } from './commands/conjecture.js';
+import { register as registerPlot } from './commands/plot.js';
 
-/** The package version, read once from package.json next to src/. */
+/**
+ * The package version, read once from package.json: two folders up from
+ * src/cli/ (sources under tsx or vitest), three from dist/src/cli/ (the build).
+ */
 function packageVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  } catch {
-    return 'unknown';
+  for (const up of ['../../package.json', '../../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), 'utf8')) as { name?: string; version: string };
+      if (pkg.name === 'dmflow') return pkg.version;
+    } catch {
+      // not there: try the next folder up
+    }
   }
+  return 'unknown';
 }
 
 export function makeProgram(): Command {
@@ -34,7 +42,7 @@ export function makeProgram(): Command {
     // Commander's own errors ("error: unknown option '--x'") in the one-line form of every other error.
     .configureOutput({ writeErr: (s) => process.stderr.write(`dmflow: ${s.split('\n')[0].replace(/^error: /, '')}\n`) });
 
-  for (const register of [registerRun, registerSweep, registerSummarize, registerAnalyze, registerOde, registerLimit, registerGlrl, registerMerge, registerConjecture]) register(program);
+  for (const register of [registerRun, registerSweep, registerSummarize, registerAnalyze, registerOde, registerLimit, registerGlrl, registerMerge, registerConjecture, registerPlot]) register(program);
 
   return program;
 }

@@ -7,7 +7,7 @@
 // "<out>.lock.takeover", held for a few milliseconds, so that two processes
 // finding the same stale lock cannot both take it.
 
-import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { InputError } from '../model/errors.js';
 
@@ -54,6 +54,22 @@ function isStale(info: LockInfo | null, path: string): boolean {
   return info.host === hostname() && info.pid !== process.pid && !alive(info.pid);
 }
 
+/**
+ * readInfo, waiting up to about 50 ms while the lock exists but is still empty:
+ * a holder that has just created it writes its pid microseconds later, and
+ * the refusal should name that process. (Two commands started together hit
+ * this window; with the compiled bin they start within milliseconds.)
+ */
+function readInfoSettled(path: string): LockInfo | null {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  let info = readInfo(path);
+  for (let i = 0; i < 50 && info === null && existsSync(path); i++) {
+    Atomics.wait(pause, 0, 0, 1);
+    info = readInfo(path);
+  }
+  return info;
+}
+
 function create(path: string): boolean {
   let fd: number;
   try {
@@ -85,7 +101,7 @@ export function lockFile(target: string): FileLock {
   let tookOverFrom: LockInfo | null = null;
   for (let attempt = 0; attempt < 5; attempt++) {
     if (create(path)) return held(path, tookOverFrom);
-    const info = readInfo(path);
+    const info = readInfoSettled(path);
     if (!isStale(info, path)) {
       const who = info ? `process ${info.pid} on ${info.host} (since ${info.started})` : 'another process';
       throw new InputError('--out', `expected no other dmflow writing ${target}, got ${who}; wait for it to finish, or delete ${path} if that process is gone`);

@@ -4,8 +4,11 @@
 
 import { InputError } from '../model/errors.js';
 
+/** Environment variables by name; the shape of process.env, without naming Node's types in the package's .d.ts (a consumer may not have @types/node). */
+export type Environment = Readonly<Record<string, string | undefined>>;
+
 /** Parse "i/n" (0 <= i < n), or "auto": the shard from the scheduler's environment (shardFromEnv). */
-export function parseShard(text: string, env: NodeJS.ProcessEnv = process.env): { index: number; count: number } {
+export function parseShard(text: string, env: Environment = process.env): { index: number; count: number } {
   if (text.trim() === 'auto') return shardFromEnv(env);
   const m = /^(\d+)\/(\d+)$/.exec(text.trim());
   const index = m ? Number(m[1]) : NaN, count = m ? Number(m[2]) : NaN;
@@ -20,7 +23,7 @@ export function parseShard(text: string, env: NodeJS.ProcessEnv = process.env): 
  * refused) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX of
  * DMFLOW_SHARD_COUNT, which the manifest sets to its completions).
  */
-export function shardFromEnv(env: NodeJS.ProcessEnv): { index: number; count: number } {
+export function shardFromEnv(env: Environment): { index: number; count: number } {
   const int = (name: string): number => {
     const text = env[name] ?? '';
     const v = Number(text);

@@ -1,5 +1,6 @@
-// Worker entry: a plain ES module that lets tsx load the TypeScript worker,
-// the same way bin/dmflow.js loads the CLI.
+// Worker entry for the TypeScript sources (tests, bench, notebooks): a plain
+// ES module that lets tsx (a dev dependency) load the TypeScript worker. The
+// built package runs dist/src/experiments/sweepWorker.js instead, without tsx.
 import { register } from 'tsx/esm/api';
 
 register();

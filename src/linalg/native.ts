@@ -36,7 +36,7 @@ export function libcFamily(): string {
 }
 
 /** The prebuilt binary's path inside a package root for this platform/arch/libc. */
-export function prebuildPath(root: string, platform = process.platform, arch = process.arch, libc = libcFamily()): string {
+export function prebuildPath(root: string, platform: string = process.platform, arch: string = process.arch, libc = libcFamily()): string {
   return join(root, 'prebuilds', `${platform}-${arch}`, `dmflow_native${libc ? `.${libc}` : ''}.node`);
 }
 

@@ -59,7 +59,7 @@ export type MethodName = (typeof METHODS)[number];
 
 /** Solver fields shared by every model (the factored models add their own). */
 export const solverFields = {
-  method: z.enum(METHODS).default('dopri5'),
+  method: z.enum(METHODS).default('auto'),
   rtol: finite.positive().default(1e-8),
   atol: finite.positive().default(1e-10),
   tMax: finite.positive().default(1e6),

@@ -4,19 +4,25 @@
 // its boundary; it is the cross-check, not the fast path.
 
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import * as odexModule from 'odex';
+import type { OdexSolverClass } from './odexApi.js';
 import { checkOptions, refuseSteppingOnly } from './options.js';
 import { stepLimits } from './stepper.js';
 import type { Rhs, SolveOptions, SolveResult, SolveStatus } from './types.js';
 
 // odex is CommonJS: Node's ESM loader exposes it as the default export, the
-// bundlers and CommonJS interop as a named one. Under the bin's tsx loader the
-// namespace comes out empty (tsx compiles odex's shipped odex.ts in its place),
-// while require() still gives the exports: fall back to it.
-type SolverClass = typeof odexModule.Solver;
-const ns = odexModule as unknown as { Solver?: SolverClass; default?: { Solver: SolverClass } };
-export const OdexSolver: SolverClass = (ns.Solver ?? ns.default?.Solver ??
-  (createRequire(import.meta.url)('odex') as { Solver: SolverClass }).Solver) as SolverClass;
+// bundlers and CommonJS interop as a named one. Under a tsx loader the
+// namespace comes out empty: tsx applies tsconfig's paths, which send 'odex'
+// to the type-only stand-in odex-types.d.ts, in require() too. Then fall back
+// to require() of the package's file, resolved from the working directory
+// (tsx runs the sources from the repository; the built package and tslab
+// never get here). No import.meta: tslab compiles these sources as CommonJS
+// and rejects it. Typed with dmflow's own interface (odexApi.ts) so that the
+// emitted .d.ts does not name 'odex'.
+const ns = odexModule as unknown as { Solver?: OdexSolverClass; default?: { Solver?: OdexSolverClass } };
+export const OdexSolver: OdexSolverClass = ns.Solver ?? ns.default?.Solver ??
+  (createRequire(join(process.cwd(), 'package.json'))('odex/src/odex.js') as { Solver: OdexSolverClass }).Solver;
 
 export function odex(f: Rhs, span: readonly [number, number], y0In: ArrayLike<number>, options: SolveOptions = {}): SolveResult {
   const [t0, t1] = span;

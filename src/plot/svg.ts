@@ -28,3 +28,19 @@ export async function saveSvg(spec: object, path: string): Promise<string> {
   writeFileSync(path, svg);
   return svg;
 }
+
+/**
+ * Rasterize an SVG to PNG with resvg (its binary ships inside the npm
+ * package: nothing to build or download). System fonts with DejaVu Sans as the
+ * default, else text falls back to a serif face (STACK.md). `scale` 2 gives a
+ * sharp picture on a high-density screen.
+ */
+export async function renderPng(svg: string, scale = 2): Promise<Uint8Array> {
+  const resvg = await esmImport('@resvg/resvg-js');
+  const Resvg = resvg.Resvg ?? resvg.default.Resvg;
+  const image = new Resvg(svg, {
+    fitTo: { mode: 'zoom', value: scale },
+    font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' },
+  }).render();
+  return image.asPng();
+}

@@ -5,8 +5,7 @@
 import type { Command } from 'commander';
 import { InputError } from '../../model/errors.js';
 import { parseCount, readJsonFile } from '../io.js';
-import { progressBar } from '../progress.js';
-import { print } from './shared.js';
+import { print, workerScript } from './shared.js';
 
 export function register(program: Command): void {
   program
@@ -29,6 +28,7 @@ export function register(program: Command): void {
       if (opts.replay !== undefined && !/^\d+(:\d+)*$/.test(opts.replay)) throw new InputError('--replay', `expected a path such as 12:0:3, got "${opts.replay}"`);
       const { checkConjecture, parseConjecture } = await import('../../experiments/conjecture.js');
       const file = parseConjecture(value);
+      const { progressBar } = await import('../progress.js'); // cli-progress: not for --help
       const bar = progressBar('dmflow conjecture');
       try {
         const report = await checkConjecture({
@@ -39,7 +39,7 @@ export function register(program: Command): void {
           replay: opts.replay,
           results: opts.results,
           baseDir: dir,
-          workerScript: new URL('../../experiments/sweepWorker.mjs', import.meta.url),
+          workerScript: workerScript(),
           onProgress: (done, total) => bar.update(done / total, `${done}/${total} instances`),
         });
         bar.stop();

@@ -3,7 +3,6 @@
 import type { Command } from 'commander';
 import { InputError } from '../../model/errors.js';
 import { parseCount, parseDuration, parseNumberList, parseProgress } from '../io.js';
-import { progressBar, runFraction } from '../progress.js';
 import { loadSpec, print } from './shared.js';
 
 export function register(program: Command): void {
@@ -36,6 +35,7 @@ export function register(program: Command): void {
       if (factored && checkpoint) throw new InputError('--checkpoint', `expected none for model "${kind}" (checkpoints cover the deep model's runs)`);
       if (factored && (maxWallTime !== undefined || !opts.plateauStop)) throw new InputError(maxWallTime !== undefined ? '--max-time' : '--no-plateau-stop', `expected none for model "${kind}" (the wall-clock budget and the plateau detector cover the deep model's runs)`);
       const spec = opts.plateauStop ? value : withPlateauStopOff(value);
+      const { progressBar, runFraction } = await import('../progress.js'); // cli-progress: not for --help
       const bar = progressBar('dmflow run', progress);
       let loss0 = NaN;
       try {

@@ -21,3 +21,13 @@ export async function loadSpec(path: string | undefined): Promise<{ value: unkno
   const { DEFAULT_SPEC } = await import('../../experiments/defaults.js');
   return { value: DEFAULT_SPEC, dir: process.cwd() };
 }
+
+/**
+ * The entry of sweep and conjecture worker threads: the compiled
+ * sweepWorker.js in dist/ next to this build; sweepWorker.mjs (which registers
+ * tsx) when the command runs from the TypeScript sources (tests in process).
+ */
+export function workerScript(): URL {
+  const fromSource = import.meta.url.endsWith('.ts');
+  return new URL(fromSource ? '../../experiments/sweepWorker.mjs' : '../../experiments/sweepWorker.js', import.meta.url);
+}

@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { InputError } from '../../model/errors.js';
 import { parseCount, parseProgress, readJsonFile } from '../io.js';
-import { progressBar } from '../progress.js';
+import { workerScript } from './shared.js';
 
 export function register(program: Command): void {
   program
@@ -30,12 +30,13 @@ export function register(program: Command): void {
         workers = cores;
       }
       const shard = opts.shard !== undefined ? parseShard(opts.shard) : undefined;
+      const { progressBar } = await import('../progress.js'); // cli-progress: not for --help
       const bar = progressBar('dmflow sweep', parseProgress(opts.progress));
       const started = Date.now();
       try {
         const summary = await runSweep(sweep, {
           out: opts.out, workers, shard, baseDir: dir, inputs: path === '-' ? [] : [path],
-          workerScript: new URL('../../experiments/sweepWorker.mjs', import.meta.url),
+          workerScript: workerScript(),
           onCell: (done, total, ran) => {
             const rate = ran / Math.max(1e-3, (Date.now() - started) / 1000);
             bar.update(done / total, `${done}/${total} cells, ${rate.toPrecision(3)} cells/s`);

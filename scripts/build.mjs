@@ -1,0 +1,14 @@
+// Build dist/ with the pinned TypeScript (npm's prepare step runs this): a
+// clean emit, so that no file of a deleted module survives, and an executable bin.
+import { spawnSync } from 'node:child_process';
+import { chmodSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+rmSync(join(root, 'dist'), { recursive: true, force: true });
+// By package path: node_modules/.bin/tsc is tslab's TypeScript 5.0 (STACK.md).
+const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+const r = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+if (r.status !== 0) process.exit(r.status ?? 1);
+chmodSync(join(root, 'dist', 'src', 'cli', 'bin.js'), 0o755);

@@ -1,0 +1,124 @@
+// The artifact: pack dmflow as npm would publish it, install the tarball into a
+// fresh project with npm alone (from npm's cache: no registry needed), and use
+// it as a stranger would: plain node, a strict tsc under both module
+// resolutions a consumer may use, and the installed bin.
+
+import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const repo = fileURLToPath(new URL('..', import.meta.url));
+const work = mkdtempSync(join(tmpdir(), 'dmflow-pack-'));
+const project = join(work, 'consumer');
+const tsc = join(repo, 'node_modules', 'typescript', 'bin', 'tsc');
+
+function sh(cmd: string, args: string[], options: SpawnSyncOptions = {}) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', ...options }) as ReturnType<typeof spawnSync> & { stdout: string; stderr: string };
+  return r;
+}
+function must(r: ReturnType<typeof sh>, what: string) {
+  if (r.status !== 0) throw new Error(`${what} failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
+  return r;
+}
+
+beforeAll(() => {
+  // dist/ is already built by the globalSetup; --ignore-scripts so that pack's
+  // prepare does not rebuild it under the other test files' feet.
+  const packed = must(sh('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: repo }), 'npm pack');
+  const tarball = join(work, JSON.parse(packed.stdout)[0].filename as string);
+  mkdirSync(project);
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+  must(sh('npm', ['install', tarball, '--prefer-offline', '--no-audit', '--no-fund'], { cwd: project }), 'npm install of the tarball');
+}, 300_000);
+
+// The installed project holds a full node_modules: do not leave one per test run.
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('the packed package, installed with npm into a fresh project', () => {
+  it('ships dist, README, LICENSE and the native sources; not the TypeScript sources, tests or notebooks', () => {
+    const pkg = join(project, 'node_modules', 'dmflow');
+    for (const f of ['README.md', 'LICENSE', 'package.json', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/cli/bin.js', 'dist/theorems/index.js', 'native/binding.gyp', 'native/build.mjs', 'native/dmflow_native.c']) {
+      expect(existsSync(join(pkg, f)), f).toBe(true);
+    }
+    for (const f of ['src', 'test', 'notebooks', 'bench', 'tsconfig.json']) expect(existsSync(join(pkg, f)), f).toBe(false);
+    // tsx is for development only: the installed package runs without it.
+    expect(existsSync(join(project, 'node_modules', 'tsx'))).toBe(false);
+  });
+
+  it('plain node imports dmflow, runs a spec, evaluates a theorem, and runs sweep cells on a worker thread', () => {
+    writeFileSync(join(project, 'use.mjs'), `
+import { run, theoremLimit, runSweep, parseSweep, readResults, nativeBlas } from 'dmflow';
+const spec = { target: { kind: 'ones', size: [3, 3] }, observed: { kind: 'block-diagonal', blocks: [1, 1, 1] }, depth: 3,
+  init: { kind: 'identity-plus-ones', a: 0.3, b: 0.15 }, solver: { rtol: 1e-11, atol: 1e-13, lossTol: 1e-20 } };
+const r = run(spec);
+const limit = theoremLimit(spec);
+let diff = 0;
+r.matrix.forEach((row, i) => row.forEach((x, j) => { diff = Math.max(diff, Math.abs(x - limit.matrix[i][j])); }));
+// Enough cells that this thread is still busy when the worker is up (as in test/sweep.test.ts).
+const sweep = parseSweep({
+  base: { target: { kind: 'low-rank', size: [5, 5], rank: 1, seed: 0 }, observed: { kind: 'random', count: 12, seed: 0 }, depth: 3, init: { kind: 'gaussian', std: 0.3, seed: 0 }, solver: { rtol: 1e-10, atol: 1e-13, lossTol: 1e-16 } },
+  grid: { depth: [3, 4] }, trials: 30,
+});
+const worker = new URL('./node_modules/dmflow/dist/src/experiments/sweepWorker.js', import.meta.url);
+const s = await runSweep(sweep, { out: 'cells.jsonl', workers: 2, workersAfterSeconds: 0, workerScript: worker });
+console.log(JSON.stringify({ status: r.status, diff, ran: s.ran, onWorkers: s.onWorkers, rows: readResults('cells.jsonl').length, native: nativeBlas !== null }));
+`);
+    const r = must(sh(process.execPath, ['use.mjs'], { cwd: project }), 'node use.mjs');
+    const out = JSON.parse(r.stdout);
+    expect(out.status).toBe('converged');
+    expect(out.diff).toBeLessThan(1e-8);
+    expect(out.ran).toBe(60);
+    expect(out.rows).toBe(60);
+    expect(out.onWorkers).toBeGreaterThan(0);
+    // CI installs OpenBLAS's headers: the binding must then build from the tarball too.
+    if (process.env.DMFLOW_REQUIRE_NATIVE === '1') expect(out.native).toBe(true);
+  });
+
+  it('a strict tsc type-checks a consumer under moduleResolution node16 and bundler', () => {
+    writeFileSync(join(project, 'consumer.ts'), `
+import { run, solveIvp, theoremLimit, type RunResult, type SolveResult } from 'dmflow';
+
+const result: RunResult = run({ target: [[1, 2], [2, 4]], observed: [[1, 1], [1, 0]], depth: 2, init: { kind: 'gaussian', std: 0.1, seed: 1 } });
+const loss: number = result.loss;
+const decay: SolveResult = solveIvp((_t, y, dy) => { dy[0] = -y[0]; }, [0, 1], [1], { rtol: 1e-10 });
+const y1: number = decay.y[0];
+const limit = theoremLimit({ target: { kind: 'ones', size: [2, 2] }, observed: { kind: 'block-diagonal', blocks: [1, 1] }, depth: 2, init: { kind: 'identity-plus-ones', a: 0.5, b: 0.1 } });
+// The types are real, not any: a wrong use must be an error.
+// @ts-expect-error loss is a number
+const wrong: string = result.loss;
+export { loss, y1, limit, wrong };
+`);
+    const configs = {
+      node16: { module: 'node16', moduleResolution: 'node16' },
+      bundler: { module: 'esnext', moduleResolution: 'bundler' },
+    };
+    for (const [name, options] of Object.entries(configs)) {
+      writeFileSync(join(project, `tsconfig.${name}.json`), JSON.stringify({
+        compilerOptions: { ...options, target: 'es2022', strict: true, noEmit: true, types: [] },
+        files: ['consumer.ts'],
+      }));
+      const r = sh(process.execPath, [tsc, '-p', `tsconfig.${name}.json`], { cwd: project });
+      expect(r.stdout + r.stderr, name).toBe('');
+      expect(r.status, name).toBe(0);
+    }
+  });
+
+  it('the installed dmflow bin runs', () => {
+    const bin = join(project, 'node_modules', '.bin', 'dmflow');
+    const help = sh(bin, ['--help'], { cwd: project });
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/Usage: dmflow/);
+    const r = sh(bin, ['run'], { cwd: project });
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.status).toBe('converged');
+    expect(out.singularValues[0]).toBeCloseTo(3.871634836, 7);
+    const bad = sh(bin, ['run', 'missing.json'], { cwd: project });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/^dmflow: spec: expected a readable file, got ENOENT/);
+    expect(readdirSync(project)).not.toContain('missing.json');
+  });
+});
