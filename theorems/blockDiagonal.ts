@@ -80,7 +80,7 @@ export function blockApplies(p: Problem): Applicability<BlockParams> {
   if (init.kind === 'identity-plus-ones' && d > 1) {
     const perLayer = (v: number | number[]) => (Array.isArray(v) ? v.slice() : new Array<number>(p.depth).fill(v));
     const sa = perLayer(init.a), sb = perLayer(init.b);
-    if (sa.every((v, l) => close(v, a[l], v)) && sb.every((v, l) => close(v, b[l], Math.max(v, a[l])))) return { ok: true, params: { d, n: d / q, q, s, a: sa, b: sb } };
+    if (sa.every((v, l) => close(v, a[l], v + Math.abs(sb[l]))) && sb.every((v, l) => close(v, b[l], v + sa[l]))) return { ok: true, params: { d, n: d / q, q, s, a: sa, b: sb } };
   }
   return { ok: true, params: { d, n: d / q, q, s, a, b } };
 }
@@ -253,18 +253,20 @@ export function e3Product(params: BlockParams, t: number): number {
   return mode.product(Math.exp(lx));
 }
 
-/** W = Lam P1 + N P2 on the block structure (E3 part 0). */
-export function blockMatrix(params: BlockParams, Lam: number, N: number, M = 0): number[][] {
+/**
+ * W = Lam P1 + N P2 (+ M P3) on the block structure. Entries are written as
+ * (Lam - N)/d off the blocks and (Lam - N)/d + N/q on them, with Lam - N
+ * passed in when known without cancellation (c -> 0 makes Lam and N close).
+ */
+export function blockMatrix(params: BlockParams, Lam: number, N: number, M = 0, LamMinusN = Lam - N): number[][] {
   const { d, q } = params;
   const rows: number[][] = [];
   for (let i = 0; i < d; i++) {
     const row: number[] = [];
     for (let j = 0; j < d; j++) {
       const same = Math.floor(i / q) === Math.floor(j / q);
-      const p1 = 1 / d;
-      const p2 = (same ? 1 / q : 0) - 1 / d;
       const p3 = (i === j ? 1 : 0) - (same ? 1 / q : 0);
-      row.push(Lam * p1 + N * p2 + M * p3);
+      row.push(LamMinusN / d + (same ? N / q : 0) + (M === 0 ? 0 : M * p3));
     }
     rows.push(row);
   }
@@ -353,7 +355,7 @@ export function blockLimit(params: BlockParams): TheoremLimit {
   return {
     theorem: 'block-diagonal',
     status: check.status,
-    matrix: blockMatrix(params, sol.Lam, sol.N),
+    matrix: blockMatrix(params, sol.Lam, sol.N, 0, sol.exact ? sol.exact.LamMinusN : sol.Lam - sol.N),
     singularValues: sv,
     zeroLoss: true,
     details: {

@@ -24,17 +24,20 @@ export interface ExactBlockSolution {
   /** Signed per-layer values when a layer may cross zero (L = 1, 2): the values themselves. */
   lamLayers: number[]; nuLayers: number[];
   Lam: number; N: number;
+  /** Lam - N without cancellation where a closed form gives it (balanced layers), else formed from the logs. */
+  LamMinusN: number;
   /** Residuals of the defining equations at the returned values (relative, cancellation-free). */
   residuals: { fit: number; pairwise: number; e1e2: number };
 }
 
-/** Safeguarded Newton for a monotone f on the real line: expand to a bracket, then Newton with bisection. */
-export function monotoneRoot(fdf: (x: number) => [number, number], x0: number, step0 = 1, maxAbs = 2000): number {
-  let [f0] = fdf(x0);
+/**
+ * Safeguarded Newton for a monotone f (increasing or not, as stated: a probe
+ * cannot tell where f is flat to rounding) on the real line: expand to a
+ * bracket, then Newton steps kept inside it, bisection otherwise.
+ */
+export function monotoneRoot(fdf: (x: number) => [number, number], x0: number, increasing: boolean, step0 = 1, maxAbs = 2000): number {
+  const [f0] = fdf(x0);
   if (f0 === 0) return x0;
-  // Direction of the root: decide from a probe, since f may be increasing or decreasing.
-  let [fp] = fdf(x0 + step0);
-  const increasing = fp > f0;
   const dir = (f0 < 0) === increasing ? 1 : -1;
   let a = x0, fa = f0, step = step0, b = NaN, fb = NaN;
   for (let i = 0; i < 200; i++) {
@@ -119,7 +122,7 @@ export class LogMode {
 
   /** X with log T(X) = logTau (NaN when the mode would have to cross zero). */
   invertTail(logTau: number, start: number): number {
-    return monotoneRoot((X) => { const [lt, dlt] = this.logTail(X); return [lt - logTau, dlt]; }, start, 0.5);
+    return monotoneRoot((X) => { const [lt, dlt] = this.logTail(X); return [lt - logTau, dlt]; }, start, false, 0.5);
   }
 }
 
@@ -163,7 +166,7 @@ export function solveBlockExact(p: ExactBlockInput): ExactBlockSolution | null {
     // lam - nu = d b is invariant: nu = s q - d b / n = q (s - b), lam = q (s + (n - 1) b).
     const b = p.b[0];
     const nu = q * (s - b), lam = q * (s + (n - 1) * b);
-    return pack('closed-form', [lam], [nu], fitResidual(lam, nu), 0, relDiff(nu + d * b, lam));
+    return { ...pack('closed-form', [lam], [nu], fitResidual(lam, nu), 0, relDiff(nu + d * b, lam)), LamMinusN: d * b };
   }
 
   if (balanced && L >= 3) {
@@ -171,7 +174,7 @@ export function solveBlockExact(p: ExactBlockInput): ExactBlockSolution | null {
     if (b === 0) {
       // E1 and E2 start equal and obey the same equation: Lam = N = s q.
       const l = Math.log(sq) / L;
-      return packLog('closed-form', new Array(L).fill(l), new Array(L).fill(l), fitResidual(sq, sq), 0, 0);
+      return { ...packLog('closed-form', new Array(L).fill(l), new Array(L).fill(l), fitResidual(sq, sq), 0, 0), Lam: sq, N: sq, LamMinusN: 0 };
     }
     // nu^(2-L) = lam^(2-L) + K, K = a^(2-L) (1 - (1 + d b / a)^(2-L)) > 0, in logs.
     const logK = (2 - L) * Math.log(a) + Math.log(-Math.expm1((2 - L) * Math.log1p((d * b) / a)));
@@ -179,21 +182,46 @@ export function solveBlockExact(p: ExactBlockInput): ExactBlockSolution | null {
     const F = (ll: number) => Math.exp(L * ll) / n + w2 * Math.exp(L * logNu(ll)) - sq;
     // Lam in [s q, n s q]: N <= Lam puts the root in this bracket.
     const lo = Math.log(sq) / L, hi = Math.log(n * sq) / L;
-    const ll = lo === hi ? lo : brent(F, lo, hi, 1e-300);
+    // At either end F may miss its sign by a rounding (N negligible, or N = Lam): the end is then the root.
+    const flo = F(lo), fhi = F(hi);
+    const ll = lo === hi || flo >= 0 ? lo : fhi <= 0 ? hi : brent(F, lo, hi, 1e-300);
     const ln = logNu(ll);
     const e1e2 = Math.abs(Math.expm1(logAddExp(logK, (2 - L) * ll) - (2 - L) * ln));
-    return packLog('closed-form', new Array(L).fill(ll), new Array(L).fill(ln), fitResidual(Math.exp(L * ll), Math.exp(L * ln)), 0, e1e2);
+    const sol = packLog('closed-form', new Array(L).fill(ll), new Array(L).fill(ln), 0, 0, e1e2);
+    // (lam/nu)^(L-2) = 1 + K lam^(L-2): log(lam/nu) without subtracting logs.
+    const logRatio = softplus(logK + (L - 2) * ll) / (L - 2);
+    sol.LamMinusN = sol.N * Math.expm1(L * logRatio);
+    // The fit at the layers' own product (sol.Lam is taken from the fit itself).
+    sol.residuals.fit = fitResidual(Math.exp(sol.logLam), sol.N);
+    return sol;
   }
 
+  /**
+   * Lam from the fit, n (s q - (1 - 1/n) N), where N's share is small: that
+   * is exact to an ulp, while exp(log Lam) carries log Lam's rounding times
+   * its size. Elsewhere (N comparable to Lam) exp(log Lam).
+   */
+  function fittedLam(logLam: number, N: number): number {
+    return w2 * N <= 0.25 * sq ? n * (sq - w2 * N) : Math.exp(logLam);
+  }
+
+  if (balanced && L === 2) {
+    // lam / nu = r = 1 + d b / a is invariant: N = n s q / (r^2 + n - 1), Lam = r^2 N.
+    const r = 1 + (d * p.b[0]) / p.a[0];
+    const N = (n * sq) / (r * r + n - 1), nu = Math.sqrt(N), lam = r * nu;
+    const sol = pack('closed-form', [lam, lam], [nu, nu], fitResidual(lam * lam, N), 0, relDiff(lam, r * nu));
+    return { ...sol, Lam: r * r * N, N, LamMinusN: N * (r - 1) * (r + 1) };
+  }
   if (L === 2) return solveDepth2(p, lam0, fitResidual);
   return solveTail(p, lam0, fitResidual);
 
   function packLog(method: ExactBlockSolution['method'], lLam: number[], lNu: number[], fit: number, pairwise: number, e1e2: number): ExactBlockSolution {
     const logLam = lLam.reduce((x, y) => x + y, 0), logN = lNu.reduce((x, y) => x + y, 0);
+    const N = Math.exp(logN);
     return {
       method, logLam, logN, logLamLayers: lLam, logNuLayers: lNu,
       lamLayers: lLam.map(Math.exp), nuLayers: lNu.map(Math.exp),
-      Lam: Math.exp(logLam), N: Math.exp(logN), residuals: { fit, pairwise, e1e2 },
+      Lam: fittedLam(logLam, N), N, LamMinusN: N * Math.expm1(logLam - logN), residuals: { fit, pairwise, e1e2 },
     };
   }
   function pack(method: ExactBlockSolution['method'], lam: number[], nu: number[], fit: number, pairwise: number, e1e2: number): ExactBlockSolution {
@@ -201,7 +229,7 @@ export function solveBlockExact(p: ExactBlockInput): ExactBlockSolution | null {
     return {
       method, logLam: Math.log(Math.abs(Lam)), logN: Math.log(Math.abs(N)),
       logLamLayers: lam.map((v) => Math.log(Math.abs(v))), logNuLayers: nu.map((v) => Math.log(Math.abs(v))),
-      lamLayers: lam, nuLayers: nu, Lam, N, residuals: { fit, pairwise, e1e2 },
+      lamLayers: lam, nuLayers: nu, Lam, N, LamMinusN: Lam - N, residuals: { fit, pairwise, e1e2 },
     };
   }
 
@@ -216,9 +244,11 @@ export function solveBlockExact(p: ExactBlockInput): ExactBlockSolution | null {
       const small = v0[0] <= v0[1] ? 0 : 1;
       const S0 = v0[0] + v0[1], vs = v0[small], D = (v0[1 - small] - vs) * (v0[1 - small] + vs);
       return (u: number): number[] => {
-        const eu = Math.exp(u);
-        const v2 = 0.5 * (S0 * Math.expm1(2 * u) + 2 * vs) / eu;
-        const v1 = (S0 * S0 * eu * eu + D) / (2 * S0 * eu);
+        const eu = Math.exp(u), P = S0 * eu;
+        // Growing (u >= 0): a sum of positive terms. Shrinking: (P^2 - D)/(2P),
+        // which cancels only as v2 itself goes to 0.
+        const v2 = u >= 0 ? 0.5 * (S0 * Math.expm1(2 * u) + 2 * vs) / eu : (P - D / P) / 2;
+        const v1 = (P * P + D) / (2 * P);
         return small === 0 ? [v2, v1] : [v1, v2];
       };
     };
@@ -259,7 +289,7 @@ export function solveBlockExact(p: ExactBlockInput): ExactBlockSolution | null {
     };
     // Start where Lam = s q if E1 alone carried the fit.
     const [l0] = e1.logProduct(e1.X0);
-    const X1 = monotoneRoot(fdf, e1.X0 + (Math.log(sq) - l0) / L, 0.5);
+    const X1 = monotoneRoot(fdf, e1.X0 + (Math.log(sq) - l0) / L, true, 0.5);
     if (!Number.isFinite(X1)) return null;
     state(X1);
     if (!Number.isFinite(X2)) return null;
@@ -270,9 +300,10 @@ export function solveBlockExact(p: ExactBlockInput): ExactBlockSolution | null {
     const e1e2 = Math.abs(Math.expm1(logAddExp(t1, logC) - t2));
     const lam = lLam.map(Math.exp), nu = lNu.map(Math.exp);
     const pair = Math.max(pairResidual(lam, lam0v), pairResidual(nu, [...pp.a]));
+    const N = Math.exp(logN), Lam = fittedLam(logLam, N);
     return {
       method: 'tail-integral', logLam, logN, logLamLayers: lLam, logNuLayers: lNu, lamLayers: lam, nuLayers: nu,
-      Lam: Math.exp(logLam), N: Math.exp(logN), residuals: { fit: fit(Math.exp(logLam), Math.exp(logN)), pairwise: pair, e1e2 },
+      Lam, N, LamMinusN: N * Math.expm1(logLam - logN), residuals: { fit: fit(Math.exp(logLam), N), pairwise: pair, e1e2 },
     };
   }
 }
