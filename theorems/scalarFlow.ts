@@ -51,7 +51,7 @@ export function scalarFlow(L: number, s: number, w0: number, t: number): ScalarV
   const v0 = w0 / Math.pow(s, 1 / L); // (x0/s)^(1/L)
   const lv0 = Math.log(w0) - Math.log(s) / L;
   if (lv0 === 0) return result(s, 0);
-  const T = t * Math.exp((2 - 2 / L) * Math.log(s));
+  const T = t * Math.pow(s, 2 - 2 / L);
   const h = (u: number) => {
     const lu = Math.log(u);
     return lu === 0 ? (L - 2) / L : (u * Math.expm1((L - 2) * lu)) / Math.expm1(L * lu);
@@ -60,7 +60,9 @@ export function scalarFlow(L: number, s: number, w0: number, t: number): ScalarV
   const above = lv0 > 0;
   // log|1 - v^L| at v0.
   const z0 = Math.log(Math.abs(Math.expm1(L * lv0)));
-  const c0 = Math.exp((2 - L) * lv0) / (L - 2); // v0^(2-L)/(L-2)
+  // v0^(2-L)/(L-2) = w0^(2-L) s^((L-2)/L)/(L-2): two correctly rounded powers
+  // (exp((2-L) log v0) would carry log v0's rounding times its size).
+  const c0 = (Math.pow(w0, 2 - L) * Math.pow(s, (L - 2) / L)) / (L - 2);
   // Region A: unknown y = log v, v^L < 1/2; T(y) = -c0 expm1((2-L)(y - y0)) - (log1p(-v^L) - log1p(-v0^L))/L + dH.
   const TA = (y: number) => -c0 * Math.expm1((2 - L) * (y - lv0)) - (Math.log1p(-Math.exp(L * y)) - Math.log1p(-Math.exp(L * lv0))) / L + dH(v0, Math.exp(y));
   // Region B: unknown z = log|1 - v^L|; v^L = 1 -+ e^z.
@@ -70,36 +72,37 @@ export function scalarFlow(L: number, s: number, w0: number, t: number): ScalarV
     return c0 - Math.pow(v, 2 - L) / (L - 2) - (z - z0) / L + dH(v0, v);
   };
   const yHalf = -Math.LN2 / L;
-  let x: number, y: number;
-  let parts: number;
-  if (!above && lv0 < yHalf && T <= TA(yHalf)) {
-    // Increasing in y on [y0, yHalf]; Newton polish with dT/dy = v^(2-L) / (1 - v^L).
-    y = brent((yy) => TA(yy) - T, lv0, yHalf);
-    for (let i = 0; i < 2; i++) {
-      const f = TA(y) - T;
-      if (f === 0) break;
-      const dy = f / (Math.exp((2 - L) * y) / -Math.expm1(L * y));
-      y -= dy;
+  /** x and the size of the terms that cancel in T(v) = T, for a scaled time TT. */
+  const solve = (TT: number): { x: number; parts: number } => {
+    if (!above && lv0 < yHalf && TT <= TA(yHalf)) {
+      // Increasing in y on [y0, yHalf]; Newton polish with dT/dy = v^(2-L) / (1 - v^L).
+      let y = brent((yy) => TA(yy) - TT, lv0, yHalf);
+      for (let i = 0; i < 2; i++) {
+        const f = TA(y) - TT;
+        if (f === 0) break;
+        y -= f / (Math.exp((2 - L) * y) / -Math.expm1(L * y));
+      }
+      return { x: Math.exp(Math.log(s) + L * y), parts: TT + c0 + Math.exp((2 - L) * y) / (L - 2) };
     }
-    x = Math.exp(Math.log(s) + L * y);
-    parts = T + c0 + Math.exp((2 - L) * y) / (L - 2);
-  } else {
     // Decreasing in z on (-inf, zStart]; z ~ -L T far out.
     const zStart = above || lv0 >= yHalf ? z0 : Math.log1p(-Math.exp(L * yHalf));
     let hi = zStart, lo = zStart - 1, step = 1;
-    const g = (z: number) => TB(z) - T;
+    const g = (z: number) => TB(z) - TT;
     while (g(lo) < 0) {
       hi = lo; step *= 2; lo = hi - step;
-      if (lo < -1500) return result(s, 0); // |s - x| / s < e^-1500: x = s in doubles
+      if (lo < -1500) return { x: s, parts: 0 }; // |s - x| / s < e^-1500: x = s in doubles
     }
     const z = g(hi) >= 0 ? hi : brent(g, lo, hi);
     const gap = Math.exp(z);
-    x = s * (above ? 1 + gap : 1 - gap);
-    y = Math.log(vOf(z));
-    parts = T + c0 + Math.pow(vOf(z), 2 - L) / (L - 2) + Math.abs(z) / L;
-  }
-  // d log x / dT = L v^(L-2) (1 - v^L): the rounding of the O(parts) terms moves x by that much.
-  const v = Math.exp(y);
-  const cond = L * Math.pow(v, L - 2) * Math.abs(-Math.expm1(L * y)) * parts + 1;
+    return { x: s * (above ? 1 + gap : 1 - gap), parts: TT + c0 + Math.pow(vOf(z), 2 - L) / (L - 2) + Math.abs(z) / L };
+  };
+  const { x, parts } = solve(T);
+  // A posteriori: the terms of T(v) = T are known to ~4 eps of their size, so
+  // x is known only between the solutions at T -+ that; their spread is the
+  // relative uncertainty the double inputs leave (reported as a condition number).
+  const dT = 4 * EPS * parts;
+  const xm = solve(Math.max(0, T - dT)).x, xp = solve(T + dT).x;
+  const spread = Math.max(Math.abs(xp - x), Math.abs(x - xm)) / x;
+  const cond = spread / (4 * EPS) + 1;
   return result(x, cond);
 }

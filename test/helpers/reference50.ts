@@ -49,15 +49,18 @@ export function bisect(F: (x: D) => D, lo: D, hi: D): D {
  * the bracket, bisection otherwise, until the bracket or step is below 1e-30
  * relative. The guess only saves iterations: the result is the bracketed root.
  */
-export function newtonRoot(F: (x: D) => { f: D; df: D }, guess: number, width = 1): D {
-  let a = big(guess).minus(width), b = big(guess).plus(width);
+export function newtonRoot(F: (x: D) => { f: D; df: D }, guess: number, width = 1, maxX = Infinity): D {
+  // The unknown's domain ends at maxX (where F stops being defined): the bracket never crosses it.
+  const clamp = (x: D) => (Number.isFinite(maxX) && x.gt(maxX) ? big(maxX) : x);
+  guess = Math.min(guess, maxX - width / 2);
+  let a = big(guess).minus(width), b = clamp(big(guess).plus(width));
   let fa = F(a).f, fb = F(b).f;
   for (let i = 0; fa.isPositive() === fb.isPositive(); i++) {
     if (i > 60) throw new Error('reference: no bracket');
     width *= 2;
     // Move the end whose value is farther from zero's side.
     const increasing = fb.gt(fa);
-    if (fa.isPositive() === increasing) { a = a.minus(width); fa = F(a).f; } else { b = b.plus(width); fb = F(b).f; }
+    if (fa.isPositive() === increasing) { a = a.minus(width); fa = F(a).f; } else { b = clamp(b.plus(width)); fb = F(b).f; }
   }
   let x = a.plus(b).div(2);
   for (let i = 0; i < 200; i++) {
@@ -310,7 +313,7 @@ export function refScalar(L: number, s: number, w0: number, t: number, guessX: n
       return { f: Tof(v, ONE.minus(vL).ln()).minus(T), df: ONE.div(ipow(v, L - 2)).div(ONE.minus(vL)) };
     };
     const guess = Math.log(guessX / s) / L;
-    const y = newtonRoot(F, Number.isFinite(guess) ? guess : Math.log(w0) - Math.log(s) / L, 0.01);
+    const y = newtonRoot(F, Number.isFinite(guess) ? guess : Math.log(w0) - Math.log(s) / L, 0.01, -Math.LN2 / L);
     return xOfV(y.exp());
   }
   // Unknown z = log|1 - v^L|: v^L = 1 -+ e^z. dT/dz = -1/L (dv/dz) ... via dT/dv dv/dz:
@@ -325,7 +328,10 @@ export function refScalar(L: number, s: number, w0: number, t: number, guessX: n
     return { f: Tof(v, z).minus(T), df: dTdv.times(dvdz) };
   };
   const gap = Math.abs(guessX / s - 1);
-  const guess = gap > 0 ? Math.log(gap) : -L * t * Math.pow(s, 2 - 2 / L);
-  const z = newtonRoot(F, Number.isFinite(guess) ? guess : -700, 0.01);
+  // Far out, log|1 - v^L| ~ -L (T - tau-offsets): an estimate at 50 digits when x = s in doubles.
+  const estimate = c0.minus(T).times(L).toNumber(); // ignores O(1) terms
+  if (estimate < -300) return S; // |s - x| / s < e^-250: x = s at 50 digits
+  const guess = gap > 0 ? Math.log(gap) : Math.min(-40, estimate);
+  const z = newtonRoot(F, Number.isFinite(guess) ? guess : -700, 0.01, above ? g0.toNumber() : -Math.LN2);
   return S.times(ONE.plus(sign.times(z.exp())));
 }
