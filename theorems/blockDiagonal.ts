@@ -190,7 +190,14 @@ export interface BlockSolution {
 export function solveBlock(params: BlockParams, forceQuadrature = false): BlockSolution {
   const exact = forceQuadrature ? null : solveBlockExact(params);
   if (exact) return withRates(params, exact.lamLayers, exact.nuLayers, exact.Lam, exact.N, NaN, exact);
-  return solveBlockByClock(params, forceQuadrature);
+  try {
+    return solveBlockByClock(params, forceQuadrature);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    // Neither route represents this instance: NaN values, and the self-check says 'inexact'.
+    const nan = params.a.map(() => NaN);
+    return withRates(params, nan, nan, NaN, NaN, NaN);
+  }
 }
 
 /**

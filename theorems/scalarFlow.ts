@@ -74,9 +74,11 @@ export function scalarFlow(L: number, s: number, w0: number, t: number): ScalarV
   const yHalf = -Math.LN2 / L;
   /** x and the size of the terms that cancel in T(v) = T, for a scaled time TT. */
   const solve = (TT: number): { x: number; parts: number } => {
+    if (TT <= 0) return { x: Math.exp(logx0), parts: 0 };
     if (!above && lv0 < yHalf && TT <= TA(yHalf)) {
       // Increasing in y on [y0, yHalf]; Newton polish with dT/dy = v^(2-L) / (1 - v^L).
-      let y = brent((yy) => TA(yy) - TT, lv0, yHalf);
+      // TA(y0) is 0 up to the rounding of exp(log v0) = v0: the start is then the root.
+      let y = TA(lv0) - TT >= 0 ? lv0 : brent((yy) => TA(yy) - TT, lv0, yHalf);
       for (let i = 0; i < 2; i++) {
         const f = TA(y) - TT;
         if (f === 0) break;
