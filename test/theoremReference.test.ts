@@ -13,9 +13,9 @@ import { big, refBlockBalanced, refBlockDepth2, refBlockPerLayer, refFirstColumn
 
 const RUNS = Number(process.env.REFERENCE_RUNS ?? 200);
 const SEED = Number(process.env.REFERENCE_SEED ?? 17);
-// The per-layer reference integrates its tails at 50 digits (about 1 s a draw
+// The per-layer reference integrates its tails at 50 digits (2 to 8 s a draw
 // on a shared machine): fewer draws by default, REFERENCE_PERLAYER_RUNS=n for more.
-const PERLAYER_RUNS = Number(process.env.REFERENCE_PERLAYER_RUNS ?? 12);
+const PERLAYER_RUNS = Number(process.env.REFERENCE_PERLAYER_RUNS ?? 6);
 const TOL = 1e-12;
 
 // REFERENCE_REPORT=1 prints the worst relative error met per family (the accuracy figures of theorems/*.md).
