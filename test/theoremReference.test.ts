@@ -17,6 +17,8 @@ const SEED = Number(process.env.REFERENCE_SEED ?? 17);
 // on a shared machine): fewer draws by default, REFERENCE_PERLAYER_RUNS=n for more.
 const PERLAYER_RUNS = Number(process.env.REFERENCE_PERLAYER_RUNS ?? 6);
 const TOL = 1e-12;
+// Property runs scale with REFERENCE_RUNS; the per-test limit follows.
+const LONG = { timeout: 3_600_000 };
 
 // REFERENCE_REPORT=1 prints the worst relative error met per family (the accuracy figures of theorems/*.md).
 const worst: Record<string, number> = {};
@@ -39,7 +41,7 @@ describe('family A, balanced layers: exact to 1e-12 against 50 digits', () => {
     n: fc.integer({ min: 1, max: 4 }), q: fc.integer({ min: 1, max: 3 }), L: fc.integer({ min: 1, max: 16 }),
     log10Scale: fc.double({ min: -300, max: 2, noNaN: true }), c: coupling, s: logUniform(-6, 6),
   });
-  it(`Lam, N and every entry of W(inf), ${RUNS} draws`, () => {
+  it(`Lam, N and every entry of W(inf), ${RUNS} draws`, LONG, () => {
     fc.assert(fc.property(instance, ({ n, q, L, log10Scale, c, s }) => {
       const alpha = 10 ** (log10Scale / L);
       const p: BlockParams = { d: n * q, n, q, s, a: new Array(L).fill(alpha), b: new Array(L).fill(alpha * c) };
@@ -66,7 +68,7 @@ describe('family A, per-layer values: exact to 1e-12 against 50 digits', () => {
     spread: fc.array(fc.double({ min: -3, max: 3, noNaN: true }), { minLength: L, maxLength: L }),
     cs: fc.array(coupling, { minLength: L, maxLength: L }),
   }));
-  it(`Lam and N, ${PERLAYER_RUNS} draws`, { timeout: 600_000 }, () => {
+  it(`Lam and N, ${PERLAYER_RUNS} draws`, LONG, () => {
     fc.assert(fc.property(instance, ({ n, q, L, log10Scale, s, spread, cs }) => {
       const a = spread.map((e) => 10 ** (log10Scale / L + e));
       const b = a.map((x, l) => x * cs[l]);
@@ -89,7 +91,7 @@ describe('family B, first column 2x2: exact to 1e-12 against 50 digits', () => {
     a: signed(-3, 3), beta0: signed(-3, 3), wNorm: logUniform(-6, 6), wAngle: fc.double({ min: 0, max: 2 * Math.PI, noNaN: true }),
     b2: fc.tuple(signed(-3, 3), signed(-3, 3)),
   });
-  it(`x, beta and the unobserved column, ${RUNS} draws`, () => {
+  it(`x, beta and the unobserved column, ${RUNS} draws`, LONG, () => {
     fc.assert(fc.property(instance, ({ a, beta0, wNorm, wAngle, b2 }) => {
       const w: [number, number] = [wNorm * Math.cos(wAngle), wNorm * Math.sin(wAngle)];
       const lim = firstColumnLimit({ a, beta0, w, b2 });
@@ -114,7 +116,7 @@ describe('family C, scalar depth L: exact to 1e-12 against 50 digits, or flagged
     log10Ratio: fc.double({ min: -300, max: 1, noNaN: true }), // x0 / s
     log10Factor: fc.double({ min: -8, max: 3, noNaN: true }),
   });
-  it(`x(t) at times from 0 to far past the escape, ${RUNS} draws`, () => {
+  it(`x(t) at times from 0 to far past the escape, ${RUNS} draws`, LONG, () => {
     fc.assert(fc.property(instance, ({ L, s, log10Ratio, log10Factor }) => {
       const w0 = 10 ** ((log10Ratio + Math.log10(s)) / L); // layer value; x0 = w0^L
       const x0 = Math.pow(w0, L);
@@ -148,7 +150,7 @@ describe('family C, aligned depth 2: every mode exact to 1e-12', () => {
     log10Ratio: fc.array(fc.double({ min: -300, max: 1, noNaN: true }), { minLength: 3, maxLength: 3 }),
     log10t: fc.double({ min: -8, max: 8, noNaN: true }),
   });
-  it(`modes x_i(t), ${RUNS} draws`, () => {
+  it(`modes x_i(t), ${RUNS} draws`, LONG, () => {
     fc.assert(fc.property(instance, ({ sigma, log10Ratio, log10t }) => {
       // Diagonal target and init (U = V = I up to signs): the modes are the diagonal.
       const k = sigma.length;

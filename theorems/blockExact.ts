@@ -166,7 +166,9 @@ export function solveBlockExact(p: ExactBlockInput): ExactBlockSolution | null {
     // lam - nu = d b is invariant: nu = s q - d b / n = q (s - b), lam = q (s + (n - 1) b).
     const b = p.b[0];
     const nu = q * (s - b), lam = q * (s + (n - 1) * b);
-    return { ...pack('closed-form', [lam], [nu], fitResidual(lam, nu), 0, relDiff(nu + d * b, lam)), LamMinusN: d * b };
+    // The invariant checked as a sum of positive terms: nu + d b = lam, or lam - nu = d b when nu < 0.
+    const e1e2 = nu >= 0 ? relDiff(nu + d * b, lam) : relDiff(lam - nu, d * b);
+    return { ...pack('closed-form', [lam], [nu], fitResidual(lam, nu), 0, e1e2), LamMinusN: d * b };
   }
 
   if (balanced && L >= 3) {

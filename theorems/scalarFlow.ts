@@ -50,7 +50,8 @@ export function scalarFlow(L: number, s: number, w0: number, t: number): ScalarV
   }
   const v0 = w0 / Math.pow(s, 1 / L); // (x0/s)^(1/L)
   const lv0 = Math.log(w0) - Math.log(s) / L;
-  if (lv0 === 0) return result(s, 0);
+  // x0 = s up to the rounding of w0^L: x stays between them, within 1e-14 of s.
+  if (Math.abs(L * lv0) <= 1e-14) return result(s, 0);
   const T = t * Math.pow(s, 2 - 2 / L);
   const h = (u: number) => {
     const lu = Math.log(u);

@@ -290,7 +290,7 @@ function gl(f: (u: D) => D, a: D, b: D): D {
 export function refScalar(L: number, s: number, w0: number, t: number, guessX: number): D {
   const S = big(s);
   const v0 = big(w0).div(S.pow(big(1).div(L)));
-  if (v0.eq(ONE)) return S;
+  if (v0.minus(ONE).abs().lt(1e-40)) return S; // x0 = s to the 50-digit rounding of s^(1/L): a fixed point
   const T = big(t).times(S.pow(big(2).minus(big(2).div(L))));
   const ipow = (v: D, k: number) => { let p = ONE; for (let i = 0; i < k; i++) p = p.times(v); return p; };
   const h = (u: D) => { const uL2 = ipow(u, L - 2); const uL = uL2.times(u).times(u); return u.times(ONE.minus(uL2)).div(ONE.minus(uL)); };
