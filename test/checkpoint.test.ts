@@ -84,17 +84,23 @@ describe('dmflow run --checkpoint', () => {
       init: { kind: 'gaussian', std: 0.3, seed: 1 }, solver: { method, rtol: 1e-8, lossTol: 1e-15 },
     }));
     const args = ['run', spec, '--save-times', '0.5,2', ...more];
-    // The TypeScript kernel, so that the run outlasts several budgets on any machine
-    // (with the native kernel the whole 40x40 run can finish inside one 150 ms budget).
+    // The TypeScript kernel, so that the run is long enough to cut (with the native kernel
+    // the whole 40x40 run can finish inside one 150 ms budget).
     const slow = { env: { ...process.env, DMFLOW_KERNEL: 'js' } };
+    const t0 = Date.now();
+    cli(['--version']);
+    const startMs = Date.now() - t0;
+    const t1 = Date.now();
     const plain = cli(args, slow);
+    // A budget of about a sixth of the integration's own time on this machine: several cuts, whatever its speed.
+    const budget = `${Math.max(20, Math.round((Date.now() - t1 - startMs) / 6))}ms`;
     expect(plain.status, plain.stderr).toBe(0);
     expect(JSON.parse(plain.stdout).status).toBe(status);
     const ckpt = join(dir, `budget-${method}.ckpt`);
     const pieces: { status: string; t: number; message: string }[] = [];
     let last = '';
-    for (let k = 0; k < 200; k++) {
-      const r = cli([...args, '--checkpoint', ckpt, '--max-time', '50ms'], slow);
+    for (let k = 0; k < 400; k++) {
+      const r = cli([...args, '--checkpoint', ckpt, '--max-time', budget], slow);
       expect(r.status, r.stderr).toBe(0);
       last = r.stdout;
       const out = JSON.parse(r.stdout) as { status: string; t: number; message: string };
@@ -108,7 +114,7 @@ describe('dmflow run --checkpoint', () => {
     expect(last).toBe(plain.stdout);
     expect(readRecord(ckpt)!.finished).toHaveLength(more.length > 0 ? 2 : 1);
     // Finished: the checkpoint serves the result, whatever the budget.
-    expect(cli([...args, '--checkpoint', ckpt, '--max-time', '50ms'], slow).stdout).toBe(plain.stdout);
+    expect(cli([...args, '--checkpoint', ckpt, '--max-time', budget], slow).stdout).toBe(plain.stdout);
   }, 600_000);
 
   it('refuses a checkpoint of another spec or other options, and a file that is not a checkpoint', () => {
