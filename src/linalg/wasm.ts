@@ -6,9 +6,22 @@
 import { readFileSync } from 'node:fs';
 import { findPackageFile } from './packageRoot.js';
 
+// The few WebAssembly shapes used here, declared locally: tslab's TypeScript 5.0,
+// which compiles these sources for the notebooks, has no WebAssembly types
+// without the DOM library, and a cell importing them failed to compile.
+export interface WasmMemory { readonly buffer: ArrayBuffer; grow(pages: number): number }
+export interface WasmGlobal { readonly value: unknown }
+/** A compiled module (opaque here). */
+export interface WasmModule { readonly __wasmModule?: never }
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => WasmModule;
+  Instance: new (module: WasmModule, imports: object) => { readonly exports: object };
+}
+const wasmApi = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+
 export interface WasmExports {
-  memory: WebAssembly.Memory;
-  __heap_base: WebAssembly.Global;
+  memory: WasmMemory;
+  __heap_base: WasmGlobal;
   dmf_gemm_scratch(m: number, n: number, k: number): number;
   dmf_dgemm(
     ta: number, tb: number, m: number, n: number, k: number, alpha: number, A: number, lda: number,
@@ -25,8 +38,8 @@ export class WasmArena {
   readonly exports: WasmExports;
   private top: number;
 
-  constructor(module: WebAssembly.Module) {
-    this.exports = new WebAssembly.Instance(module, {}).exports as unknown as WasmExports;
+  constructor(module: WasmModule) {
+    this.exports = new wasmApi!.Instance(module, {}).exports as unknown as WasmExports;
     this.top = align(Number(this.exports.__heap_base.value));
   }
 
@@ -52,12 +65,12 @@ function align(x: number): number { return (x + 15) & ~15; }
 /** Why the kernels did not load (for DMFLOW_KERNEL=wasm's error line); '' when they did. */
 export let wasmLoadError = '';
 
-function load(): WebAssembly.Module | null {
-  if (typeof WebAssembly !== 'object') { wasmLoadError = 'this runtime has no WebAssembly'; return null; }
+function load(): WasmModule | null {
+  if (!wasmApi) { wasmLoadError = 'this runtime has no WebAssembly'; return null; }
   const file = findPackageFile('wasm', 'dmflow_kernels.wasm');
   if (!file) { wasmLoadError = 'wasm/dmflow_kernels.wasm not found (node wasm/build.mjs)'; return null; }
   try {
-    return new WebAssembly.Module(readFileSync(file));
+    return new wasmApi.Module(readFileSync(file));
   } catch (e) {
     // An engine without SIMD rejects the module at compile time.
     wasmLoadError = `${file}: ${(e as Error).message}`;
@@ -66,4 +79,4 @@ function load(): WebAssembly.Module | null {
 }
 
 /** The compiled kernels, or null when they cannot load here. */
-export const wasmModule: WebAssembly.Module | null = load();
+export const wasmModule: WasmModule | null = load();

@@ -6,11 +6,11 @@
 // arithmetic.
 
 import type { Rhs } from '../ode/types.js';
-import { WasmArena } from '../linalg/wasm.js';
+import { WasmArena, type WasmModule } from '../linalg/wasm.js';
 import { asGradientField, newFieldState, observedTargets } from './fieldState.js';
 import type { FieldProblem, GradientField } from './vectorField.js';
 
-export function wasmField(problem: FieldProblem, module: WebAssembly.Module): GradientField {
+export function wasmField(problem: FieldProblem, module: WasmModule): GradientField {
   const { dims, offsets, depth: L, n, target, obsRows, obsCols } = problem;
   const nObs = obsRows.length;
   const size = offsets[L];
