@@ -129,10 +129,10 @@ describe('dmflow conjecture', () => {
     expect(readFileSync(results, 'utf8').endsWith('}\n')).toBe(true);
   });
 
-  it('a run that does not converge is an integration failure (exit 3), never a verdict; a claim reading status decides itself', async () => {
+  it('a run that does not converge is an integration failure (exit 1, status integration-failure), never a verdict; a claim reading status decides itself', async () => {
     const short = { ...boundary, generate: { ...boundary.generate, solver: { tMax: 1e-3 } }, claim: 'singularValues[1] > 0' };
     const r = cli(['conjecture', file(short), '--workers', '1']);
-    expect(r.status).toBe(3);
+    expect(r.status).toBe(1);
     const out = report(r.stdout);
     expect(out.status).toBe('integration-failure');
     expect(out.counterexample?.run.status).toBe('t-max');
