@@ -6,6 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import { InputError } from '../model/errors.js';
 import { run, type RunResult } from './run.js';
+import { WORKER_WORTH_SECONDS, workersWorthStarting } from './workerStart.js';
 
 export interface OrderedSearchOptions {
   /** Threads: this one plus threads - 1 workers. */
@@ -21,9 +22,6 @@ export interface OrderedSearchOptions {
 
 /** Cells each worker holds at once. */
 const IN_FLIGHT = 2;
-/** A worker costs about a second of CPU to start (see sweep.ts): only worth it for longer searches. */
-const WORKER_WORTH_SECONDS = 2;
-const PROBE_SECONDS = 0.05;
 
 /** Resolves with the number of runs done on workers. */
 export function orderedSearch(specs: readonly unknown[], options: OrderedSearchOptions): Promise<number> {
@@ -89,9 +87,7 @@ export function orderedSearch(specs: readonly unknown[], options: OrderedSearchO
         return;
       }
       ranHere++;
-      const elapsed = (performance.now() - start) / 1000;
-      const remaining = (elapsed / ranHere) * (specs.length - next);
-      if (pool.length === 0 && options.threads > 1 && (workersAfter === 0 || (elapsed >= PROBE_SECONDS && remaining > workersAfter))) {
+      if (pool.length === 0 && options.threads > 1 && workersWorthStarting((performance.now() - start) / 1000, ranHere, specs.length - next, workersAfter)) {
         for (let k = 1; k < options.threads; k++) startWorker();
       }
       setImmediate(step);

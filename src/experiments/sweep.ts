@@ -18,6 +18,7 @@ import { specFieldPaths } from '../model/specPaths.js';
 import { lockFile } from './fileLock.js';
 import { canonical, checkHeader, checkNotInput, prepareForAppend } from './resultsFile.js';
 import { run, type RunResult } from './run.js';
+import { WORKER_WORTH_SECONDS, workersWorthStarting } from './workerStart.js';
 
 export { canonical, checkNotInput } from './resultsFile.js';
 export { parseShard, shardFromEnv } from './shard.js';
@@ -229,15 +230,6 @@ export async function runSweep(sweep: SweepSpec, options: SweepOptions): Promise
 /** Cells each worker holds at once: the next one waits in its queue while the main thread is busy. */
 const IN_FLIGHT = 2;
 
-/**
- * A worker costs about a second of CPU to start (it loads and compiles the
- * TypeScript modules), time that competes with this thread on a small machine.
- * Workers are started only once this thread's first cells show that the rest
- * of the sweep will take longer than this.
- */
-const WORKER_WORTH_SECONDS = 2;
-/** Time this thread spends on cells before it estimates the sweep's length. */
-const PROBE_SECONDS = 0.05;
 
 /**
  * This thread and up to `count` workers take cells from one queue. This
@@ -302,9 +294,7 @@ function runShared(
         return;
       }
       ranHere++;
-      const elapsed = (performance.now() - start) / 1000;
-      const remaining = (elapsed / ranHere) * (todo.length - next);
-      if (pool.length === 0 && (workersAfter === 0 || (elapsed >= PROBE_SECONDS && remaining > workersAfter))) spawn();
+      if (pool.length === 0 && workersWorthStarting((performance.now() - start) / 1000, ranHere, todo.length - next, workersAfter)) spawn();
       setImmediate(step);
     };
     setImmediate(step);
