@@ -2,8 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildProblem, InputError } from '../src/index.js';
+import { buildProblem } from '../src/index.js';
 import { cli } from './helpers/cli.js';
+import { inputErrorOf } from './helpers/inputError.js';
 
 const ok = {
   target: [[1, 2], [3, 4]],
@@ -12,17 +13,7 @@ const ok = {
   init: { kind: 'gaussian', std: 0.1, seed: 1 },
 };
 
-function errorOf(spec: unknown): string {
-  try {
-    buildProblem(spec);
-  } catch (e) {
-    expect(e).toBeInstanceOf(InputError);
-    const msg = (e as Error).message;
-    expect(msg).not.toContain('\n');
-    return msg;
-  }
-  throw new Error('expected an InputError');
-}
+const errorOf = (spec: unknown): string => inputErrorOf(buildProblem, spec);
 
 const cases: [string, unknown, RegExp][] = [
   ['ragged target', { ...ok, target: [[1, 2], [3]] }, /^spec\.target\[1\]: expected 2 entries/],

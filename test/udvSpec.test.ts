@@ -5,8 +5,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildFactorProblem, buildProblem, InputError } from '../src/index.js';
+import { buildFactorProblem, buildProblem } from '../src/index.js';
 import { cli } from './helpers/cli.js';
+import { inputErrorOf } from './helpers/inputError.js';
 
 const ok = {
   model: { kind: 'udv', rank: 2, ball: 'frobenius', radius: 1 },
@@ -16,17 +17,7 @@ const ok = {
 };
 const sym = { ...ok, model: { kind: 'udu', rank: 2 }, target: [[2, 1], [1, 3]], observed: { kind: 'all' } };
 
-function errorOf(spec: unknown): string {
-  try {
-    buildFactorProblem(spec);
-  } catch (e) {
-    expect(e).toBeInstanceOf(InputError);
-    const msg = (e as Error).message;
-    expect(msg).not.toContain('\n');
-    return msg;
-  }
-  throw new Error('expected an InputError');
-}
+const errorOf = (spec: unknown): string => inputErrorOf(buildFactorProblem, spec);
 
 const cases: [string, unknown, RegExp][] = [
   ['depth with udv', { ...ok, depth: 2 }, /^spec\.depth: not used by the udv model/],
@@ -67,14 +58,9 @@ describe('factored-model specs: one line naming the field', () => {
     const deep = { target: ok.target, observed: ok.observed, depth: 2, init: ok.init };
     const a = buildProblem(deep), b = buildProblem({ ...deep, model: { kind: 'deep' } });
     expect(Array.from(b.y0)).toEqual(Array.from(a.y0));
-    expect(errorOfDeep({ ...deep, model: { kind: 'deep', rank: 2 } })).toMatch(/^spec\.model: unknown key "rank"/);
+    expect(inputErrorOf(buildProblem, { ...deep, model: { kind: 'deep', rank: 2 } })).toMatch(/^spec\.model: unknown key "rank"/);
   });
 });
-
-function errorOfDeep(spec: unknown): string {
-  try { buildProblem(spec); } catch (e) { return (e as Error).message; }
-  throw new Error('expected an InputError');
-}
 
 describe('commands that cover the deep model only say so', () => {
   const dir = mkdtempSync(join(tmpdir(), 'dmflow-udv-'));
