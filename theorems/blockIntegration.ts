@@ -5,7 +5,7 @@
 
 import { buildProblem } from '../src/model/problem.js';
 import { endToEnd } from '../src/model/product.js';
-import { gradientField } from '../src/model/vectorField.js';
+import { gradientField } from '../src/model/field/dispatch.js';
 import { solveIvp } from '../src/ode/solve.js';
 import { blockComponents, type BlockParams } from './blockDiagonal.js';
 

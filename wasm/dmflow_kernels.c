@@ -97,7 +97,7 @@ void dmf_dgemm(int ta, int tb, int m, int n, int k, double alpha, const double *
 
 /**
  * The gradient-flow vector field, the same sequence of products as
- * src/model/blasField.ts (Arora, Cohen & Hazan 2018): P_l = W_l P_{l-1}
+ * src/model/field/blasField.ts (Arora, Cohen & Hazan 2018): P_l = W_l P_{l-1}
  * forwards (P_1 = W_1 in y), G = P_Omega(W - W*) into H, then
  * dW_l = -H_l P_{l-1}^T and H_{l-1} = W_l^T H_l backwards. All pointers are
  * into this module's memory; pOff[l] is P_l's offset in P (l = 2..L).

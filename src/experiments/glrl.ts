@@ -17,8 +17,9 @@ import { makeMask, makeTarget, observedEntries, problemShape } from '../model/pr
 import { checkMemory, glrlNeeds } from '../model/resources.js';
 import { endToEnd, lossOf } from '../model/product.js';
 import { parseGlrlSpec, type GlrlOptions, type GlrlSpec } from '../model/spec.js';
-import { symmetricField } from '../model/symmetricField.js';
-import { gradientField, type GradientField } from '../model/vectorField.js';
+import { symmetricField } from '../model/field/symmetricField.js';
+import { gradientField } from '../model/field/dispatch.js';
+import type { GradientField } from '../model/field/types.js';
 import type { FlowTotals } from './run.js';
 import { lossTolerance, targetEnergy } from './stopRules.js';
 

@@ -14,13 +14,13 @@ import type { CheckpointHook, SolveResult, SolveState, SolveStatus } from '../od
 import { InputError } from '../model/errors.js';
 import { buildProblem, type BuildOptions, type Problem } from '../model/problem.js';
 import { endToEnd, lossOf } from '../model/product.js';
-import { gradientField, type FieldKernel } from '../model/vectorField.js';
+import { gradientField } from '../model/field/dispatch.js';
 import { readCheckpoint, runHash, writeCheckpoint } from './checkpoint.js';
 import {
   FLOOR_MARGIN, gradientNoiseProbe, lossFloorEstimate, lossTolerance, PlateauWatch, suggestedTolerances, targetEnergy, tolText,
   type LossTolerance, type PlateauVerdict, type PlateauWatchState,
 } from './stopRules.js';
-import type { KernelName } from '../model/fieldState.js';
+import type { FieldKernel, KernelName } from '../model/field/types.js';
 
 export type RunStatus =
   | 'converged' | 't-max' | 'max-steps' | 'max-evals' | 'diverged' | 'stiff' | 'step-too-small'

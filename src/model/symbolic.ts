@@ -8,7 +8,7 @@ import { create, all, type MathNode } from 'mathjs';
 import { InputError } from './errors.js';
 import type { Problem } from './problem.js';
 import { Rng } from './random.js';
-import { gradientField } from './vectorField.js';
+import { gradientField } from './field/dispatch.js';
 
 const math = create(all);
 

@@ -4,7 +4,7 @@
 // observed entries of X are formed: O(|Omega| k) per evaluation, no
 // allocation after construction.
 
-import { observedTargets } from '../fieldState.js';
+import { observedTargets } from '../field/types.js';
 import { ballNorm2, type FactorProblem } from './problem.js';
 
 export type FactorFieldProblem = Pick<FactorProblem, 'kind' | 'n' | 'k' | 'offU' | 'offD' | 'offV' | 'size' | 'target' | 'obsRows' | 'obsCols'>;

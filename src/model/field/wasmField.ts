@@ -5,10 +5,9 @@
 // only y is copied in and dy out, O(parameters) against O(parameters * n)
 // arithmetic.
 
-import type { Rhs } from '../ode/types.js';
-import { WasmArena, type WasmModule } from '../linalg/wasm.js';
-import { asGradientField, newFieldState, observedTargets } from './fieldState.js';
-import type { FieldProblem, GradientField } from './vectorField.js';
+import type { Rhs } from '../../ode/types.js';
+import { WasmArena, type WasmModule } from '../../linalg/wasm.js';
+import { asGradientField, newFieldState, observedTargets, type FieldProblem, type GradientField } from './types.js';
 
 export function wasmField(problem: FieldProblem, module: WasmModule): GradientField {
   const { dims, offsets, depth: L, n, target, obsRows, obsCols } = problem;

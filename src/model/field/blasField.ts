@@ -1,14 +1,13 @@
 // The gradient-flow vector field on dense BLAS products (native/), for sizes
 // where OpenBLAS's dgemm beats the TypeScript sparse kernels of
-// vectorField.ts: forward P_l = W_l P_{l-1} up to W = W_L P_{L-1}, the dense
+// typescriptField.ts: forward P_l = W_l P_{l-1} up to W = W_L P_{L-1}, the dense
 // residual G = P_Omega(W - W*), then backward dW_l = -H_l P_{l-1}^T and
 // H_{l-1} = W_l^T H_l from H_L = G (Arora, Cohen & Hazan 2018). 3L - 3
 // products per call; all workspace allocated once.
 
-import type { NativeBlas } from '../linalg/native.js';
-import type { Rhs } from '../ode/types.js';
-import { asGradientField, newFieldState, observedTargets } from './fieldState.js';
-import type { FieldProblem, GradientField } from './vectorField.js';
+import type { NativeBlas } from '../../linalg/native.js';
+import type { Rhs } from '../../ode/types.js';
+import { asGradientField, newFieldState, observedTargets, type FieldProblem, type GradientField } from './types.js';
 
 export function blasField(problem: FieldProblem, blas: NativeBlas): GradientField {
   const { dims, offsets, depth: L, n, target, obsRows, obsCols } = problem;

@@ -4,9 +4,8 @@
 // (the symmetric setting of Li, Luo & Lyu 2021). Only observed entries of
 // U U^T are formed, so a call costs O(|Omega| r); no allocation per call.
 
-import type { Rhs } from '../ode/types.js';
-import { asGradientField, newFieldState, observedTargets } from './fieldState.js';
-import type { GradientField } from './vectorField.js';
+import type { Rhs } from '../../ode/types.js';
+import { asGradientField, newFieldState, observedTargets, type GradientField } from './types.js';
 
 export interface SymmetricProblem {
   /** Side of the square target. */

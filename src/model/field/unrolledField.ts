@@ -3,17 +3,16 @@
 // unrolled, so V8 compiles one basic block with no loop or call overhead. For
 // the thousands of tiny integrations of the effective-rank sweeps (2x2 and 3x3
 // targets) this is several times faster than the general loops of
-// vectorField.ts, with the same arithmetic (the same products and sums, only
+// typescriptField.ts, with the same arithmetic (the same products and sums, only
 // grouped differently, so results agree to rounding).
 //
-// Same algorithm as vectorField.ts (back-propagation; MATH.md section 1):
+// Same algorithm as typescriptField.ts (back-propagation; MATH.md section 1):
 // P_l = W_l P_{l-1} forwards, the residual r at observed entries of
 // W = W_L P_{L-1}, then dW_L = -G P_{L-1}^T and H_{L-1} = W_L^T G (G sparse),
 // and dW_l = -H_l P_{l-1}^T, H_{l-1} = W_l^T H_l down to dW_1 = -H_1.
 
-import type { Rhs } from '../ode/types.js';
-import { asGradientField, newFieldState, observedTargets, type FieldState } from './fieldState.js';
-import type { FieldProblem, GradientField } from './vectorField.js';
+import type { Rhs } from '../../ode/types.js';
+import { asGradientField, newFieldState, observedTargets, type FieldProblem, type FieldState, type GradientField } from './types.js';
 
 /**
  * Largest generated body, in multiply-adds; larger problems use the loop
