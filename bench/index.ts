@@ -1,17 +1,17 @@
 // npm run bench [-- --vs-scipy] [-- --vs-torch] [-- --skip-100] [-- --startup-only]: prints figures, asserts nothing.
+// Ends with the targets of issue 14 and whether this run met them.
 
 import { availableParallelism, cpus } from 'node:os';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { BLAS_FROM_SIDE, UNROLL_LIMIT, WASM_FROM_SIDE, buildProblem, nativeBlas, runProblem, runSweep, wasmModule, type FieldKernel } from '../src/index.js';
+import { BLAS_FROM_SIDE, UNROLL_LIMIT, WASM_FROM_SIDE, buildProblem, nativeBlas, runProblem, wasmModule, type FieldKernel } from '../src/index.js';
 import { benchArenstorf } from './arenstorf.js';
+import { cliRun, cliSweep } from './cliRuns.js';
 import { benchRhs } from './rhs.js';
 import { benchVsTorch } from './vsTorch.js';
 import { benchStartup } from './startup.js';
 import { expandCells, fig1Sweep, instanceOf, largeSpecs, runLarge, scipyRun } from './workloads.js';
 
 const args = process.argv.slice(2);
+const targets: { what: string; ratio: number; goal: number }[] = [];
 const vsScipy = args.includes('--vs-scipy');
 const vsTorch = args.includes('--vs-torch');
 const skip100 = args.includes('--skip-100');
@@ -42,26 +42,19 @@ for (const tol of [1e-6, 1e-8, 1e-10]) {
 }
 
 console.log('\nFig. 1 sweep: 2x2, diagonal observed, depths 2-4, productScale 0.1/0.01/0.001, 300 trials, rtol 1e-8, atol 1e-11, lossTol 1e-12');
-const out = join(mkdtempSync(join(tmpdir(), 'dmflow-bench-')), 'fig1.jsonl');
-const start = performance.now();
-const worker = new URL('../src/experiments/sweepWorker.mjs', import.meta.url);
-const s = await runSweep(fig1Sweep, { out, workerScript: worker });
-const wall = (performance.now() - start) / 1000;
-const ours = s.ran / wall;
-console.log(`  dmflow sweep: ${s.ran} integrations in ${wall.toFixed(2)} s = ${ours.toFixed(0)} integrations/s end to end (${s.onWorkers} of them on worker threads: workers start only for sweeps longer than ~2 s; cold start, spec parsing, analysis and the JSONL file included)`);
-// The same sweep with 10x the trials: long enough for the worker threads to pay off.
-const outBig = join(mkdtempSync(join(tmpdir(), 'dmflow-bench-')), 'fig1x10.jsonl');
-const startBig = performance.now();
-const sb = await runSweep({ ...fig1Sweep, trials: 10 * fig1Sweep.trials }, { out: outBig, workerScript: worker });
-const wallBig = (performance.now() - startBig) / 1000;
-const bigRate = sb.ran / wallBig;
-console.log(`  dmflow sweep, 3000 trials: ${sb.ran} integrations in ${wallBig.toFixed(2)} s = ${bigRate.toFixed(0)} integrations/s end to end (${sb.onWorkers} on worker threads)`);
+// End to end as a user runs it: the built bin on a sweep file, process start-up and the JSONL file included.
+const cli = cliSweep(fig1Sweep);
+const ours = cli.cells / cli.wall;
+console.log(`  dmflow sweep (the built bin, end to end): ${cli.cells} integrations in ${cli.wall.toFixed(2)} s = ${ours.toFixed(0)} integrations/s`);
+const cliBig = cliSweep({ ...fig1Sweep, trials: 10 * fig1Sweep.trials });
+const bigRate = cliBig.cells / cliBig.wall;
+console.log(`  dmflow sweep, 3000 trials (the built bin, end to end): ${cliBig.cells} integrations in ${cliBig.wall.toFixed(2)} s = ${bigRate.toFixed(0)} integrations/s`);
 // Integration time only, one thread, as scipy is timed below: build each problem, then time runProblem alone.
 const sample = expandCells(fig1Sweep).map((c) => buildProblem(c.spec));
 let busy = 0;
 for (const p of sample) { const t0 = performance.now(); runProblem(p); busy += performance.now() - t0; }
 const oneThread = sample.length / (busy / 1000);
-console.log(`  dmflow integration time only, one thread: ${oneThread.toFixed(0)} integrations/s (${(busy / sample.length * 1000).toFixed(0)} us each)`);
+console.log(`  dmflow integration time only, one thread, one cell at a time: ${oneThread.toFixed(0)} integrations/s (${(busy / sample.length * 1000).toFixed(0)} us each)`);
 if (vsScipy) {
   // scipy one process; a sample of 10 trials per cell gives its throughput.
   const cells = expandCells(fig1Sweep).filter((c) => (c.cell.trial as number) < 10);
@@ -73,6 +66,8 @@ if (vsScipy) {
     console.log(`  ratio dmflow sweep (end to end, all cores) / scipy: ${(ours / theirs).toFixed(0)}x`);
     console.log(`  ratio dmflow sweep with 3000 trials (end to end, all cores) / scipy: ${(bigRate / theirs).toFixed(0)}x`);
     console.log(`  ratio dmflow / scipy, integration time only, one thread each: ${(oneThread / theirs).toFixed(0)}x`);
+    targets.push({ what: 'Fig. 1 sweep, 2700 cells, end to end through the bin / scipy RK45', ratio: ours / theirs, goal: 200 });
+    targets.push({ what: 'Fig. 1 sweep, 27,000 cells, end to end through the bin / scipy RK45', ratio: bigRate / theirs, goal: 500 });
   }
 }
 
@@ -80,7 +75,9 @@ for (const [name, spec] of Object.entries(largeSpecs)) {
   if (skip100 && name.startsWith('100')) continue;
   console.log(`\n${name}: ${JSON.stringify(spec.observed)}, depth 3, std ${spec.init.std}, rtol 1e-6, to loss 1e-9`);
   const rows: [string, { wall: number; nfev: number; steps: number; effectiveRank: number; reconstructionError: number | null; status?: string }][] = [];
-  for (const method of ['dopri5', 'auto'] as const) rows.push([`dmflow ${method === 'auto' ? 'auto*' : method}`, runLarge(spec, method)]);
+  // The default settings (no solver.method: auto) through the built bin, as a user runs them; dopri5 in process for comparison.
+  rows.push(['dmflow default', cliRun(spec)]);
+  rows.push(['dmflow dopri5', runLarge(spec, 'dopri5')]);
   if (vsScipy) {
     const ref = scipyRun([instanceOf(buildProblem(spec))]);
     if (ref) rows.push(['scipy RK45', ref[0]]); else console.log('  scipy: python3 with scipy not found, skipped');
@@ -90,7 +87,16 @@ for (const [name, spec] of Object.entries(largeSpecs)) {
   }
   const sc = rows.find(([w]) => w === 'scipy RK45');
   if (sc) for (const [who, r] of rows.slice(0, 2)) console.log(`  ${who} vs scipy: ${(sc[1].wall / r.wall).toFixed(2)}x wall, ${(sc[1].nfev / r.nfev).toFixed(2)}x fewer evaluations`);
-  console.log('  (* auto is the default method: a spec without solver.method runs it)');
+  if (sc && name.startsWith('100')) targets.push({ what: '100x100 run, default settings, end to end through the bin / scipy RK45', ratio: sc[1].wall / rows[0][1].wall, goal: 30 });
+  console.log('  (dmflow default: the built bin on the spec, which names no method, so auto; start-up included)');
 }
 
-if (vsTorch) benchVsTorch();
+if (vsTorch) {
+  const r = benchVsTorch();
+  if (r !== null) targets.push({ what: 'at PyTorch GD lr 0.003 accuracy, torch time / dmflow time', ratio: r, goal: 20 });
+}
+
+if (targets.length) {
+  console.log('\nTargets of issue 14 (ratios measured above, in this run)');
+  for (const t of targets) console.log(`  ${t.what}: ${t.ratio.toFixed(1)}x, goal ${t.goal}x: ${t.ratio >= t.goal ? 'met' : `MISSED by ${(t.goal / t.ratio).toFixed(2)}x`}`);
+}
