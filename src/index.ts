@@ -35,6 +35,7 @@ export { odex } from './ode/extrapolation.js';
 export { gradientDescent } from './ode/gd.js';
 export { rkc, stagesFor } from './ode/rkc.js';
 export { autoSwitch } from './ode/auto.js';
+export { AUTO_STIFF_CHECK_EVERY, NON_STIFF_RESET, STIFF_BOUND, STIFF_CHECK_EVERY, STIFF_PATIENCE, countStiffnessTest, stiffnessEstimate, stiffnessTestDue, type StiffnessCounters } from './ode/stiffness.js';
 export { run, runProblem, type RunResult, type RunOptions, type RunStatus, type RunProgress, type PlateauEvidence, type TrajectoryPoint, type FlowTotals } from './experiments/run.js';
 export { lossTolerance, lossFloorEstimate, targetEnergy, PlateauWatch, suggestedTolerances, gradientNoiseProbe, DEFAULT_LOSS_REL_TOL, type LossTolerance, type PlateauVerdict, type PlateauKind, type PlateauWatchState } from './experiments/stopRules.js';
 export { DEFAULT_SPEC } from './experiments/defaults.js';

@@ -41,6 +41,20 @@ describe('Runge–Kutta–Chebyshev (damped, second order)', () => {
     }
   });
 
+  it('auto tests for stiffness on every step: it switches a few dozen steps in, not after the 1000 steps of dopri5\'s default', () => {
+    // Dormand–Prince's step is capped near 3.3 / 1e4 from the start: a thousand steps reach t ~ 0.3.
+    const f: Rhs = (t, y, dy) => { dy[0] = -1e4 * (y[0] - Math.cos(t)); };
+    const switchTime = (options: { stiffCheckEvery?: number }) => {
+      let at = NaN;
+      const r = solveIvp(f, [0, 10], [0], { rtol: 1e-6, atol: 1e-9, method: 'auto', onSwitch: (t) => { at = t; }, ...options });
+      expect(r.status).toBe('done');
+      expect(Math.abs(r.y[0] - (Math.cos(10) + 1e-4 * Math.sin(10)) / (1 + 1e-8))).toBeLessThan(1e-6);
+      return at;
+    };
+    expect(switchTime({})).toBeLessThan(0.05);
+    expect(switchTime({ stiffCheckEvery: 1000 })).toBeGreaterThan(0.2);
+  });
+
   it('dense output (cubic Hermite) matches the solution between steps', () => {
     const f: Rhs = (_t, y, dy) => { dy[0] = -y[0]; };
     const tEval = Array.from({ length: 50 }, (_, i) => i * 0.1);

@@ -49,7 +49,7 @@ export interface SolveOptions {
   onStiff?: (t: number, y: Float64Array) => boolean;
   /** Called when a method that combines integrators ("auto") hands over to another one, with the time and the new method's name. */
   onSwitch?: (t: number, method: string) => void;
-  /** Test for stiffness every this many accepted steps (default 1000, Hairer's NSTIFF). */
+  /** Test for stiffness every this many accepted steps (default 1000, Hairer's NSTIFF; "auto": every step). */
   stiffCheckEvery?: number;
   /** Consecutive positive stiffness tests that count as stiff (default 15, Hairer's). */
   stiffPatience?: number;
