@@ -20,6 +20,8 @@ export { blasField } from './model/field/blasField.js';
 export { unrolledField, unrolledCost, UNROLL_LIMIT } from './model/field/unrolledField.js';
 export { nativeBlas, prebuildPath, type NativeBlas } from './linalg/native.js';
 export { symmetricField, type SymmetricProblem } from './model/field/symmetricField.js';
+export { hessianVector, type HessianVector } from './model/field/hessianVector.js';
+export { gemmLoops, type Gemm } from './linalg/gemm.js';
 export { endToEnd, loss, lossOf, layer } from './model/product.js';
 export { singularValues, effectiveRank, topSingularPair, topEigenpair } from './analysis/spectrum.js';
 export { nuclearNormCompletion, type NuclearNormCompletion, type NuclearNormOptions } from './analysis/nuclearNorm.js';
