@@ -63,16 +63,16 @@ describe('Runge–Kutta–Chebyshev (damped, second order)', () => {
   });
 });
 
-describe('rkc and auto pass the theorem property test (diagonal blocks, 1e-8 relative)', () => {
+describe('rkc and auto, with either spectral-radius estimate, pass the theorem property test (diagonal blocks, 1e-8 relative)', () => {
   const instance = fc.record({
     n: fc.integer({ min: 2, max: 4 }), L: fc.integer({ min: 2, max: 5 }),
     alpha: fc.double({ min: 0.45, max: 1.2, noNaN: true }), c: fc.double({ min: 0.05, max: 1, noNaN: true }),
   });
-  for (const method of ['rkc', 'auto'] as const) {
-    it(method, () => {
+  for (const [method, spectralEstimate] of [['rkc', 'power'], ['auto', 'power'], ['rkc', 'lanczos'], ['auto', 'lanczos']] as const) {
+    it(`${method} (spectral radius: ${spectralEstimate})`, () => {
       fc.assert(fc.property(instance, ({ n, L, alpha, c }) => {
         const p = blockParams(n, 1, L, alpha, c);
-        const r = run(blockSpec(p, { method, rtol: 1e-12, atol: 1e-14, lossTol: 1e-20 }));
+        const r = run(blockSpec(p, { method, spectralEstimate, rtol: 1e-12, atol: 1e-14, lossTol: 1e-20 }));
         expect(r.status).toBe('converged');
         const got = blockComponents(p, r.matrix.flat());
         const want = solveBlock(p);
