@@ -59,4 +59,5 @@ export function benchStiffPhase(skip100 = false, repeats = 3): void {
   }
 }
 
+// Alone: npx tsx bench/stiffPhase.ts [--skip-100]; npm run bench prints it after the large runs.
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) benchStiffPhase(process.argv.includes('--skip-100'));
