@@ -8,6 +8,7 @@ import { cliRun, cliSweep } from './cliRuns.js';
 import { benchRhs } from './rhs.js';
 import { benchVsTorch } from './vsTorch.js';
 import { benchStartup } from './startup.js';
+import { benchStiffPhase } from './stiffPhase.js';
 import { expandCells, fig1Sweep, instanceOf, largeSpecs, runLarge, scipyRun } from './workloads.js';
 
 const args = process.argv.slice(2);
@@ -90,6 +91,8 @@ for (const [name, spec] of Object.entries(largeSpecs)) {
   if (sc && name.startsWith('100')) targets.push({ what: '100x100 run, default settings, end to end through the bin / scipy RK45', ratio: sc[1].wall / rows[0][1].wall, goal: 30 });
   console.log('  (dmflow default: the built bin on the spec, which names no method, so auto; start-up included)');
 }
+
+benchStiffPhase(skip100);
 
 if (vsTorch) {
   const r = benchVsTorch();

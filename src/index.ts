@@ -2,7 +2,7 @@
 
 export { solveIvp, integrators, type IntegratorName, type SolveIvpOptions } from './ode/solve.js';
 export { dopri5 } from './ode/dopri5.js';
-export type { Rhs, SolveOptions, SolveResult, SolveStatus, Integrator, EventSpec, SolveState, CheckpointHook } from './ode/types.js';
+export type { Rhs, SolveOptions, SolveResult, SolveStatus, Integrator, EventSpec, SolveState, CheckpointHook, Jvp } from './ode/types.js';
 export type { Stepper, StepOutcome } from './ode/stepper.js';
 export { DEFAULT_MAX_EVALS, DEFAULT_MAX_STEPS } from './ode/stepper.js';
 export { Dopri5Stepper } from './ode/dopri5.js';
@@ -20,6 +20,8 @@ export { blasField } from './model/field/blasField.js';
 export { unrolledField, unrolledCost, UNROLL_LIMIT } from './model/field/unrolledField.js';
 export { nativeBlas, prebuildPath, type NativeBlas } from './linalg/native.js';
 export { symmetricField, type SymmetricProblem } from './model/field/symmetricField.js';
+export { hessianVector, type HessianVector } from './model/field/hessianVector.js';
+export { gemmLoops, type Gemm } from './linalg/gemm.js';
 export { endToEnd, loss, lossOf, layer } from './model/product.js';
 export { singularValues, effectiveRank, topSingularPair, topEigenpair } from './analysis/spectrum.js';
 export { nuclearNormCompletion, type NuclearNormCompletion, type NuclearNormOptions } from './analysis/nuclearNorm.js';
@@ -35,6 +37,9 @@ export { odex } from './ode/extrapolation.js';
 export { gradientDescent } from './ode/gd.js';
 export { rkc, stagesFor } from './ode/rkc.js';
 export { autoSwitch } from './ode/auto.js';
+export { LanczosRadius, type LanczosResult } from './ode/lanczos.js';
+export { JVP_COST } from './ode/rkc.js';
+export { AUTO_STIFF_CHECK_EVERY, NON_STIFF_RESET, STIFF_BOUND, STIFF_CHECK_EVERY, STIFF_PATIENCE, countStiffnessTest, stiffnessEstimate, stiffnessTestDue, type StiffnessCounters } from './ode/stiffness.js';
 export { run, runProblem, type RunResult, type RunOptions, type RunStatus, type RunProgress, type PlateauEvidence, type TrajectoryPoint, type FlowTotals } from './experiments/run.js';
 export { lossTolerance, lossFloorEstimate, targetEnergy, PlateauWatch, suggestedTolerances, gradientNoiseProbe, DEFAULT_LOSS_REL_TOL, type LossTolerance, type PlateauVerdict, type PlateauKind, type PlateauWatchState } from './experiments/stopRules.js';
 export { DEFAULT_SPEC } from './experiments/defaults.js';

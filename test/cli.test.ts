@@ -148,6 +148,29 @@ describe('every solver.method through the command', () => {
     expect(explicit.stdout).toBe(embedded.stdout);
   });
 
+  it('solver.spectralEstimate "lanczos" (exact Hessian-vector products in the RKC phase) reaches the power-iteration run\'s limit; a bad value is a one-line error', () => {
+    const spec = (spectralEstimate: unknown) => ({
+      target: { kind: 'low-rank', size: [10, 10], rank: 2, seed: 1 }, observed: { kind: 'random', count: 50, seed: 2 },
+      depth: 3, init: { kind: 'gaussian', productScale: 0.001, seed: 3 }, solver: { tMax: 1e4, spectralEstimate },
+    });
+    const [power, lanczos] = ['power', 'lanczos'].map((e) => {
+      const r = cli(['run', write(`spectral-${e}.json`, spec(e))]);
+      expect(r.status, r.stderr).toBe(0);
+      return JSON.parse(r.stdout);
+    });
+    expect(lanczos.status).toBe('converged');
+    // This flow's end is stiff (auto switches to RKC: the test above): the estimate changes RKC's stage counts.
+    expect(lanczos.nfev).not.toBe(power.nfev);
+    const a = (power.matrix as number[][]).flat(), b = (lanczos.matrix as number[][]).flat();
+    const scale = Math.max(...a.map(Math.abs));
+    // Both at the default rtol 1e-8, stopped at the same loss tolerance.
+    a.forEach((x, i) => expect(Math.abs(x - b[i])).toBeLessThan(1e-5 * scale));
+    const bad = cli(['run', write('spectral-bad.json', spec('arnoldi'))]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toMatch(/^dmflow: spec\.solver\.spectralEstimate: /);
+  });
+
   it('odex through the command agrees with dopri5 to 1e-7 on a depth-3 flow at a fixed time', () => {
     const flow = (method: string) => ({
       target: { kind: 'low-rank', size: [4, 3], rank: 1, seed: 2 }, observed: { kind: 'random', count: 9, seed: 3 },

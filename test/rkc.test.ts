@@ -41,6 +41,20 @@ describe('Runge–Kutta–Chebyshev (damped, second order)', () => {
     }
   });
 
+  it('auto tests for stiffness on every step: it switches a few dozen steps in, not after the 1000 steps of dopri5\'s default', () => {
+    // Dormand–Prince's step is capped near 3.3 / 1e4 from the start: a thousand steps reach t ~ 0.3.
+    const f: Rhs = (t, y, dy) => { dy[0] = -1e4 * (y[0] - Math.cos(t)); };
+    const switchTime = (options: { stiffCheckEvery?: number }) => {
+      let at = NaN;
+      const r = solveIvp(f, [0, 10], [0], { rtol: 1e-6, atol: 1e-9, method: 'auto', onSwitch: (t) => { at = t; }, ...options });
+      expect(r.status).toBe('done');
+      expect(Math.abs(r.y[0] - (Math.cos(10) + 1e-4 * Math.sin(10)) / (1 + 1e-8))).toBeLessThan(1e-6);
+      return at;
+    };
+    expect(switchTime({})).toBeLessThan(0.05);
+    expect(switchTime({ stiffCheckEvery: 1000 })).toBeGreaterThan(0.2);
+  });
+
   it('dense output (cubic Hermite) matches the solution between steps', () => {
     const f: Rhs = (_t, y, dy) => { dy[0] = -y[0]; };
     const tEval = Array.from({ length: 50 }, (_, i) => i * 0.1);
@@ -49,16 +63,16 @@ describe('Runge–Kutta–Chebyshev (damped, second order)', () => {
   });
 });
 
-describe('rkc and auto pass the theorem property test (diagonal blocks, 1e-8 relative)', () => {
+describe('rkc and auto, with either spectral-radius estimate, pass the theorem property test (diagonal blocks, 1e-8 relative)', () => {
   const instance = fc.record({
     n: fc.integer({ min: 2, max: 4 }), L: fc.integer({ min: 2, max: 5 }),
     alpha: fc.double({ min: 0.45, max: 1.2, noNaN: true }), c: fc.double({ min: 0.05, max: 1, noNaN: true }),
   });
-  for (const method of ['rkc', 'auto'] as const) {
-    it(method, () => {
+  for (const [method, spectralEstimate] of [['rkc', 'power'], ['auto', 'power'], ['rkc', 'lanczos'], ['auto', 'lanczos']] as const) {
+    it(`${method} (spectral radius: ${spectralEstimate})`, () => {
       fc.assert(fc.property(instance, ({ n, L, alpha, c }) => {
         const p = blockParams(n, 1, L, alpha, c);
-        const r = run(blockSpec(p, { method, rtol: 1e-12, atol: 1e-14, lossTol: 1e-20 }));
+        const r = run(blockSpec(p, { method, spectralEstimate, rtol: 1e-12, atol: 1e-14, lossTol: 1e-20 }));
         expect(r.status).toBe('converged');
         const got = blockComponents(p, r.matrix.flat());
         const want = solveBlock(p);

@@ -300,6 +300,7 @@ export function runProblem(problem: Problem, options: RunOptions = {}): RunResul
     const sol = solveIvp(field.rhs, [0, s.tMax], problem.y0, {
       method: s.method, lr: s.lr, rtol: s.rtol, atol: s.atol, maxSteps: s.maxSteps, maxEvals: s.maxEvals, h0: s.h0, hMax: s.hMax,
       tEval, stop, onStiff, onSwitch: (_t, next) => { method = `auto (${next})`; }, resume: resume?.state, checkpoint,
+      ...(s.spectralEstimate === 'lanczos' ? { jvp: field.jvp } : {}),
     });
     const result: PassResult = { sol, outcome, evidence, trend: watch.trend() };
     if (writes) {

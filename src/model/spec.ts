@@ -87,10 +87,21 @@ export const runStopFields = {
   plateauStop: z.boolean().default(true),
 };
 
+/** How rkc and auto's RKC phase estimate the spectral radius (deep model's runs only). */
+export const SPECTRAL_ESTIMATES = ['power', 'lanczos'] as const;
+export const spectralFields = {
+  /**
+   * "power" (default): power iteration on finite-difference Jacobian-vector
+   * products; "lanczos": a few Lanczos steps on exact Hessian-vector products
+   * of the loss (src/model/field/hessianVector.ts, src/ode/lanczos.ts).
+   */
+  spectralEstimate: z.enum(SPECTRAL_ESTIMATES).default('power'),
+};
+
 export const needsLearningRate = (s: { method: string; lr?: number }) => s.method !== 'gd' || s.lr !== undefined;
 export const learningRateError = { error: 'expected a learning rate "lr" > 0 for method "gd"', path: ['lr'] };
 
-export const solverSchema = z.strictObject({ ...solverFields, ...runStopFields }).refine(needsLearningRate, learningRateError);
+export const solverSchema = z.strictObject({ ...solverFields, ...runStopFields, ...spectralFields }).refine(needsLearningRate, learningRateError);
 
 /**
  * GLRL's solver: every stage ends at a critical point of its rank-r loss, where

@@ -1,11 +1,12 @@
 // "auto": Dormand–Prince while the problem is not stiff, Runge–Kutta–Chebyshev
-// once Hairer's stiffness test fires (the step is capped by stability, not
+// once Hairer's stiffness test (run on every accepted step) fires (the step is capped by stability, not
 // accuracy: for a gradient flow, the convergence phase near a minimum).
 
 import { Dopri5Stepper } from './dopri5.js';
 import { integrate, type StartableStepper } from './integrate.js';
 import type { CheckedOptions } from './options.js';
 import { RkcStepper } from './rkc.js';
+import { AUTO_STIFF_CHECK_EVERY } from './stiffness.js';
 import type { StepLimits, StepOutcome } from './stepper.js';
 import type { Rhs, SolveOptions, SolveResult } from './types.js';
 
@@ -26,8 +27,9 @@ class AutoStepper implements StartableStepper {
     private readonly limits: StepLimits,
   ) {
     // Without onStiff Dormand–Prince stops at the first stiffness detection: that is the switch.
+    // It tests for stiffness on every accepted step unless told otherwise (stiffness.ts: AUTO_STIFF_CHECK_EVERY).
     const { onStiff: _ignored, ...rest } = options;
-    this.dp = new Dopri5Stepper(f, span, y0, rest, checked, limits);
+    this.dp = new Dopri5Stepper(f, span, y0, { ...rest, stiffCheckEvery: options.stiffCheckEvery ?? AUTO_STIFF_CHECK_EVERY }, checked, limits);
   }
 
   private get cur(): Dopri5Stepper | RkcStepper { return this.rk ?? this.dp; }

@@ -7,6 +7,7 @@
 import { integrate } from './integrate.js';
 import type { CheckedOptions } from './options.js';
 import { allFinite, restoreFields, saveFields, type StepLimits, type StepOutcome, type Stepper } from './stepper.js';
+import { countStiffnessTest, STIFF_CHECK_EVERY, STIFF_PATIENCE, stiffnessEstimate, stiffnessTestDue } from './stiffness.js';
 import type { Rhs, SolveOptions, SolveResult } from './types.js';
 
 const c2 = 0.2, c3 = 0.3, c4 = 0.8, c5 = 8 / 9;
@@ -28,8 +29,6 @@ const FAC1 = 0.2; // smallest step ratio hnew/h
 const FAC2 = 10; // largest step ratio hnew/h
 const BETA = 0.04; // PI (Lund) stabilization
 const EXPO1 = 0.2 - BETA * 0.75;
-/** h * |lambda| beyond which the stiffness test fires: DOPRI5's stability boundary ~3.3. */
-const STIFF_BOUND = 3.25;
 /** Evaluations of one step: six stages, the seventh is the next step's first (FSAL). */
 const EVALS_PER_STEP = 6;
 
@@ -85,8 +84,8 @@ export class Dopri5Stepper implements Stepper {
     this.t1 = span[1];
     this.dir = checked.dir;
     this.hMin = options.hMin ?? 0;
-    this.nstiff = options.stiffCheckEvery ?? 1000;
-    this.stiffPatience = options.stiffPatience ?? 15;
+    this.nstiff = options.stiffCheckEvery ?? STIFF_CHECK_EVERY;
+    this.stiffPatience = options.stiffPatience ?? STIFF_PATIENCE;
     this.hMax = Math.abs(options.hMax ?? (span[1] - span[0] || 1));
     this.y = Float64Array.from(y0);
     this.y1 = new Float64Array(n); this.ysti = new Float64Array(n);
@@ -221,26 +220,11 @@ export class Dopri5Stepper implements Stepper {
       // Stiffness test (Hairer II.10 / DOPRI5): estimate h*|lambda| from the
       // last two stages, both evaluated at t + h.
       let stiff = false;
-      if (this.naccept % this.nstiff === 0 || this.iasti > 0) {
-        let stnum = 0, stden = 0;
-        for (let i = 0; i < n; i++) {
-          stnum += (k2[i] - k6[i]) ** 2;
-          stden += (y1[i] - ysti[i]) ** 2;
-        }
-        if (stden > 0) {
-          const hlamb = Math.abs(h) * Math.sqrt(stnum / stden);
-          if (hlamb > STIFF_BOUND) {
-            this.nonsti = 0; this.iasti++;
-            if (this.iasti === this.stiffPatience) {
-              this.stiffDetections++;
-              this.iasti = 0;
-              stiff = this.options.onStiff ? this.options.onStiff(tph, y1) : true;
-              if (stiff) this.message = `problem seems stiff at t = ${tph}: the step is limited by stability, not accuracy`;
-            }
-          } else {
-            this.nonsti++;
-            if (this.nonsti === 6) this.iasti = 0;
-          }
+      if (stiffnessTestDue(this.naccept, this.nstiff, this)) {
+        if (countStiffnessTest(this, stiffnessEstimate(h, k2, k6, y1, ysti, n), this.stiffPatience)) {
+          this.stiffDetections++;
+          stiff = this.options.onStiff ? this.options.onStiff(tph, y1) : true;
+          if (stiff) this.message = `problem seems stiff at t = ${tph}: the step is limited by stability, not accuracy`;
         }
       }
 

@@ -5,10 +5,14 @@
 // (or nearly real) spectrum. A gradient flow's Jacobian is minus the Hessian
 // of the loss: symmetric, so its spectrum is real, and near a minimum the flow
 // is stiff. The spectral radius comes from a power iteration on finite-
-// difference Jacobian-vector products, warm-started from the last estimate.
+// difference Jacobian-vector products, warm-started from the last estimate;
+// or, when the caller gives the exact product (options.jvp), from a few
+// Lanczos steps on it (lanczos.ts), with a 10% margin instead of the power
+// iteration's 20% when they converge.
 
 import { integrate } from './integrate.js';
 import type { CheckedOptions } from './options.js';
+import { LanczosRadius } from './lanczos.js';
 import { restoreFields, saveFields, type StepLimits, type StepOutcome, type Stepper } from './stepper.js';
 import type { Rhs, SolveOptions, SolveResult } from './types.js';
 
@@ -61,6 +65,20 @@ export function stagesFor(hRho: number): number {
 
 /** Most iterations of the power iteration for the spectral radius (each one evaluation). */
 const POWER_ITERATIONS = 50;
+/** Safety factors on the spectral radius: the power iteration's (rkc.f's), and a converged Lanczos estimate's. */
+const POWER_MARGIN = 1.2;
+const LANCZOS_MARGIN = 1.1;
+/** Most Lanczos steps for the spectral radius from exact Jacobian-vector products. */
+const LANCZOS_STEPS = 12;
+/**
+ * What a Jacobian-vector product costs in evaluations of f: the derivative
+ * pass of a Hessian-vector product is about two evaluations (the field
+ * kernels' hessianVector.ts). nfev counts each product so, and one evaluation
+ * more for each point the products linearize at.
+ */
+export const JVP_COST = 2;
+/** The most a spectral-radius estimate may cost, in evaluations (budget checks). */
+function radiusCost(exact: boolean): number { return exact ? 1 + JVP_COST * LANCZOS_STEPS : POWER_ITERATIONS; }
 
 /** The fields save() writes and restore() reads: everything step() depends on. */
 const STATE = ['t', 'h', 'y', 'F0', 'v', 'haveVector', 'rho', 'sinceRho', 'reject', 'fac', 'pending', 'nfev', 'naccept', 'nreject', 'steps'] as const;
@@ -95,6 +113,7 @@ export class RkcStepper implements Stepper {
   private Yjm2: Float64Array; private Yjm1: Float64Array; private Yj: Float64Array;
   private readonly Fj: Float64Array;
   private readonly fv: Float64Array;
+  private readonly lanczos: LanczosRadius | null;
   private readonly n: number;
   private readonly t1: number;
   private readonly dir: number;
@@ -119,6 +138,7 @@ export class RkcStepper implements Stepper {
     this.Yjm2 = new Float64Array(n); this.Yjm1 = new Float64Array(n); this.Yj = new Float64Array(n);
     this.Fj = new Float64Array(n);
     this.v = new Float64Array(n); this.fv = new Float64Array(n);
+    this.lanczos = options.jvp ? new LanczosRadius(n, LANCZOS_STEPS) : null;
   }
 
   get dy(): Float64Array { return this.F0; }
@@ -127,8 +147,9 @@ export class RkcStepper implements Stepper {
   start(): 'ok' | 'max-evals' {
     const { n, y, F0, hMax, t1, t } = this;
     const { atol, rtol } = this.checked;
-    if (this.nfev + 1 + POWER_ITERATIONS > this.limits.maxEvals) {
-      this.message = `stopped before the first step: f and the spectral radius may need ${1 + POWER_ITERATIONS} evaluations, more than maxEvals = ${this.limits.maxEvals}`;
+    const need = 1 + radiusCost(this.lanczos !== null);
+    if (this.nfev + need > this.limits.maxEvals) {
+      this.message = `stopped before the first step: f and the spectral radius may need ${need} evaluations, more than maxEvals = ${this.limits.maxEvals}`;
       return 'max-evals';
     }
     this.f(t, y, F0); this.nfev++;
@@ -153,8 +174,22 @@ export class RkcStepper implements Stepper {
     return 'ok';
   }
 
-  /** Power iteration for the spectral radius of the Jacobian at (t, y). */
+  /** The spectral radius of the Jacobian at (t, y), with a safety margin. */
   private spectralRadius(): number {
+    const jvp = this.options.jvp;
+    if (this.lanczos && jvp) {
+      if (!this.haveVector) { this.v.set(this.F0); this.haveVector = true; }
+      const r = this.lanczos.radius(jvp, this.t, this.y, this.v);
+      this.nfev += 1 + JVP_COST * r.products;
+      // A Krylov estimate comes from inside the spectrum; a dense top of the spectrum
+      // can leave it ~7% short even when its stopping test passes (test/lanczos.test.ts).
+      return (r.converged ? LANCZOS_MARGIN : POWER_MARGIN) * r.radius;
+    }
+    return this.powerIteration();
+  }
+
+  /** Power iteration for the spectral radius of the Jacobian at (t, y). */
+  private powerIteration(): number {
     const { n, y, F0, v, fv, f, t } = this;
     const yNew = this.yNew;
     let ynorm = 0;
@@ -181,7 +216,7 @@ export class RkcStepper implements Stepper {
       rho = est;
       if (converged) break;
     }
-    return 1.2 * rho;
+    return POWER_MARGIN * rho;
   }
 
   step(): StepOutcome {
@@ -202,8 +237,8 @@ export class RkcStepper implements Stepper {
       let last = false;
       if ((t + dir * 1.01 * h - t1) * dir > 0) { h = Math.abs(t1 - t); last = true; }
       if (this.sinceRho >= 25 || this.reject) {
-        // The power iteration may take all its evaluations: refuse it if they would pass the budget.
-        if (this.nfev + POWER_ITERATIONS > maxEvals) return this.outOfEvals(t, maxEvals);
+        // The estimate may take all its evaluations: refuse it if they would pass the budget.
+        if (this.nfev + radiusCost(this.lanczos !== null) > maxEvals) return this.outOfEvals(t, maxEvals);
         this.rho = this.spectralRadius(); this.sinceRho = 0;
       }
       const rho = this.rho;

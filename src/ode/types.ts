@@ -4,6 +4,13 @@
 /** Right-hand side: writes f(t, y) into dy. Must not allocate. */
 export type Rhs = (t: number, y: Float64Array, dy: Float64Array) => void;
 
+/**
+ * Jacobian-vector product of a right-hand side: writes (df/dy at (t, y)) v
+ * into out. Must not allocate, must not change y or v. Integrators that use it
+ * count each call as JVP_COST evaluations of the right-hand side.
+ */
+export type Jvp = (t: number, y: Float64Array, v: Float64Array, out: Float64Array) => void;
+
 /** Why an integration ended. */
 export type SolveStatus =
   | 'done' // reached the end of the interval
@@ -49,10 +56,17 @@ export interface SolveOptions {
   onStiff?: (t: number, y: Float64Array) => boolean;
   /** Called when a method that combines integrators ("auto") hands over to another one, with the time and the new method's name. */
   onSwitch?: (t: number, method: string) => void;
-  /** Test for stiffness every this many accepted steps (default 1000, Hairer's NSTIFF). */
+  /** Test for stiffness every this many accepted steps (default 1000, Hairer's NSTIFF; "auto": every step). */
   stiffCheckEvery?: number;
   /** Consecutive positive stiffness tests that count as stiff (default 15, Hairer's). */
   stiffPatience?: number;
+  /**
+   * The exact Jacobian-vector product of f, when the caller has one (a
+   * gradient flow: minus a Hessian-vector product). rkc and auto's stiff phase
+   * then estimate the spectral radius by Lanczos on it instead of a power
+   * iteration on finite differences; they assume the Jacobian is symmetric.
+   */
+  jvp?: Jvp;
   /** Fixed step of the discrete methods (gradient descent's learning rate). */
   lr?: number;
   /**

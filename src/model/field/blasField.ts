@@ -7,6 +7,7 @@
 
 import type { NativeBlas } from '../../linalg/native.js';
 import type { Rhs } from '../../ode/types.js';
+import { hessianVector } from './hessianVector.js';
 import { asGradientField, newFieldState, observedTargets, type FieldProblem, type GradientField } from './types.js';
 
 export function blasField(problem: FieldProblem, blas: NativeBlas): GradientField {
@@ -56,5 +57,5 @@ export function blasField(problem: FieldProblem, blas: NativeBlas): GradientFiel
     }
   };
 
-  return asGradientField(rhs, state, 'native');
+  return asGradientField(rhs, state, 'native', () => hessianVector(problem, (...args) => blas.dgemm(...args)), 'native');
 }

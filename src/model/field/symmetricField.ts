@@ -4,7 +4,8 @@
 // (the symmetric setting of Li, Luo & Lyu 2021). Only observed entries of
 // U U^T are formed, so a call costs O(|Omega| r); no allocation per call.
 
-import type { Rhs } from '../../ode/types.js';
+import type { Jvp, Rhs } from '../../ode/types.js';
+import type { HessianVector } from './hessianVector.js';
 import { asGradientField, newFieldState, observedTargets, type GradientField } from './types.js';
 
 export interface SymmetricProblem {
@@ -43,5 +44,32 @@ export function symmetricField(problem: SymmetricProblem): GradientField {
     state.lastLoss = 0.5 * loss;
   };
 
-  return asGradientField(rhs, state, 'js');
+  return asGradientField(rhs, state, 'js', () => symmetricHessianVector(problem), 'js');
+}
+
+/**
+ * Its Jacobian times V: d/de of -(R + R^T)(U + eV) at e = 0 is
+ * -(dR + dR^T) U - (R + R^T) V with dR = P_Omega(V U^T + U V^T). O(|Omega| r).
+ */
+function symmetricHessianVector(problem: SymmetricProblem): HessianVector {
+  const { n, rank: r, target, obsRows, obsCols } = problem;
+  const nObs = obsRows.length;
+  const tObs = observedTargets(target, n, obsRows, obsCols);
+  const counts = { products: 0 };
+  const jvp: Jvp = (_t, y, v, out) => {
+    counts.products++;
+    out.fill(0, 0, n * r);
+    for (let p = 0; p < nObs; p++) {
+      const a = obsRows[p] * r, b = obsCols[p] * r;
+      let acc = 0, dacc = 0;
+      for (let k = 0; k < r; k++) { acc += y[a + k] * y[b + k]; dacc += v[a + k] * y[b + k] + y[a + k] * v[b + k]; }
+      const res = acc - tObs[p];
+      for (let k = 0; k < r; k++) {
+        out[a + k] -= dacc * y[b + k] + res * v[b + k];
+        out[b + k] -= dacc * y[a + k] + res * v[a + k];
+      }
+    }
+  };
+  // Nothing is kept between calls: no linearization to count.
+  return { jvp, get products() { return counts.products; }, linearizations: 0 };
 }

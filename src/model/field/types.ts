@@ -4,8 +4,9 @@
 // kernels (one file each in this folder) import from here; dispatch.ts picks
 // one; nothing here imports a kernel.
 
-import type { Rhs } from '../../ode/types.js';
+import type { Jvp, Rhs } from '../../ode/types.js';
 import type { Problem } from '../problem.js';
+import type { HessianVector } from './hessianVector.js';
 
 export interface GradientField {
   /** Writes -grad f(y) into dy; allocation-free. */
@@ -16,6 +17,16 @@ export interface GradientField {
   readonly evaluations: number;
   /** Which kernel family computes it: the native OpenBLAS binding, WebAssembly SIMD, or TypeScript. */
   readonly kernel: KernelName;
+  /**
+   * The Jacobian of rhs times v: minus the exact Hessian-vector product of the
+   * loss (hessianVector.ts), built on first use.
+   */
+  readonly jvp: Jvp;
+  /** Hessian-vector products computed so far, and points linearized at (each about one evaluation). */
+  readonly hessianProducts: number;
+  readonly hessianLinearizations: number;
+  /** Where the Hessian-vector products run: the native dgemm, or TypeScript loops (every other kernel). */
+  readonly hessianKernel: 'native' | 'js';
 }
 
 /** The problem's layer shapes and observations are all the field reads. */
@@ -38,13 +49,23 @@ export function newFieldState(): FieldState {
 export const KERNEL_NAMES = ['native', 'wasm', 'js'] as const;
 export type KernelName = (typeof KERNEL_NAMES)[number];
 
-/** The kernel as the integrators and runs see it. */
-export function asGradientField(rhs: Rhs, state: FieldState, kernel: KernelName): GradientField {
+/**
+ * The kernel as the integrators and runs see it; makeHessian builds its
+ * Hessian-vector products on first use (most runs never ask for them).
+ */
+export function asGradientField(rhs: Rhs, state: FieldState, kernel: KernelName, makeHessian: () => HessianVector, hessianKernel: 'native' | 'js'): GradientField {
+  let hv: HessianVector | null = null;
+  const hessian = (): HessianVector => (hv ??= makeHessian());
+  const jvp: Jvp = (t, y, v, out) => hessian().jvp(t, y, v, out);
   return {
     rhs,
     kernel,
+    jvp,
+    hessianKernel,
     get lastLoss() { return state.lastLoss; },
     get evaluations() { return state.evaluations; },
+    get hessianProducts() { return hv?.products ?? 0; },
+    get hessianLinearizations() { return hv?.linearizations ?? 0; },
   };
 }
 

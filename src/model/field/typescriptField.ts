@@ -9,6 +9,8 @@
 
 import type { Rhs } from '../../ode/types.js';
 import { matmul, matmulNT, matmulTN } from '../../linalg/dense.js';
+import { gemmLoops } from '../../linalg/gemm.js';
+import { hessianVector } from './hessianVector.js';
 import { asGradientField, newFieldState, observedTargets, type FieldProblem, type GradientField } from './types.js';
 
 /** The sparse TypeScript field (no native code). */
@@ -93,5 +95,5 @@ export function typescriptField(problem: FieldProblem): GradientField {
     }
   };
 
-  return asGradientField(rhs, state, 'js');
+  return asGradientField(rhs, state, 'js', () => hessianVector(problem, gemmLoops), 'js');
 }

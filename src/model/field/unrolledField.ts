@@ -12,6 +12,8 @@
 // and dW_l = -H_l P_{l-1}^T, H_{l-1} = W_l^T H_l down to dW_1 = -H_1.
 
 import type { Rhs } from '../../ode/types.js';
+import { gemmLoops } from '../../linalg/gemm.js';
+import { hessianVector } from './hessianVector.js';
 import { asGradientField, newFieldState, observedTargets, type FieldProblem, type FieldState, type GradientField } from './types.js';
 
 /**
@@ -51,7 +53,7 @@ export function unrolledField(problem: FieldProblem): GradientField {
     factories.set(key, entry);
   }
   const state = newFieldState();
-  return asGradientField(entry.make(new Float64Array(entry.scratch), state, observedTargets(target, n, obsRows, obsCols)), state, 'js');
+  return asGradientField(entry.make(new Float64Array(entry.scratch), state, observedTargets(target, n, obsRows, obsCols)), state, 'js', () => hessianVector(problem, gemmLoops), 'js');
 }
 
 function generate(problem: FieldProblem): { make: Factory; scratch: number } {

@@ -3,10 +3,13 @@
 // The same products as blasField.ts. Its workspace (prefix products, H, the
 // pack buffers, the observations) lives in the instance's memory; per call
 // only y is copied in and dy out, O(parameters) against O(parameters * n)
-// arithmetic.
+// arithmetic. Its Hessian-vector products (hessianVector.ts) run in
+// TypeScript loops: there is no wasm kernel for them.
 
 import type { Rhs } from '../../ode/types.js';
 import { WasmArena, type WasmModule } from '../../linalg/wasm.js';
+import { gemmLoops } from '../../linalg/gemm.js';
+import { hessianVector } from './hessianVector.js';
 import { asGradientField, newFieldState, observedTargets, type FieldProblem, type GradientField } from './types.js';
 
 export function wasmField(problem: FieldProblem, module: WasmModule): GradientField {
@@ -52,5 +55,5 @@ export function wasmField(problem: FieldProblem, module: WasmModule): GradientFi
     dy.set(dyOut);
   };
 
-  return asGradientField(rhs, state, 'wasm');
+  return asGradientField(rhs, state, 'wasm', () => hessianVector(problem, gemmLoops), 'js');
 }
