@@ -17,6 +17,7 @@ import { toInputError } from '../model/spec.js';
 import { specFieldPaths } from '../model/specPaths.js';
 import { lockFile } from './fileLock.js';
 import { canonical, checkHeader, checkNotInput, prepareForAppend } from './resultsFile.js';
+import { runProblems } from './ensembleRun.js';
 import { run, type RunResult } from './run.js';
 import { WORKER_WORTH_SECONDS, workersWorthStarting } from './workerStart.js';
 
@@ -214,7 +215,7 @@ export async function runSweep(sweep: SweepSpec, options: SweepOptions): Promise
     try {
       const threads = Math.max(1, Math.min(options.workers ?? availableParallelism(), availableParallelism(), todo.length));
       if (threads <= 1 || !options.workerScript) {
-        for (const c of todo) write(c, cellResult(run(c.spec, { baseDir: options.baseDir })));
+        for (let k = 0; k < todo.length; k += CHUNK) computeCells(todo.slice(k, k + CHUNK), options.baseDir, write);
       } else {
         summary.onWorkers = await runShared(todo, threads - 1, options.workerScript, options.baseDir, write, options.workersAfterSeconds ?? WORKER_WORTH_SECONDS);
       }
@@ -227,8 +228,33 @@ export async function runSweep(sweep: SweepSpec, options: SweepOptions): Promise
   }
 }
 
-/** Cells each worker holds at once: the next one waits in its queue while the main thread is busy. */
+/** Batches each worker holds at once: the next one waits in its queue while the main thread is busy. */
 const IN_FLIGHT = 2;
+
+/**
+ * Cells computed together (in the lanes of the ensemble integrator where
+ * they share a shape, ensembleRun.ts): large enough to fill the lanes, small
+ * enough that progress and the results file advance often.
+ */
+export const CHUNK = 256;
+/** Cells a worker gets in one message. */
+const WORKER_CHUNK = 64;
+
+/**
+ * Compute cells as run() would, together where they can (runProblems), and
+ * write them in order. If any of them fails, they run again one at a time, so
+ * the cells before the failing one are written and its error is the one run() gives.
+ */
+export function computeCells(cells: readonly Cell[], baseDir: string | undefined, write: (c: Cell, r: CellResult) => void): void {
+  let results: RunResult[];
+  try {
+    results = runProblems(cells.map((c) => buildProblem(c.spec, { baseDir })), { baseDir });
+  } catch {
+    for (const c of cells) write(c, cellResult(run(c.spec, { baseDir })));
+    return;
+  }
+  cells.forEach((c, i) => write(c, cellResult(results[i])));
+}
 
 
 /**
@@ -256,8 +282,9 @@ function runShared(
     };
     const feed = (w: Worker) => {
       if (next < todo.length) {
-        const i = next++;
-        w.postMessage({ i, spec: todo[i].spec, baseDir });
+        const batch = [];
+        for (let k = 0; k < WORKER_CHUNK && next < todo.length; k++) { const i = next++; batch.push({ i, spec: todo[i].spec }); }
+        w.postMessage({ batch, baseDir });
       }
     };
     const spawn = () => {
@@ -265,35 +292,45 @@ function runShared(
     };
     const startWorker = () => {
       const w = new Worker(script);
-      w.on('message', (msg: { ready?: boolean; i?: number; result?: CellResult; error?: { field?: string; expected?: string; message: string } }) => {
+      w.on('message', (msg: { ready?: boolean; results?: { i: number; result: CellResult }[]; error?: { field?: string; expected?: string; message: string } }) => {
         if (settled) return;
         if (msg.ready) { for (let q = 0; q < IN_FLIGHT; q++) feed(w); return; }
+        // Cells of the batch before a failing one come first (computeCells writes them in order).
+        for (const r of msg.results ?? []) {
+          onWorkers++;
+          done(r.i, r.result);
+          if (settled) return;
+        }
         if (msg.error) {
           end(msg.error.field ? new InputError(msg.error.field, msg.error.expected ?? '') : new Error(msg.error.message));
           return;
         }
-        onWorkers++;
-        done(msg.i as number, msg.result as CellResult);
         feed(w);
       });
       w.on('error', (e) => end(e));
       return w;
     };
-    // This thread's share: one cell at a time, yielding between cells so that
+    // This thread's share: a chunk at a time, yielding between chunks so that
     // worker messages (results, readiness) are handled.
     const start = performance.now();
     let ranHere = 0;
+    let ranChunk = 0;
     const step = () => {
       if (settled) return;
       if (next >= todo.length) return; // the workers finish what they hold
-      const i = next++;
+      // Before the workers start (or when none will), a whole chunk; then a worker's share.
+      const size = pool.length === 0 ? CHUNK : WORKER_CHUNK;
+      const from = next;
+      next = Math.min(todo.length, next + size);
       try {
-        done(i, cellResult(run(todo[i].spec, { baseDir })));
+        computeCells(todo.slice(from, next), baseDir, (_c, r) => { done(from + ranChunk++, r); });
       } catch (e) {
         end(e as Error);
         return;
+      } finally {
+        ranChunk = 0;
       }
-      ranHere++;
+      ranHere += next - from;
       if (pool.length === 0 && workersWorthStarting((performance.now() - start) / 1000, ranHere, todo.length - next, workersAfter)) spawn();
       setImmediate(step);
     };
