@@ -8,10 +8,9 @@
 // generated one, and every lane that hands its run back (a positive stiffness
 // test, a budget, a non-finite field), which is then rerun from the start.
 
-import { runEnsemble, type EnsembleJob } from '../ode/ensemble.js';
-import type { SolveResult } from '../ode/types.js';
+import { runEnsemble, type EnsembleEnd, type EnsembleJob } from '../ode/ensemble.js';
 import { fieldKernelOf, gradientField } from '../model/field/dispatch.js';
-import { ensembleField } from '../model/field/ensembleField.js';
+import { ensembleField, type EnsembleField } from '../model/field/ensembleField.js';
 import { unrolledKey } from '../model/field/unrolledField.js';
 import type { Problem } from '../model/problem.js';
 import { runProblem, runResult, RunStopRule, runTolerance, type RunOptions, type RunResult } from './run.js';
@@ -35,58 +34,86 @@ export function ensembleEligible(problem: Problem, options: RunOptions): boolean
     fieldKernelOf(problem, options.kernel) === 'unrolled';
 }
 
-/** Run every problem (as runProblem would); results in the order of the problems. */
-export function runProblems(problems: readonly Problem[], options: RunOptions = {}, lanes = ENSEMBLE_LANES): RunResult[] {
-  const results: (RunResult | undefined)[] = new Array(problems.length);
-  const groups = new Map<string, number[]>();
-  if (ensembleEnabled()) {
-    problems.forEach((p, i) => {
-      if (!ensembleEligible(p, options)) return;
-      const key = unrolledKey(p);
-      const g = groups.get(key);
-      if (g) g.push(i); else groups.set(key, [i]);
-    });
-  }
-  for (const members of groups.values()) {
-    if (members.length < 2) continue; // one run alone gains nothing from lanes
-    runGroup(problems, members, options, Math.min(lanes, members.length), results);
-  }
-  for (let i = 0; i < problems.length; i++) results[i] ??= runProblem(problems[i], options);
-  return results as RunResult[];
+/**
+ * Run problems 0 .. count-1 (as runProblem would), built on demand by
+ * build(i), and hand each result to emit(i, result) as it ends (not in
+ * order). Consecutive eligible problems of one shape share the lanes; at most
+ * `lanes` problems are held at once, so a long stream keeps little alive.
+ */
+/** What runStream did with its problems: ended in lanes, handed back (by reason), run alone from the start. */
+export interface StreamStats {
+  inLanes: number;
+  handedBack: Record<string, number>;
+  alone: number;
 }
 
-/** Runs of one shape in lanes; fallbacks stay undefined in results (runProblems runs them alone). */
-function runGroup(problems: readonly Problem[], members: number[], options: RunOptions, lanes: number, results: (RunResult | undefined)[]): void {
-  const ef = ensembleField(problems[members[0]], lanes);
-  // Where each job's result goes, and how its run ends: the analysis of a run alone.
-  const finishers = new Map<EnsembleJob, { index: number; finish: (sol: SolveResult) => RunResult }>();
-  let next = 0;
-  runEnsemble({
-    n: ef.n,
-    lanes,
-    rhs: ef.rhs,
-    next: () => {
-      if (next >= members.length) return null;
-      const index = members[next++];
-      const problem = problems[index];
-      const s = problem.spec.solver;
-      const field = gradientField(problem, options.kernel);
-      const tol = runTolerance(problem);
-      let lane = -1;
-      const rule = new RunStopRule(problem, tol, field.rhs, () => ef.loss[lane], options, undefined, 0);
-      const job: EnsembleJob = {
-        y0: problem.y0, t1: s.tMax, rtol: s.rtol, atol: s.atol, maxSteps: s.maxSteps, maxEvals: s.maxEvals, h0: s.h0, hMax: s.hMax,
-        rhs: field.rhs, stop: rule.stop,
-      };
-      const finish = (sol: SolveResult): RunResult =>
-        runResult(problem, field, tol, { sol, outcome: rule.outcome, evidence: rule.evidence, trend: rule.trend() }, null, [], options, undefined, null);
-      finishers.set(job, { index, finish });
-      return { job, load: (l: number) => { lane = l; ef.setProblem(l, problem); } };
-    },
-    done: (job, end) => {
-      const f = finishers.get(job)!;
-      finishers.delete(job);
-      if ('result' in end) results[f.index] = f.finish(end.result);
-    },
-  });
+export function runStream(
+  count: number, build: (i: number) => Problem, options: RunOptions, emit: (i: number, r: RunResult) => void,
+  lanes = ENSEMBLE_LANES, stats?: StreamStats,
+): void {
+  const enabled = ensembleEnabled();
+  let i = 0;
+  /** A problem built but not taken: the first of the next group. */
+  let held: Problem | null = null;
+  const take = (): Problem => { const p = held ?? build(i); held = null; return p; };
+  while (i < count) {
+    const first = take();
+    if (!enabled || i + 1 >= count || !ensembleEligible(first, options)) {
+      emit(i, runProblem(first, options));
+      i++;
+      if (stats) stats.alone++;
+      continue;
+    }
+    const key = unrolledKey(first);
+    const ef = ensembleField(first, lanes);
+    let pending: Problem | null = first;
+    runEnsemble({
+      n: ef.n,
+      lanes,
+      rhs: ef.rhs,
+      next: () => {
+        if (!pending) {
+          if (i >= count) return null;
+          const p = take();
+          // Another shape, or a run the lanes do not take, starts the next group.
+          if (!ensembleEligible(p, options) || unrolledKey(p) !== key) { held = p; return null; }
+          pending = p;
+        }
+        const problem = pending;
+        pending = null;
+        return laneJob(problem, i++, ef, options, emit, stats);
+      },
+    });
+  }
+}
+
+/** A problem as a lane's job: its own scalar field (first evaluations, probes, analysis) and stop rules. */
+function laneJob(problem: Problem, index: number, ef: EnsembleField, options: RunOptions, emit: (i: number, r: RunResult) => void, stats?: StreamStats) {
+  const s = problem.spec.solver;
+  const field = gradientField(problem, options.kernel);
+  const tol = runTolerance(problem);
+  let lane = -1;
+  const rule = new RunStopRule(problem, tol, field.rhs, () => ef.loss[lane], options, undefined, 0);
+  const job: EnsembleJob = {
+    y0: problem.y0, t1: s.tMax, rtol: s.rtol, atol: s.atol, maxSteps: s.maxSteps, maxEvals: s.maxEvals, h0: s.h0, hMax: s.hMax,
+    rhs: field.rhs, stop: rule.stop,
+  };
+  // A lane's end is analysed as a run alone; a job handed back runs alone.
+  const done = (end: EnsembleEnd): void => {
+    if (stats) {
+      if ('result' in end) stats.inLanes++;
+      else stats.handedBack[end.fallback] = (stats.handedBack[end.fallback] ?? 0) + 1;
+    }
+    emit(index, 'result' in end
+      ? runResult(problem, field, tol, { sol: end.result, outcome: rule.outcome, evidence: rule.evidence, trend: rule.trend() }, null, [], options, undefined, null)
+      : runProblem(problem, options));
+  };
+  return { job, load: (l: number) => { lane = l; ef.setProblem(l, problem); }, done };
+}
+
+/** Run every problem (as runProblem would); results in the order of the problems. */
+export function runProblems(problems: readonly Problem[], options: RunOptions = {}, lanes = ENSEMBLE_LANES, stats?: StreamStats): RunResult[] {
+  const results: RunResult[] = new Array(problems.length);
+  runStream(problems.length, (i) => problems[i], options, (i, r) => { results[i] = r; }, lanes, stats);
+  return results;
 }

@@ -17,7 +17,7 @@ import { toInputError } from '../model/spec.js';
 import { specFieldPaths } from '../model/specPaths.js';
 import { lockFile } from './fileLock.js';
 import { canonical, checkHeader, checkNotInput, prepareForAppend } from './resultsFile.js';
-import { runProblems } from './ensembleRun.js';
+import { runStream } from './ensembleRun.js';
 import { run, type RunResult } from './run.js';
 import { WORKER_WORTH_SECONDS, workersWorthStarting } from './workerStart.js';
 
@@ -110,22 +110,28 @@ export function expandCells(sweep: SweepSpec): Cell[] {
   return cells;
 }
 
-/** Every integer "seed" in a spec, with its path. */
-function seedsOf(value: unknown, path: string, out: Array<[string, number]>): void {
-  if (Array.isArray(value)) value.forEach((v, i) => seedsOf(v, `${path}[${i}]`, out));
+/** Every integer "seed" in a spec, with its path (built only for the seeds: this runs on every cell). */
+function seedsOf(value: unknown, path: (string | number)[], out: Array<[string, number]>): void {
+  if (Array.isArray(value)) value.forEach((v, i) => { path.push(i); seedsOf(v, path, out); path.pop(); });
   else if (value !== null && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) {
-      if (k === 'seed' && typeof v === 'number') out.push([`${path}.${k}`, v]);
-      else seedsOf(v, `${path}.${k}`, out);
+    for (const k in value) {
+      if (!Object.hasOwn(value, k)) continue;
+      const v = (value as Record<string, unknown>)[k];
+      path.push(k);
+      if (k === 'seed' && typeof v === 'number') out.push([pathText(path), v]);
+      else if (v !== null && typeof v === 'object') seedsOf(v, path, out);
+      path.pop();
     }
   }
 }
+
+const pathText = (path: (string | number)[]): string => path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('').replace(/^\./, '');
 
 /** Trial k adds k to every seed: check them all before the first cell runs, not at cell 4000. */
 export function checkSeeds(cells: readonly Cell[]): void {
   for (const c of cells) {
     const seeds: Array<[string, number]> = [];
-    seedsOf(c.spec, 'spec', seeds);
+    seedsOf(c.spec, ['spec'], seeds);
     for (const [where, v] of seeds) {
       if (Number.isInteger(v) && !Number.isSafeInteger(v)) {
         throw new InputError(`sweep cell ${canonical(c.cell)}, ${where}`, `expected a seed that stays a safe integer (|seed| <= 2^53 - 1) after adding the trial index, got ${v}`);
@@ -241,21 +247,26 @@ export const CHUNK = 256;
 const WORKER_CHUNK = 64;
 
 /**
- * Compute cells as run() would, together where they can (runProblems), and
- * write them in order. If any of them fails, they run again one at a time, so
- * the cells before the failing one are written and its error is the one run() gives.
+ * Compute cells as run() would, together where they can (runStream: ensemble
+ * lanes), and write them in order as they end. If one fails, the cells
+ * not yet written run again one at a time, so every cell before the failing
+ * one is written and its error is the one run() gives.
  */
 export function computeCells(cells: readonly Cell[], baseDir: string | undefined, write: (c: Cell, r: CellResult) => void): void {
-  let results: RunResult[];
+  const ended: (CellResult | undefined)[] = new Array(cells.length);
+  let written = 0;
   try {
-    results = runProblems(cells.map((c) => buildProblem(c.spec, { baseDir })), { baseDir });
+    runStream(cells.length, (i) => buildProblem(cells[i].spec, { baseDir }), { baseDir }, (i, r) => {
+      ended[i] = cellResult(r);
+      for (; written < cells.length && ended[written] !== undefined; written++) {
+        write(cells[written], ended[written]!);
+        ended[written] = undefined;
+      }
+    });
   } catch {
-    for (const c of cells) write(c, cellResult(run(c.spec, { baseDir })));
-    return;
+    for (; written < cells.length; written++) write(cells[written], cellResult(run(cells[written].spec, { baseDir })));
   }
-  cells.forEach((c, i) => write(c, cellResult(results[i])));
 }
-
 
 /**
  * This thread and up to `count` workers take cells from one queue. This

@@ -52,10 +52,11 @@ export interface EnsembleOptions {
   n: number;
   lanes: number;
   rhs: BatchRhs;
-  /** The next job (with its index), or null when none is left; load(lane) is called before its first evaluation. */
-  next: () => { job: EnsembleJob; load: (lane: number) => void } | null;
-  /** Receives each job's end, in the order jobs end. */
-  done: (job: EnsembleJob, end: EnsembleEnd) => void;
+  /**
+   * The next job, or null when none is left (then no more are asked for): load(lane) is
+   * called before its first evaluation, done(end) when it ends (jobs end in any order).
+   */
+  next: () => { job: EnsembleJob; load: (lane: number) => void; done: (end: EnsembleEnd) => void } | null;
 }
 
 /** Integrate every job next() hands out, `lanes` at a time. */
@@ -71,6 +72,7 @@ export function runEnsemble(o: EnsembleOptions): void {
   for (let l = 0; l < L; l++) { yView.push(Y.subarray(l * n, l * n + n)); dyView.push(K1.subarray(l * n, l * n + n)); }
   // Per lane: the job, its time and controller (Dopri5Stepper's fields of the same names).
   const job: (EnsembleJob | null)[] = new Array(L).fill(null);
+  const ends: (((end: EnsembleEnd) => void) | null)[] = new Array(L).fill(null);
   const t = new Float64Array(L), t1 = new Float64Array(L), h = new Float64Array(L), hNew = new Float64Array(L);
   const hMax = new Float64Array(L), rtol = new Float64Array(L), atol = new Float64Array(L), facold = new Float64Array(L);
   const pending = new Uint8Array(L), reject = new Uint8Array(L), last = new Uint8Array(L);
@@ -82,9 +84,9 @@ export function runEnsemble(o: EnsembleOptions): void {
   let exhausted = false;
 
   const retire = (l: number, end: EnsembleEnd): void => {
-    const j = job[l]!;
-    job[l] = null;
-    o.done(j, end);
+    const done = ends[l]!;
+    job[l] = null; ends[l] = null;
+    done(end);
   };
   const finish = (l: number, status: 'done' | 'stopped'): void => {
     retire(l, {
@@ -132,6 +134,7 @@ export function runEnsemble(o: EnsembleOptions): void {
         const nx = o.next();
         if (!nx) { exhausted = true; break; }
         nx.load(l);
+        ends[l] = nx.done;
         fill(l, nx.job);
       }
       if (job[l] !== null) active[count++] = l;
