@@ -66,11 +66,18 @@ describe('ensemble lanes: each cell bit-identical to its run alone', () => {
       const on = join(dir, `${name.replace(/\W+/g, '-')}.on.jsonl`), off = join(dir, `${name.replace(/\W+/g, '-')}.off.jsonl`);
       const a = cli(['sweep', file, '--out', on, '--workers', '1']);
       const b = cli(['sweep', file, '--out', off, '--workers', '1'], { env: { ...process.env, DMFLOW_ENSEMBLE: '0' } });
+      // The lanes' arithmetic in TypeScript (where WebAssembly is absent) gives the same bytes too.
+      const js = join(dir, `${name.replace(/\W+/g, '-')}.js.jsonl`);
+      const c = cli(['sweep', file, '--out', js, '--workers', '1'], { env: { ...process.env, DMFLOW_ENSEMBLE: 'js' } });
       expect(a.status, a.stderr).toBe(0);
       expect(b.status, b.stderr).toBe(0);
-      const linesOn = readFileSync(on, 'utf8').split('\n'), linesOff = readFileSync(off, 'utf8').split('\n');
+      expect(c.status, c.stderr).toBe(0);
+      const linesOn = readFileSync(on, 'utf8').split('\n'), linesOff = readFileSync(off, 'utf8').split('\n'), linesJs = readFileSync(js, 'utf8').split('\n');
       expect(linesOn.length).toBe(expandCells(parseSweep(sweep)).length + 2); // header, cells, final newline
-      for (let i = 0; i < linesOff.length; i++) expect(linesOn[i], `line ${i}`).toBe(linesOff[i]);
+      for (let i = 0; i < linesOff.length; i++) {
+        expect(linesOn[i], `line ${i}`).toBe(linesOff[i]);
+        expect(linesJs[i], `line ${i}`).toBe(linesOff[i]);
+      }
       const seen = new Set(linesOn.slice(1, -1).map((l) => JSON.parse(l).result.status));
       expect([...seen].sort()).toEqual(statuses);
     }, 60_000);

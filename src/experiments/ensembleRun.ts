@@ -18,9 +18,17 @@ import { runProblem, runResult, RunStopRule, runTolerance, type RunOptions, type
 /** Lanes integrated together (bench/ensemble.ts: 16 to 64 lanes are within noise of each other on 2x2 problems). */
 export const ENSEMBLE_LANES = 32;
 
-/** DMFLOW_ENSEMBLE=0 (or "off") runs every cell one at a time: the same results, for comparison. */
+/**
+ * DMFLOW_ENSEMBLE=0 (or "off") runs every cell one at a time, and "js" keeps
+ * the lanes but does their arithmetic in TypeScript instead of WebAssembly:
+ * the same results either way, for comparison.
+ */
 export function ensembleEnabled(env: string | undefined = process.env.DMFLOW_ENSEMBLE): boolean {
   return !(env === '0' || env === 'off' || env === 'false');
+}
+
+function ensembleArithmetic(env: string | undefined = process.env.DMFLOW_ENSEMBLE): 'js' | undefined {
+  return env === 'js' ? 'js' : undefined;
 }
 
 /** Whether a run can take an ensemble lane (its result is then bit-identical to runProblem's). */
@@ -71,6 +79,7 @@ export function runStream(
       n: ef.n,
       lanes,
       rhs: ef.rhs,
+      arithmetic: ensembleArithmetic(),
       next: () => {
         if (!pending) {
           if (i >= count) return null;

@@ -115,7 +115,7 @@ export class Dopri5Stepper implements Stepper {
   }
 
   private initialStep(): number {
-    const h = dopri5InitialStep(this.f, this.t, this.y, this.k1, this.y1, this.k2, this.checked.atol, this.checked.rtol, this.hMax, this.dir, 0, this.n);
+    const h = dopri5InitialStep(this.f, this.t, this.y, this.k1, this.y1, this.k2, this.checked.atol, this.checked.rtol, this.hMax, this.dir);
     this.nfev++;
     return h;
   }
@@ -257,28 +257,27 @@ export class Dopri5Stepper implements Stepper {
 /**
  * Hairer's HINIT: make h * f of unit size relative to the tolerance scale,
  * then correct with an estimate of the second derivative (one evaluation of
- * f, at y1 = y + h0 k1, into k2). Works on the n components from off of its
- * arrays (the ensemble lanes keep many states in one array); f gets those
- * components as subarrays. Returns the unsigned initial step.
+ * f, at y1 = y + h0 k1, into k2; y1 and k2 are scratch). Returns the
+ * unsigned initial step. Shared by the stepper and the ensemble lanes.
  */
 export function dopri5InitialStep(
   f: Rhs, t: number, y: Float64Array, k1: Float64Array, y1: Float64Array, k2: Float64Array,
-  atol: Float64Array, rtol: number, hMax: number, dir: number, off: number, n: number,
+  atol: Float64Array, rtol: number, hMax: number, dir: number,
 ): number {
+  const n = y.length;
   let dnf = 0, dny = 0;
   for (let i = 0; i < n; i++) {
-    const sk = atol[i] + rtol * Math.abs(y[off + i]);
-    dnf += (k1[off + i] / sk) ** 2; dny += (y[off + i] / sk) ** 2;
+    const sk = atol[i] + rtol * Math.abs(y[i]);
+    dnf += (k1[i] / sk) ** 2; dny += (y[i] / sk) ** 2;
   }
   let h0 = dnf <= 1e-10 || dny <= 1e-10 ? 1e-6 : Math.sqrt(dny / dnf) * 0.01;
   h0 = Math.min(h0, hMax);
-  for (let i = 0; i < n; i++) y1[off + i] = y[off + i] + dir * h0 * k1[off + i];
-  if (off === 0 && y1.length === n) f(t + dir * h0, y1, k2);
-  else f(t + dir * h0, y1.subarray(off, off + n), k2.subarray(off, off + n));
+  for (let i = 0; i < n; i++) y1[i] = y[i] + dir * h0 * k1[i];
+  f(t + dir * h0, y1, k2);
   let der2 = 0;
   for (let i = 0; i < n; i++) {
-    const sk = atol[i] + rtol * Math.abs(y[off + i]);
-    der2 += ((k2[off + i] - k1[off + i]) / sk) ** 2;
+    const sk = atol[i] + rtol * Math.abs(y[i]);
+    der2 += ((k2[i] - k1[i]) / sk) ** 2;
   }
   der2 = Math.sqrt(der2) / h0;
   const der12 = Math.max(Math.abs(der2), Math.sqrt(dnf));

@@ -1,13 +1,13 @@
 // The vector field of many small problems of one shape at once, for the
-// ensemble integrator (src/ode/ensemble.ts): the states of the lanes lie one
-// after the other in one array (lane l at l * n), and one call evaluates the
-// field for every active lane. The body is the very text unrolledField.ts
-// generates for one problem, wrapped in a loop over lanes with every array
-// index shifted to the lane's block, so each lane performs exactly the
-// operations, in the same order, that the one-problem kernel performs: the
-// results are bit-identical to it.
+// ensemble integrator (src/ode/ensemble.ts): the lanes' states lie in
+// struct-of-arrays layout (component i of lane l at i * L + l), and one call
+// evaluates the field for every active lane. The body is the very text
+// unrolledField.ts generates for one problem, wrapped in a loop over lanes
+// with every state index i rewritten to i * L + lane, so each lane performs
+// exactly the operations, in the same order, that the one-problem kernel
+// performs: the results are bit-identical to it.
 
-import type { BatchRhs } from '../../ode/ensemble.js';
+import { laneCount, type BatchRhs } from '../../ode/ensemble.js';
 import { observedTargets, type FieldProblem } from './types.js';
 import { unrolledBody, unrolledKey } from './unrolledField.js';
 
@@ -26,29 +26,31 @@ type BatchFactory = (scratch: Float64Array, loss: Float64Array, targets: Float64
 const factories = new Map<string, BatchFactory>();
 const MAX_CACHED = 64;
 
-/** The ensemble field of problems shaped like `problem`, with room for `lanes` lanes. */
+/** The ensemble field of problems shaped like `problem`, for runEnsemble with `lanes` lanes. */
 export function ensembleField(problem: FieldProblem, lanes: number): EnsembleField {
+  const L = laneCount(lanes);
   const n = problem.offsets[problem.offsets.length - 1];
   const nObs = problem.obsRows.length;
   const { body, scratch } = unrolledBody(problem);
-  const key = `${unrolledKey(problem)}|${n}|${nObs}`;
+  const key = `${unrolledKey(problem)}|${L}`;
   let make = factories.get(key);
   if (!make) {
-    // Shift every index to the lane's block: y and dy by o = lane * n, the targets by lane * nObs.
-    // \b keeps "dy[" from matching "y[" and "st." from anything else.
+    // State index i of y and dy becomes i * L + lane (constants folded); the targets lie lane by lane.
+    // \b keeps "dy[" from matching "y["; the body's other loads are of scratch (S) and locals.
     const laneBody = body
-      .replace(/\by\[/g, 'y[o + ')
-      .replace(/\bdy\[/g, 'dy[o + ')
+      .replace(/\b(d?y)\[(\d+)\]/g, (_m, a: string, i: string) => `${a}[${Number(i) * L} + lane]`)
+      .replace(/\bdy\[i\]/g, 'dy[i * L + lane]')
       .replace(/\bt\[/g, 't[to + ')
       .replace(/\bst\.lastLoss = /g, 'lossOut[lane] = ');
-    const src = `return function batchRhs(count, lanes, y, dy) {\n` +
-      `for (let q = 0; q < count; q++) {\nconst lane = lanes[q], o = lane * ${n}, to = lane * ${nObs};\n${laneBody}\n}\n};`;
+    if (/\b(d?y)\[(?!\d+ \+ lane\]|i \* L)/.test(laneBody)) throw new Error('ensembleField: a state index the lane rewrite does not cover');
+    const src = `return function batchRhs(count, lanes, y, dy) {\nconst L = ${L};\n` +
+      `for (let q = 0; q < count; q++) {\nconst lane = lanes[q], to = lane * ${nObs};\n${laneBody}\n}\n};`;
     make = new Function('scratch', 'lossOut', 't', src) as BatchFactory;
     if (factories.size >= MAX_CACHED) factories.delete(factories.keys().next().value as string);
     factories.set(key, make);
   }
-  const loss = new Float64Array(lanes).fill(NaN);
-  const targets = new Float64Array(Math.max(1, lanes * nObs));
+  const loss = new Float64Array(L).fill(NaN);
+  const targets = new Float64Array(Math.max(1, L * nObs));
   return {
     rhs: make(new Float64Array(scratch), loss, targets),
     loss,
