@@ -96,9 +96,10 @@ export function expandCells(sweep: SweepSpec): Cell[] {
   const cells: Cell[] = [];
   const rec = (i: number, chosen: Record<string, unknown>) => {
     if (i === keys.length) {
+      // One spec per grid point; each trial's is a fresh deep copy of it (shiftSeeds copies every object and array).
+      const spec = structuredClone(sweep.base);
+      for (const k of keys) setPath(spec, k, chosen[k]);
       for (let trial = 0; trial < sweep.trials; trial++) {
-        const spec = structuredClone(sweep.base);
-        for (const k of keys) setPath(spec, k, chosen[k]);
         const cell = { ...chosen, trial };
         cells.push({ cell, spec: shiftSeeds(spec, trial) as Record<string, unknown>, key: canonical(cell) });
       }
