@@ -222,7 +222,8 @@ export async function runSweep(sweep: SweepSpec, options: SweepOptions): Promise
     try {
       const threads = Math.max(1, Math.min(options.workers ?? availableParallelism(), availableParallelism(), todo.length));
       if (threads <= 1 || !options.workerScript) {
-        for (let k = 0; k < todo.length; k += CHUNK) computeCells(todo.slice(k, k + CHUNK), options.baseDir, write);
+        // One stream: the lanes stay full until the last cells.
+        computeCells(todo, options.baseDir, write);
       } else {
         summary.onWorkers = await runShared(todo, threads - 1, options.workerScript, options.baseDir, write, options.workersAfterSeconds ?? WORKER_WORTH_SECONDS);
       }
@@ -239,13 +240,12 @@ export async function runSweep(sweep: SweepSpec, options: SweepOptions): Promise
 const IN_FLIGHT = 2;
 
 /**
- * Cells computed together (in the lanes of the ensemble integrator where
- * they share a shape, ensembleRun.ts): large enough to fill the lanes, small
- * enough that progress and the results file advance often.
+ * Cells computed together by a thread of a pool (in the lanes of the ensemble
+ * integrator where they share a shape, ensembleRun.ts), between looks at the
+ * workers' messages: many times the lanes, so that the lanes run full most of
+ * the time, and a few tens of milliseconds of work for 2x2 cells.
  */
-export const CHUNK = 256;
-/** Cells a worker gets in one message. */
-const WORKER_CHUNK = 64;
+export const CHUNK = 512;
 
 /**
  * Compute cells as run() would, together where they can (runStream: ensemble
@@ -295,7 +295,7 @@ function runShared(
     const feed = (w: Worker) => {
       if (next < todo.length) {
         const batch = [];
-        for (let k = 0; k < WORKER_CHUNK && next < todo.length; k++) { const i = next++; batch.push({ i, spec: todo[i].spec }); }
+        for (let k = 0; k < CHUNK && next < todo.length; k++) { const i = next++; batch.push({ i, spec: todo[i].spec }); }
         w.postMessage({ batch, baseDir });
       }
     };
@@ -330,10 +330,8 @@ function runShared(
     const step = () => {
       if (settled) return;
       if (next >= todo.length) return; // the workers finish what they hold
-      // Before the workers start (or when none will), a whole chunk; then a worker's share.
-      const size = pool.length === 0 ? CHUNK : WORKER_CHUNK;
       const from = next;
-      next = Math.min(todo.length, next + size);
+      next = Math.min(todo.length, next + CHUNK);
       try {
         computeCells(todo.slice(from, next), baseDir, (_c, r) => { done(from + ranChunk++, r); });
       } catch (e) {

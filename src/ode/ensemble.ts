@@ -154,7 +154,10 @@ export function runEnsemble(o: EnsembleOptions): void {
     for (let q = live; q < count; q++) { const l = active[q]; retire(l, { fallback: FALLBACKS[verdict[l]] }); }
     if (live === 0) continue;
 
-    arith.stagesAndErrors(live, active, rhs);
+    // The kernels run over lanes below the highest active one (idle lanes above it are skipped).
+    let upto = 0;
+    for (let q = 0; q < live; q++) upto = Math.max(upto, active[q] + 1);
+    arith.stagesAndErrors(live, active, rhs, upto + (upto & 1));
     control(live, active, n, ERR, H, hNew, facold, reject, nfev, naccept, nreject, verdict);
 
     for (let q = 0; q < live; q++) {
@@ -275,8 +278,8 @@ interface Arithmetic {
   Y: Float64Array; Y1: Float64Array; YS: Float64Array; K1: Float64Array; K6: Float64Array; K7: Float64Array;
   /** Per lane: step, tolerances, error sum. */
   H: Float64Array; ATOL: Float64Array; RTOL: Float64Array; ERR: Float64Array;
-  /** The six stage evaluations of a step (the seventh is the next first: FSAL) and every lane's error sum in ERR. */
-  stagesAndErrors(live: number, active: Int32Array, rhs: BatchRhs): void;
+  /** The six stage evaluations of a step (the seventh is the next first: FSAL) and the error sums in ERR, for lanes below upto (even). */
+  stagesAndErrors(live: number, active: Int32Array, rhs: BatchRhs, upto: number): void;
 }
 
 function makeArithmetic(n: number, L: number, kind: 'wasm' | 'js'): Arithmetic {
@@ -311,20 +314,20 @@ function wasmArithmetic(n: number, L: number): Arithmetic {
   return {
     Y: v.Y, Y1: v.Y1, YS: v.YS, K1: v.K1, K6: v.K6, K7: v.K7,
     H: arena.f64(lane.H, L), ATOL: arena.f64(lane.ATOL, L), RTOL: arena.f64(lane.RTOL, L), ERR: arena.f64(lane.ERR, L),
-    stagesAndErrors(live, active, rhs) {
-      k.dmf_ens_stage1(n, L, at.Y1, at.Y, lane.H, at.K1, a21);
+    stagesAndErrors(live, active, rhs, upto) {
+      k.dmf_ens_stage1(n, L, upto, at.Y1, at.Y, lane.H, at.K1, a21);
       rhs(live, active, v.Y1, v.K2);
-      k.dmf_ens_stage(n, L, at.Y1, at.Y, lane.H, 2, kAt[0], cAt[0]);
+      k.dmf_ens_stage(n, L, upto, at.Y1, at.Y, lane.H, 2, kAt[0], cAt[0]);
       rhs(live, active, v.Y1, v.K3);
-      k.dmf_ens_stage(n, L, at.Y1, at.Y, lane.H, 3, kAt[1], cAt[1]);
+      k.dmf_ens_stage(n, L, upto, at.Y1, at.Y, lane.H, 3, kAt[1], cAt[1]);
       rhs(live, active, v.Y1, v.K4);
-      k.dmf_ens_stage(n, L, at.Y1, at.Y, lane.H, 4, kAt[2], cAt[2]);
+      k.dmf_ens_stage(n, L, upto, at.Y1, at.Y, lane.H, 4, kAt[2], cAt[2]);
       rhs(live, active, v.Y1, v.K5);
-      k.dmf_ens_stage(n, L, at.YS, at.Y, lane.H, 5, kAt[3], cAt[3]);
+      k.dmf_ens_stage(n, L, upto, at.YS, at.Y, lane.H, 5, kAt[3], cAt[3]);
       rhs(live, active, v.YS, v.K6);
-      k.dmf_ens_stage(n, L, at.Y1, at.Y, lane.H, 5, kAt[4], cAt[4]);
+      k.dmf_ens_stage(n, L, upto, at.Y1, at.Y, lane.H, 5, kAt[4], cAt[4]);
       rhs(live, active, v.Y1, v.K7); // first stage of the next step (FSAL)
-      k.dmf_ens_error(n, L, lane.H, lane.ATOL, lane.RTOL, at.Y, at.Y1, kAt[5], cAt[5], lane.ERR);
+      k.dmf_ens_error(n, L, upto, lane.H, lane.ATOL, lane.RTOL, at.Y, at.Y1, kAt[5], cAt[5], lane.ERR);
     },
   };
 }
@@ -338,35 +341,35 @@ function jsArithmetic(n: number, L: number): Arithmetic {
   const H = new Float64Array(L), ATOL = new Float64Array(L), RTOL = new Float64Array(L), ERR = new Float64Array(L);
   return {
     Y, Y1, YS, K1, K6, K7, H, ATOL, RTOL, ERR,
-    stagesAndErrors(live, active, rhs) {
-      jsStages(n, L, live, active, rhs, H, ATOL, RTOL, ERR, Y, Y1, YS, K1, K2, K3, K4, K5, K6, K7);
+    stagesAndErrors(live, active, rhs, upto) {
+      jsStages(n, L, upto, live, active, rhs, H, ATOL, RTOL, ERR, Y, Y1, YS, K1, K2, K3, K4, K5, K6, K7);
     },
   };
 }
 
 function jsStages(
-  n: number, L: number, live: number, active: Int32Array, rhs: BatchRhs, H: Float64Array, ATOL: Float64Array, RTOL: Float64Array, ERR: Float64Array,
+  n: number, L: number, upto: number, live: number, active: Int32Array, rhs: BatchRhs, H: Float64Array, ATOL: Float64Array, RTOL: Float64Array, ERR: Float64Array,
   Y: Float64Array, Y1: Float64Array, YS: Float64Array,
   K1: Float64Array, K2: Float64Array, K3: Float64Array, K4: Float64Array, K5: Float64Array, K6: Float64Array, K7: Float64Array,
 ): void {
   // Imported bindings are loads with a hole check on every use: read them once.
   const { a21, a31, a32, a41, a42, a43, a51, a52, a53, a54, a61, a62, a63, a64, a65, a71, a73, a74, a75, a76, e1, e3, e4, e5, e6, e7 } = dp;
-  // Over every lane (idle ones compute what is never read), as dopri5.ts's loops per lane.
-  for (let i = 0, x = 0; i < n; i++) for (let l = 0; l < L; l++, x++) Y1[x] = Y[x] + H[l] * a21 * K1[x];
+  // Over the lanes below upto (idle ones compute what is never read), as dopri5.ts's loops per lane.
+  for (let i = 0; i < n; i++) for (let l = 0, x = i * L; l < upto; l++, x++) Y1[x] = Y[x] + H[l] * a21 * K1[x];
   rhs(live, active, Y1, K2);
-  for (let i = 0, x = 0; i < n; i++) for (let l = 0; l < L; l++, x++) Y1[x] = Y[x] + H[l] * (a31 * K1[x] + a32 * K2[x]);
+  for (let i = 0; i < n; i++) for (let l = 0, x = i * L; l < upto; l++, x++) Y1[x] = Y[x] + H[l] * (a31 * K1[x] + a32 * K2[x]);
   rhs(live, active, Y1, K3);
-  for (let i = 0, x = 0; i < n; i++) for (let l = 0; l < L; l++, x++) Y1[x] = Y[x] + H[l] * (a41 * K1[x] + a42 * K2[x] + a43 * K3[x]);
+  for (let i = 0; i < n; i++) for (let l = 0, x = i * L; l < upto; l++, x++) Y1[x] = Y[x] + H[l] * (a41 * K1[x] + a42 * K2[x] + a43 * K3[x]);
   rhs(live, active, Y1, K4);
-  for (let i = 0, x = 0; i < n; i++) for (let l = 0; l < L; l++, x++) Y1[x] = Y[x] + H[l] * (a51 * K1[x] + a52 * K2[x] + a53 * K3[x] + a54 * K4[x]);
+  for (let i = 0; i < n; i++) for (let l = 0, x = i * L; l < upto; l++, x++) Y1[x] = Y[x] + H[l] * (a51 * K1[x] + a52 * K2[x] + a53 * K3[x] + a54 * K4[x]);
   rhs(live, active, Y1, K5);
-  for (let i = 0, x = 0; i < n; i++) for (let l = 0; l < L; l++, x++) YS[x] = Y[x] + H[l] * (a61 * K1[x] + a62 * K2[x] + a63 * K3[x] + a64 * K4[x] + a65 * K5[x]);
+  for (let i = 0; i < n; i++) for (let l = 0, x = i * L; l < upto; l++, x++) YS[x] = Y[x] + H[l] * (a61 * K1[x] + a62 * K2[x] + a63 * K3[x] + a64 * K4[x] + a65 * K5[x]);
   rhs(live, active, YS, K6);
-  for (let i = 0, x = 0; i < n; i++) for (let l = 0; l < L; l++, x++) Y1[x] = Y[x] + H[l] * (a71 * K1[x] + a73 * K3[x] + a74 * K4[x] + a75 * K5[x] + a76 * K6[x]);
+  for (let i = 0; i < n; i++) for (let l = 0, x = i * L; l < upto; l++, x++) Y1[x] = Y[x] + H[l] * (a71 * K1[x] + a73 * K3[x] + a74 * K4[x] + a75 * K5[x] + a76 * K6[x]);
   rhs(live, active, Y1, K7); // first stage of the next step (FSAL)
-  ERR.fill(0);
-  for (let i = 0, x = 0; i < n; i++) {
-    for (let l = 0; l < L; l++, x++) {
+  ERR.fill(0, 0, upto);
+  for (let i = 0; i < n; i++) {
+    for (let l = 0, x = i * L; l < upto; l++, x++) {
       const e = H[l] * (e1 * K1[x] + e3 * K3[x] + e4 * K4[x] + e5 * K5[x] + e6 * K6[x] + e7 * K7[x]);
       const sk = ATOL[l] + RTOL[l] * Math.max(Math.abs(Y[x]), Math.abs(Y1[x]));
       ERR[l] += (e / sk) ** 2;
