@@ -111,16 +111,16 @@ export function expandCells(sweep: SweepSpec): Cell[] {
   return cells;
 }
 
-/** Every integer "seed" in a spec, with its path (built only for the seeds: this runs on every cell). */
-function seedsOf(value: unknown, path: (string | number)[], out: Array<[string, number]>): void {
-  if (Array.isArray(value)) value.forEach((v, i) => { path.push(i); seedsOf(v, path, out); path.pop(); });
+/** Calls found(path, value) for every numeric "seed" in a spec; the path is built only when asked for (this runs on every cell). */
+function seedsOf(value: unknown, path: (string | number)[], found: (path: () => string, v: number) => void): void {
+  if (Array.isArray(value)) value.forEach((v, i) => { path.push(i); seedsOf(v, path, found); path.pop(); });
   else if (value !== null && typeof value === 'object') {
     for (const k in value) {
       if (!Object.hasOwn(value, k)) continue;
       const v = (value as Record<string, unknown>)[k];
       path.push(k);
-      if (k === 'seed' && typeof v === 'number') out.push([pathText(path), v]);
-      else if (v !== null && typeof v === 'object') seedsOf(v, path, out);
+      if (k === 'seed' && typeof v === 'number') found(() => pathText(path), v);
+      else if (v !== null && typeof v === 'object') seedsOf(v, path, found);
       path.pop();
     }
   }
@@ -131,13 +131,11 @@ const pathText = (path: (string | number)[]): string => path.map((p) => (typeof 
 /** Trial k adds k to every seed: check them all before the first cell runs, not at cell 4000. */
 export function checkSeeds(cells: readonly Cell[]): void {
   for (const c of cells) {
-    const seeds: Array<[string, number]> = [];
-    seedsOf(c.spec, ['spec'], seeds);
-    for (const [where, v] of seeds) {
+    seedsOf(c.spec, ['spec'], (where, v) => {
       if (Number.isInteger(v) && !Number.isSafeInteger(v)) {
-        throw new InputError(`sweep cell ${canonical(c.cell)}, ${where}`, `expected a seed that stays a safe integer (|seed| <= 2^53 - 1) after adding the trial index, got ${v}`);
+        throw new InputError(`sweep cell ${canonical(c.cell)}, ${where()}`, `expected a seed that stays a safe integer (|seed| <= 2^53 - 1) after adding the trial index, got ${v}`);
       }
-    }
+    });
   }
 }
 
