@@ -290,10 +290,12 @@ function runShared(
       finished++;
       if (finished === todo.length) end();
     };
+    /** A thread's next batch: a fair share of what is left, at most CHUNK (the last batches shrink, so threads end together). */
+    const share = () => Math.min(CHUNK, Math.max(1, Math.ceil((todo.length - next) / (count + 1))));
     const feed = (w: Worker) => {
       if (next < todo.length) {
         const batch = [];
-        for (let k = 0; k < CHUNK && next < todo.length; k++) { const i = next++; batch.push({ i, spec: todo[i].spec }); }
+        for (let k = share(); k > 0 && next < todo.length; k--) { const i = next++; batch.push({ i, spec: todo[i].spec }); }
         w.postMessage({ batch, baseDir });
       }
     };
@@ -329,7 +331,7 @@ function runShared(
       if (settled) return;
       if (next >= todo.length) return; // the workers finish what they hold
       const from = next;
-      next = Math.min(todo.length, next + CHUNK);
+      next = Math.min(todo.length, next + share());
       try {
         computeCells(todo.slice(from, next), baseDir, (_c, r) => { done(from + ranChunk++, r); });
       } catch (e) {
@@ -339,7 +341,8 @@ function runShared(
         ranChunk = 0;
       }
       ranHere += next - from;
-      if (pool.length === 0 && workersWorthStarting((performance.now() - start) / 1000, ranHere, todo.length - next, workersAfter)) spawn();
+      // Not once all is handed out (or done): a worker started then would only keep the process alive.
+      if (!settled && next < todo.length && pool.length === 0 && workersWorthStarting((performance.now() - start) / 1000, ranHere, todo.length - next, workersAfter)) spawn();
       setImmediate(step);
     };
     setImmediate(step);
