@@ -15,7 +15,7 @@ import { unrolledKey } from '../model/field/unrolledField.js';
 import type { Problem } from '../model/problem.js';
 import { runProblem, runResult, RunStopRule, runTolerance, type RunOptions, type RunResult } from './run.js';
 
-/** Lanes integrated together (bench/ensemble.ts: 16 to 64 lanes are within noise of each other on 2x2 problems). */
+/** Lanes integrated together (on the Fig. 1 cells, in-process: 8 to 64 lanes within noise, 63-65 us a cell; 4 lanes 68, 128 lanes 73). */
 export const ENSEMBLE_LANES = 32;
 
 /**
