@@ -103,6 +103,7 @@ function laneJob(problem: Problem, index: number, ef: EnsembleField, options: Ru
   const tol = runTolerance(problem);
   let lane = -1;
   const rule = new RunStopRule(problem, tol, field.rhs, () => ef.loss[lane], options, undefined, 0);
+  // The options runProblem gives solveIvp (run.ts), those the lanes mirror: keep the two in step.
   const job: EnsembleJob = {
     y0: problem.y0, t1: s.tMax, rtol: s.rtol, atol: s.atol, maxSteps: s.maxSteps, maxEvals: s.maxEvals, h0: s.h0, hMax: s.hMax,
     rhs: field.rhs, stop: rule.stop,

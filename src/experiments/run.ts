@@ -346,6 +346,7 @@ export function runProblem(problem: Problem, options: RunOptions = {}): RunResul
         lastWrite = Date.now();
       },
     } : undefined;
+    // ensembleRun.ts's laneJob mirrors these options for the ensemble lanes: change both together.
     const sol = solveIvp(field.rhs, [0, s.tMax], problem.y0, {
       method: s.method, lr: s.lr, rtol: s.rtol, atol: s.atol, maxSteps: s.maxSteps, maxEvals: s.maxEvals, h0: s.h0, hMax: s.hMax,
       tEval, stop: rule.stop, onStiff: rule.onStiff, onSwitch: rule.onSwitch, resume: resume?.state, checkpoint,

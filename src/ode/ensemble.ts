@@ -46,6 +46,8 @@ export interface EnsembleJob {
   hMax?: number;
   /** The same right-hand side for this job alone (for the first evaluations: f(y0) and HINIT's). */
   rhs: Rhs;
+  /** SolveOptions.stiffCheckEvery (default DEFAULT_STIFF_CHECK_EVERY, as for Dopri5Stepper). */
+  stiffCheckEvery?: number;
   /** Called after every accepted step, as solveIvp's stop predicate (y and dy: the lane's, valid during the call). */
   stop: (t: number, y: Float64Array, dy: Float64Array) => boolean;
 }
@@ -86,7 +88,7 @@ export function runEnsemble(o: EnsembleOptions): void {
   const t = new Float64Array(L), t1 = new Float64Array(L), hNew = new Float64Array(L), hMax = new Float64Array(L), facold = new Float64Array(L);
   const pending = new Uint8Array(L), reject = new Uint8Array(L), last = new Uint8Array(L);
   const nfev = new Float64Array(L), naccept = new Float64Array(L), nreject = new Float64Array(L), nsteps = new Float64Array(L);
-  const maxSteps = new Float64Array(L), maxEvals = new Float64Array(L);
+  const maxSteps = new Float64Array(L), maxEvals = new Float64Array(L), nstiff = new Float64Array(L);
   const active = new Int32Array(L), held = new Int32Array(L);
   const verdict = new Uint8Array(L);
   const scratchY1 = new Float64Array(n), scratchK2 = new Float64Array(n);
@@ -118,6 +120,7 @@ export function runEnsemble(o: EnsembleOptions): void {
     facold[l] = 1e-4; pending[l] = 0; reject[l] = 0;
     nfev[l] = 0; naccept[l] = 0; nreject[l] = 0; nsteps[l] = 0;
     maxSteps[l] = limits.maxSteps; maxEvals[l] = limits.maxEvals;
+    nstiff[l] = jb.stiffCheckEvery ?? dp.DEFAULT_STIFF_CHECK_EVERY;
     const y = yLane[l], k1 = dyLane[l];
     for (let i = 0; i < n; i++) y[i] = jb.y0[i];
     const cost = jb.h0 !== undefined ? 1 : 2;
@@ -167,7 +170,7 @@ export function runEnsemble(o: EnsembleOptions): void {
       if (v === ACCEPTED) {
         // The stiffness test on Dopri5Stepper's schedule; a lane's counters start at zero, so a positive
         // test is where the one-at-a-time run starts counting towards a switch: rerun it there.
-        if (stiffnessTestDue(naccept[l], dp.DEFAULT_STIFF_CHECK_EVERY, 0)) {
+        if (stiffnessTestDue(naccept[l], nstiff[l], 0)) {
           const hlamb = stiffnessEstimate(H[l], K7, K6, Y1, YS, l, n, L);
           if (hlamb !== -Infinity && hlamb > dp.STIFF_BOUND) { retire(l, { fallback: 'stiffness test positive' }); continue; }
         }
