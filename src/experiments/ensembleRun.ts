@@ -5,14 +5,15 @@
 // result equals runProblem's bit for bit. What the lanes do not mirror runs
 // one at a time: runs with save times, samples, checkpoints, a wall-clock
 // budget, another method than "dopri5" or "auto", a kernel other than the
-// generated one, and every lane that hands its run back (a positive stiffness
-// test, a budget, a non-finite field), which is then rerun from the start.
+// generated one, and every lane that hands its run back (the stiffness test
+// firing, a budget, a non-finite field), which is then rerun from the start.
 
 import { runEnsemble, type EnsembleEnd, type EnsembleJob } from '../ode/ensemble.js';
 import { fieldKernelOf, gradientField } from '../model/field/dispatch.js';
 import { ensembleField, type EnsembleField } from '../model/field/ensembleField.js';
 import { unrolledKey } from '../model/field/unrolledField.js';
 import type { Problem } from '../model/problem.js';
+import { AUTO_STIFF_CHECK_EVERY } from '../ode/stiffness.js';
 import { runProblem, runResult, RunStopRule, runTolerance, type RunOptions, type RunResult } from './run.js';
 
 /** Lanes integrated together (on the Fig. 1 cells, in-process: 8 to 64 lanes within noise, 63-65 us a cell; 4 lanes 68, 128 lanes 73). */
@@ -104,9 +105,10 @@ function laneJob(problem: Problem, index: number, ef: EnsembleField, options: Ru
   let lane = -1;
   const rule = new RunStopRule(problem, tol, field.rhs, () => ef.loss[lane], options, undefined, 0);
   // The options runProblem gives solveIvp (run.ts), those the lanes mirror: keep the two in step.
+  // "auto" runs Dormand–Prince with the stiffness test on every step (auto.ts), "dopri5" with its default schedule.
   const job: EnsembleJob = {
     y0: problem.y0, t1: s.tMax, rtol: s.rtol, atol: s.atol, maxSteps: s.maxSteps, maxEvals: s.maxEvals, h0: s.h0, hMax: s.hMax,
-    rhs: field.rhs, stop: rule.stop,
+    rhs: field.rhs, stop: rule.stop, stiffCheckEvery: s.method === 'auto' ? AUTO_STIFF_CHECK_EVERY : undefined,
   };
   // A lane's end is analysed as a run alone; a job handed back runs alone.
   const done = (end: EnsembleEnd): void => {

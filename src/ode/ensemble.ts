@@ -14,14 +14,15 @@
 // limits and stiffness schedule (imported from there, not copied), so a
 // lane's result is bit-identical to solveIvp's with method "dopri5" or "auto"
 // (which runs Dormand–Prince until the stiffness test fires). A lane that
-// would leave what the lanes mirror (a positive stiffness test, a step or
-// evaluation budget, a step too small, a non-finite right-hand side) hands its
-// job back: the caller reruns it one at a time, which gives the exact result
-// at the cost of the lane's work.
+// would leave what the lanes mirror (the stiffness test firing, where "auto"
+// switches to RKC; a step or evaluation budget; a step too small; a
+// non-finite right-hand side) hands its job back: the caller reruns it one at
+// a time, which gives the exact result at the cost of the lane's work.
 
 import { WasmArena, wasmModule, type WasmExports } from '../linalg/wasm.js';
 import * as dp from './dopri5.js';
-import { dopri5InitialStep, stiffnessEstimate, stiffnessTestDue } from './dopri5.js';
+import { dopri5InitialStep } from './dopri5.js';
+import { countStiffnessTest, STIFF_CHECK_EVERY, STIFF_PATIENCE, stiffnessEstimate, stiffnessTestDue, type StiffnessCounters } from './stiffness.js';
 import { END_MESSAGE, stoppedMessage } from './integrate.js';
 import { checkOptions } from './options.js';
 import { allFinite, stepLimits } from './stepper.js';
@@ -46,8 +47,9 @@ export interface EnsembleJob {
   hMax?: number;
   /** The same right-hand side for this job alone (for the first evaluations: f(y0) and HINIT's). */
   rhs: Rhs;
-  /** SolveOptions.stiffCheckEvery (default DEFAULT_STIFF_CHECK_EVERY, as for Dopri5Stepper). */
+  /** SolveOptions.stiffCheckEvery and stiffPatience, as Dopri5Stepper takes them (defaults: stiffness.ts). "auto" passes AUTO_STIFF_CHECK_EVERY. */
   stiffCheckEvery?: number;
+  stiffPatience?: number;
   /** Called after every accepted step, as solveIvp's stop predicate (y and dy: the lane's, valid during the call). */
   stop: (t: number, y: Float64Array, dy: Float64Array) => boolean;
 }
@@ -88,7 +90,10 @@ export function runEnsemble(o: EnsembleOptions): void {
   const t = new Float64Array(L), t1 = new Float64Array(L), hNew = new Float64Array(L), hMax = new Float64Array(L), facold = new Float64Array(L);
   const pending = new Uint8Array(L), reject = new Uint8Array(L), last = new Uint8Array(L);
   const nfev = new Float64Array(L), naccept = new Float64Array(L), nreject = new Float64Array(L), nsteps = new Float64Array(L);
-  const maxSteps = new Float64Array(L), maxEvals = new Float64Array(L), nstiff = new Float64Array(L);
+  const maxSteps = new Float64Array(L), maxEvals = new Float64Array(L), nstiff = new Float64Array(L), patience = new Float64Array(L);
+  /** The stiffness test's counters per lane (Dopri5Stepper's iasti, nonsti), and the lane's last two stages, contiguous, for its estimate. */
+  const counters: StiffnessCounters[] = Array.from({ length: L }, () => ({ iasti: 0, nonsti: 0 }));
+  const s7 = new Float64Array(n), s6 = new Float64Array(n), y7 = new Float64Array(n), y6 = new Float64Array(n);
   const active = new Int32Array(L), held = new Int32Array(L);
   const verdict = new Uint8Array(L);
   const scratchY1 = new Float64Array(n), scratchK2 = new Float64Array(n);
@@ -120,7 +125,9 @@ export function runEnsemble(o: EnsembleOptions): void {
     facold[l] = 1e-4; pending[l] = 0; reject[l] = 0;
     nfev[l] = 0; naccept[l] = 0; nreject[l] = 0; nsteps[l] = 0;
     maxSteps[l] = limits.maxSteps; maxEvals[l] = limits.maxEvals;
-    nstiff[l] = jb.stiffCheckEvery ?? dp.DEFAULT_STIFF_CHECK_EVERY;
+    nstiff[l] = jb.stiffCheckEvery ?? STIFF_CHECK_EVERY;
+    patience[l] = jb.stiffPatience ?? STIFF_PATIENCE;
+    counters[l].iasti = 0; counters[l].nonsti = 0;
     const y = yLane[l], k1 = dyLane[l];
     for (let i = 0; i < n; i++) y[i] = jb.y0[i];
     const cost = jb.h0 !== undefined ? 1 : 2;
@@ -168,11 +175,12 @@ export function runEnsemble(o: EnsembleOptions): void {
       const v = verdict[l];
       if (v === REJECTED) continue;
       if (v === ACCEPTED) {
-        // The stiffness test on Dopri5Stepper's schedule; a lane's counters start at zero, so a positive
-        // test is where the one-at-a-time run starts counting towards a switch: rerun it there.
-        if (stiffnessTestDue(naccept[l], nstiff[l], 0)) {
-          const hlamb = stiffnessEstimate(H[l], K7, K6, Y1, YS, l, n, L);
-          if (hlamb !== -Infinity && hlamb > dp.STIFF_BOUND) { retire(l, { fallback: 'stiffness test positive' }); continue; }
+        // The stiffness test on Dopri5Stepper's schedule with its counters (stiffness.ts); when it
+        // fires, "auto" switches to RKC and "dopri5" asks onStiff: the lane hands the job back there.
+        const c = counters[l];
+        if (stiffnessTestDue(naccept[l], nstiff[l], c)) {
+          for (let i = 0, x = l; i < n; i++, x += L) { s7[i] = K7[x]; s6[i] = K6[x]; y7[i] = Y1[x]; y6[i] = YS[x]; }
+          if (countStiffnessTest(c, stiffnessEstimate(H[l], s7, s6, y7, y6, n), patience[l])) { retire(l, { fallback: 'stiffness test fired' }); continue; }
         }
       }
       // Accept: the new state and FSAL stage become current.
