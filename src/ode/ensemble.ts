@@ -179,8 +179,7 @@ export function runEnsemble(o: EnsembleOptions): void {
         // fires, "auto" switches to RKC and "dopri5" asks onStiff: the lane hands the job back there.
         const c = counters[l];
         if (stiffnessTestDue(naccept[l], nstiff[l], c)) {
-          for (let i = 0, x = l; i < n; i++, x += L) { s7[i] = K7[x]; s6[i] = K6[x]; y7[i] = Y1[x]; y6[i] = YS[x]; }
-          if (countStiffnessTest(c, stiffnessEstimate(H[l], s7, s6, y7, y6, n), patience[l])) { retire(l, { fallback: 'stiffness test fired' }); continue; }
+          if (countStiffnessTest(c, laneStiffness(l, n, L, H, K7, K6, Y1, YS, s7, s6, y7, y6), patience[l])) { retire(l, { fallback: 'stiffness test fired' }); continue; }
         }
       }
       // Accept: the new state and FSAL stage become current.
@@ -239,6 +238,15 @@ function prepare(
   // Those that cannot step follow those that do (writing behind the reading index q: no clash).
   for (let k = 0; k < out; k++) active[live + k] = held[k];
   return live;
+}
+
+/** stiffness.ts's estimate h |lambda| for lane l, on its last two stages gathered into contiguous scratch. */
+function laneStiffness(
+  l: number, n: number, L: number, H: Float64Array, K7: Float64Array, K6: Float64Array, Y1: Float64Array, YS: Float64Array,
+  s7: Float64Array, s6: Float64Array, y7: Float64Array, y6: Float64Array,
+): number {
+  for (let i = 0, x = l; i < n; i++, x += L) { s7[i] = K7[x]; s6[i] = K6[x]; y7[i] = Y1[x]; y6[i] = YS[x]; }
+  return stiffnessEstimate(H[l], s7, s6, y7, y6, n);
 }
 
 /** The lane's new state and FSAL stage become current, and are copied out for the stop predicate. */
