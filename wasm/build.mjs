@@ -15,6 +15,7 @@ const args = [
   '-fno-builtin',
   '-Wl,--no-entry', '-Wl,--strip-debug',
   '-Wl,--export=dmf_dgemm', '-Wl,--export=dmf_field', '-Wl,--export=dmf_gemm_scratch', '-Wl,--export=__heap_base',
+  '-Wl,--export=dmf_ens_stage1', '-Wl,--export=dmf_ens_stage', '-Wl,--export=dmf_ens_error',
   // Four pages to start (stack + statics); each field grows the memory once to what it needs.
   '-Wl,--initial-memory=262144', '-Wl,--max-memory=2147483648',
   '-o', out, 'dmflow_kernels.c',

@@ -131,3 +131,65 @@ double dmf_field(int L, int n, const int *dims, const int *offsets, const int *p
   }
   return 0.5 * loss;
 }
+
+/*
+ * Dormand–Prince arithmetic for the ensemble lanes (src/ode/ensemble.ts):
+ * states in struct-of-arrays layout, component i of lane l at i * L + l, L
+ * even, two lanes per f64x2 operation. Each lane's values are computed with
+ * exactly the operations, in the same order, of src/ode/dopri5.ts's loops
+ * (no contraction or reassociation: plain IEEE multiplies and adds, the
+ * coefficients passed in from dopri5.ts), so results are bit-identical to
+ * the one-at-a-time stepper. h, atol, rtol and err hold one value per lane.
+ * Only lanes below `upto` (even, <= L) are computed: the others are idle.
+ */
+#define LD(p) wasm_v128_load(p)
+#define ST(p, v) wasm_v128_store(p, v)
+#define ADD wasm_f64x2_add
+#define MUL wasm_f64x2_mul
+#define SPLAT wasm_f64x2_splat
+
+/* out = y + h * c1 * k1 (the second stage: (h c1) k1, as dopri5.ts writes it). */
+void dmf_ens_stage1(int n, int L, int upto, double *out, const double *y, const double *h, const double *k1, double c1) {
+  v128_t c = SPLAT(c1);
+  for (int i = 0; i < n; i++)
+    for (int l = 0; l < upto; l += 2) {
+      int x = i * L + l;
+      ST(out + x, ADD(LD(y + x), MUL(MUL(LD(h + l), c), LD(k1 + x))));
+    }
+}
+
+/* out = y + h * (c[0] k[0] + c[1] k[1] + ... + c[m-1] k[m-1]), summed left to right; 2 <= m <= 5. */
+void dmf_ens_stage(int n, int L, int upto, double *out, const double *y, const double *h, int m, const double *const *k, const double *c) {
+  v128_t c0 = SPLAT(c[0]), c1 = SPLAT(c[1]), c2 = SPLAT(m > 2 ? c[2] : 0), c3 = SPLAT(m > 3 ? c[3] : 0), c4 = SPLAT(m > 4 ? c[4] : 0);
+  const double *k0 = k[0], *k1 = k[1], *k2 = m > 2 ? k[2] : 0, *k3 = m > 3 ? k[3] : 0, *k4 = m > 4 ? k[4] : 0;
+  for (int i = 0; i < n; i++)
+    for (int l = 0; l < upto; l += 2) {
+      int x = i * L + l;
+      v128_t s = ADD(MUL(c0, LD(k0 + x)), MUL(c1, LD(k1 + x)));
+      if (m > 2) s = ADD(s, MUL(c2, LD(k2 + x)));
+      if (m > 3) s = ADD(s, MUL(c3, LD(k3 + x)));
+      if (m > 4) s = ADD(s, MUL(c4, LD(k4 + x)));
+      ST(out + x, ADD(LD(y + x), MUL(LD(h + l), s)));
+    }
+}
+
+/*
+ * err[l] = sum over i of (e_i / sk_i)^2 with e = h (c[0] k[0] + ... + c[5] k[5])
+ * and sk = atol + rtol max(|y|, |y1|): the error norm's sum before its
+ * square root (Hairer II.4 (4.11)), each lane's terms added in order of i.
+ */
+void dmf_ens_error(int n, int L, int upto, const double *h, const double *atol, const double *rtol, const double *y, const double *y1,
+                   const double *const *k, const double *c, double *err) {
+  v128_t c0 = SPLAT(c[0]), c1 = SPLAT(c[1]), c2 = SPLAT(c[2]), c3 = SPLAT(c[3]), c4 = SPLAT(c[4]), c5 = SPLAT(c[5]);
+  const double *k0 = k[0], *k1 = k[1], *k2 = k[2], *k3 = k[3], *k4 = k[4], *k5 = k[5];
+  for (int l = 0; l < upto; l += 2) ST(err + l, SPLAT(0.0));
+  for (int i = 0; i < n; i++)
+    for (int l = 0; l < upto; l += 2) {
+      int x = i * L + l;
+      v128_t s = ADD(ADD(ADD(ADD(ADD(MUL(c0, LD(k0 + x)), MUL(c1, LD(k1 + x))), MUL(c2, LD(k2 + x))), MUL(c3, LD(k3 + x))), MUL(c4, LD(k4 + x))), MUL(c5, LD(k5 + x)));
+      v128_t e = MUL(LD(h + l), s);
+      v128_t sk = ADD(LD(atol + l), MUL(LD(rtol + l), wasm_f64x2_max(wasm_f64x2_abs(LD(y + x)), wasm_f64x2_abs(LD(y1 + x)))));
+      v128_t q = wasm_f64x2_div(e, sk);
+      ST(err + l, ADD(LD(err + l), MUL(q, q)));
+    }
+}

@@ -10,7 +10,7 @@ import { logTimes, reconstructionError, snapshot, type Snapshot } from '../analy
 import { effectiveRank, singularValues } from '../analysis/spectrum.js';
 import { norm2, toRows } from '../linalg/dense.js';
 import { solveIvp } from '../ode/solve.js';
-import type { CheckpointHook, SolveResult, SolveState, SolveStatus } from '../ode/types.js';
+import type { CheckpointHook, Rhs, SolveResult, SolveState, SolveStatus } from '../ode/types.js';
 import { InputError } from '../model/errors.js';
 import { buildProblem, type BuildOptions, type Problem } from '../model/problem.js';
 import { endToEnd, lossOf } from '../model/product.js';
@@ -20,7 +20,7 @@ import {
   FLOOR_MARGIN, gradientNoiseProbe, lossFloorEstimate, lossTolerance, PlateauWatch, suggestedTolerances, targetEnergy, tolText,
   type LossTolerance, type PlateauVerdict, type PlateauWatchState,
 } from './stopRules.js';
-import type { FieldKernel, KernelName } from '../model/field/types.js';
+import type { FieldKernel, GradientField, KernelName } from '../model/field/types.js';
 
 export type RunStatus =
   | 'converged' | 't-max' | 'max-steps' | 'max-evals' | 'diverged' | 'stiff' | 'step-too-small'
@@ -117,7 +117,7 @@ export interface RunProgress {
 }
 
 /** One integration (the run, or the samples pass) as it ended: the solver's result and the stop rule's verdict. */
-interface PassResult {
+export interface PassResult {
   sol: SolveResult;
   outcome: RunStatus | null;
   /** The plateau verdict that ended it, if one did. */
@@ -172,59 +172,72 @@ export function run(spec: unknown, options: RunOptions = {}): RunResult {
 /** Number of stiffness detections over which the loss must at least halve. */
 const STALL_WINDOW = 20;
 
-export function runProblem(problem: Problem, options: RunOptions = {}): RunResult {
-  const s = problem.spec.solver;
-  const field = gradientField(problem, options.kernel);
-  const times = [...new Set([...(problem.spec.save.times ?? []), ...(options.saveTimes ?? [])])].sort((a, b) => a - b);
-  times.forEach((t, i) => {
-    if (!(t >= 0 && t <= s.tMax)) throw new InputError('save.times', `expected times in [0, tMax = ${s.tMax}], got ${t} at ${i}`);
-  });
+/**
+ * The stop rules of one run, shared by its integrations (the run and the
+ * samples pass) and by the ensemble lanes (ensembleRun.ts), which call stop()
+ * and onStiff() with the same arguments at the same steps as solveIvp does.
+ * lastLoss() is the loss at the integrator's last evaluation of the field.
+ */
+export class RunStopRule {
+  outcome: RunStatus | null = null;
+  evidence: PlateauVerdict | null = null;
+  private readonly stiffLosses: number[] = [];
+  private readonly stiffGrads: number[] = [];
+  private lastG2 = 0;
+  private watch!: PlateauWatch;
+  /** The method taking the steps, for progress: "auto" names its phase. */
+  method: string;
+  private tPrev = 0;
+  /** The samples pass replays the first one and ends where it ended, without the clock. */
+  replayUntil = NaN;
+  private readonly s: Problem['spec']['solver'];
+  private readonly probes: { gradientNoise: (y: Float64Array) => number; lossFloor: (y: Float64Array) => number };
 
-  const loss0 = lossOf(problem, endToEnd(problem, problem.y0));
-  const tol = lossTolerance(s, targetEnergy(problem), loss0);
-  const maxWallTime = options.maxWallTime ?? s.maxWallTime;
-  const started = Date.now();
+  constructor(
+    private readonly problem: Problem,
+    private readonly tol: LossTolerance & { loss0: number },
+    rhs: Rhs,
+    private readonly lastLoss: () => number,
+    private readonly options: Pick<RunOptions, 'onProgress'>,
+    private readonly maxWallTime: number | undefined,
+    private readonly started: number,
+  ) {
+    const s = (this.s = problem.spec.solver);
+    this.method = s.method;
+    // The probe evaluates the field itself: it runs only on a candidate saddle, after the loss of the step was read.
+    this.probes = {
+      gradientNoise: gradientNoiseProbe(rhs, problem.y0.length, s.rtol, s.atol),
+      lossFloor: (y: Float64Array) => lossFloorEstimate(problem, y, s.rtol, s.atol),
+    };
+    this.start(null);
+  }
 
-  let outcome: RunStatus | null = null;
-  let evidence: PlateauVerdict | null = null;
-  const stiffLosses: number[] = [];
-  const stiffGrads: number[] = [];
-  let lastG2 = 0;
-  let watch: PlateauWatch;
-  // The probe evaluates the field itself: it runs only on a candidate saddle, after the loss of the step was read.
-  const probes = {
-    gradientNoise: gradientNoiseProbe(field.rhs, problem.y0.length, s.rtol, s.atol),
-    lossFloor: (y: Float64Array) => lossFloorEstimate(problem, y, s.rtol, s.atol),
-  };
-  // The method taking the steps, for progress: "auto" names its phase.
-  let method: string = s.method;
-  let tPrev = 0;
-  // The samples pass replays the first one and ends where it ended, without the clock.
-  let replayUntil = NaN;
-  const stop = (t: number, y: Float64Array, dy: Float64Array): boolean => {
+  readonly stop = (t: number, y: Float64Array, dy: Float64Array): boolean => {
+    const { s, tol } = this;
     // dy = f(t, y) was the integrator's last evaluation, so lastLoss is the loss at y.
-    const loss = field.lastLoss;
-    const h = t - tPrev;
-    tPrev = t;
-    if (Number.isNaN(replayUntil)) options.onProgress?.({ t, loss, loss0, lossTol: tol.abs, tMax: s.tMax, h, method });
-    if (loss <= tol.abs) { outcome = 'converged'; return true; }
+    const loss = this.lastLoss();
+    const h = t - this.tPrev;
+    this.tPrev = t;
+    if (Number.isNaN(this.replayUntil)) this.options.onProgress?.({ t, loss, loss0: tol.loss0, lossTol: tol.abs, tMax: s.tMax, h, method: this.method });
+    if (loss <= tol.abs) { this.outcome = 'converged'; return true; }
     const g = norm2(dy);
-    if (s.gradTol !== undefined && g <= s.gradTol) { outcome = 'converged'; return true; }
+    if (s.gradTol !== undefined && g <= s.gradTol) { this.outcome = 'converged'; return true; }
     for (let i = 0; i < y.length; i++) {
-      if (!(Math.abs(y[i]) <= s.divergeAt)) { outcome = 'diverged'; return true; }
+      if (!(Math.abs(y[i]) <= s.divergeAt)) { this.outcome = 'diverged'; return true; }
     }
-    lastG2 = g * g;
-    const v = watch.observe(t, loss, g * g, y);
+    this.lastG2 = g * g;
+    const v = this.watch.observe(t, loss, g * g, y);
     // lossTol 0 asks for the whole interval: no plateau can cut it short.
-    if (v && s.plateauStop && tol.abs > 0) { outcome = v.kind === 'floor' ? 'integration-floor' : v.kind; evidence = v; return true; }
-    if (!Number.isNaN(replayUntil)) {
-      if (t >= replayUntil) { outcome = 'time-limit'; return true; }
-    } else if (maxWallTime !== undefined && (Date.now() - started) / 1000 > maxWallTime) {
-      outcome = 'time-limit';
+    if (v && s.plateauStop && tol.abs > 0) { this.outcome = v.kind === 'floor' ? 'integration-floor' : v.kind; this.evidence = v; return true; }
+    if (!Number.isNaN(this.replayUntil)) {
+      if (t >= this.replayUntil) { this.outcome = 'time-limit'; return true; }
+    } else if (this.maxWallTime !== undefined && (Date.now() - this.started) / 1000 > this.maxWallTime) {
+      this.outcome = 'time-limit';
       return true;
     }
     return false;
   };
+
   // Near a minimum the flow is stiff (its Jacobian is minus the Hessian), yet
   // the loss still falls: that alone is no reason to stop. Stop only when the
   // stiffness test keeps firing, the loss has not halved meanwhile, the
@@ -233,40 +246,76 @@ export function runProblem(problem: Problem, options: RunOptions = {}): RunResul
   // (within FLOOR_MARGIN of lossFloorEstimate): far above it the integration
   // still follows a slow flow, a saddle most often, and the step budgets apply.
   // If the energy balance is broken, the stall is the integration's floor.
-  const onStiff = (_t: number, y: Float64Array): boolean => {
-    stiffLosses.push(field.lastLoss);
-    stiffGrads.push(lastG2);
+  readonly onStiff = (_t: number, y: Float64Array): boolean => {
+    const { s, tol, stiffLosses, stiffGrads } = this;
+    stiffLosses.push(this.lastLoss());
+    stiffGrads.push(this.lastG2);
     const k = stiffLosses.length;
     const stalled = k > STALL_WINDOW && stiffLosses[k - 1] > 0.5 * stiffLosses[k - 1 - STALL_WINDOW] && stiffGrads[k - 1] <= stiffGrads[k - 1 - STALL_WINDOW];
     if (!stalled) return false;
-    const v = tol.abs > 0 ? watch.energyViolated() : null;
-    if (v) { outcome = 'integration-floor'; evidence = v; return true; }
-    return field.lastLoss <= FLOOR_MARGIN * lossFloorEstimate(problem, y, s.rtol, s.atol);
+    const v = tol.abs > 0 ? this.watch.energyViolated() : null;
+    if (v) { this.outcome = 'integration-floor'; this.evidence = v; return true; }
+    return this.lastLoss() <= FLOOR_MARGIN * lossFloorEstimate(this.problem, y, s.rtol, s.atol);
   };
 
-  const stopRuleMemory = (): StopRuleMemory => ({
-    stiffLosses: stiffLosses.slice(), stiffGrads: stiffGrads.slice(), lastG2, watch: watch.save(), method, tPrev, replayUntil,
-  });
+  readonly onSwitch = (_t: number, next: string): void => { this.method = `auto (${next})`; };
+
+  memory(): StopRuleMemory {
+    return {
+      stiffLosses: this.stiffLosses.slice(), stiffGrads: this.stiffGrads.slice(), lastG2: this.lastG2, watch: this.watch.save(),
+      method: this.method, tPrev: this.tPrev, replayUntil: this.replayUntil,
+    };
+  }
+
   /** Fresh (no memory) or as a checkpoint left it. */
-  const startStopRule = (m: StopRuleMemory | null): void => {
-    outcome = null;
-    evidence = null;
-    stiffLosses.length = 0;
-    stiffGrads.length = 0;
-    lastG2 = 0;
+  start(m: StopRuleMemory | null): void {
+    const s = this.s;
+    this.outcome = null;
+    this.evidence = null;
+    this.stiffLosses.length = 0;
+    this.stiffGrads.length = 0;
+    this.lastG2 = 0;
     // "auto" may end the run on a floor only once it runs RKC: its own switch gets below Dormand–Prince's floor.
-    method = s.method === 'auto' ? 'auto (dopri5)' : s.method;
-    watch = new PlateauWatch(tol.abs, s.tMax, probes, () => method !== 'auto (dopri5)');
-    tPrev = 0;
+    this.method = s.method === 'auto' ? 'auto (dopri5)' : s.method;
+    this.watch = new PlateauWatch(this.tol.abs, s.tMax, this.probes, () => this.method !== 'auto (dopri5)');
+    this.tPrev = 0;
     if (!m) return;
-    stiffLosses.push(...m.stiffLosses);
-    stiffGrads.push(...m.stiffGrads);
-    lastG2 = m.lastG2;
-    watch.restore(m.watch);
-    method = m.method;
-    tPrev = m.tPrev;
-    replayUntil = m.replayUntil;
-  };
+    this.stiffLosses.push(...m.stiffLosses);
+    this.stiffGrads.push(...m.stiffGrads);
+    this.lastG2 = m.lastG2;
+    this.watch.restore(m.watch);
+    this.method = m.method;
+    this.tPrev = m.tPrev;
+    this.replayUntil = m.replayUntil;
+  }
+
+  /** The loss's power-law trend over its last decade of t (for the message of budget-ended runs). */
+  trend(): PlateauVerdict | null { return this.watch.trend(); }
+}
+
+/** A run's loss tolerance, and its initial loss (for progress). */
+export function runTolerance(problem: Problem): LossTolerance & { loss0: number } {
+  const loss0 = lossOf(problem, endToEnd(problem, problem.y0));
+  return { ...lossTolerance(problem.spec.solver, targetEnergy(problem), loss0), loss0 };
+}
+
+/** The save times of a run: spec.save.times and options.saveTimes, merged and checked. */
+export function runSaveTimes(problem: Problem, options: Pick<RunOptions, 'saveTimes'>): number[] {
+  const s = problem.spec.solver;
+  const times = [...new Set([...(problem.spec.save.times ?? []), ...(options.saveTimes ?? [])])].sort((a, b) => a - b);
+  times.forEach((t, i) => {
+    if (!(t >= 0 && t <= s.tMax)) throw new InputError('save.times', `expected times in [0, tMax = ${s.tMax}], got ${t} at ${i}`);
+  });
+  return times;
+}
+
+export function runProblem(problem: Problem, options: RunOptions = {}): RunResult {
+  const s = problem.spec.solver;
+  const field = gradientField(problem, options.kernel);
+  const times = runSaveTimes(problem, options);
+  const tol = runTolerance(problem);
+  const maxWallTime = options.maxWallTime ?? s.maxWallTime;
+  const rule = new RunStopRule(problem, tol, field.rhs, () => field.lastLoss, options, maxWallTime, Date.now());
 
   const nSamples = options.samples ?? problem.spec.save.samples;
   const ck = options.checkpoint;
@@ -286,25 +335,26 @@ export function runProblem(problem: Problem, options: RunOptions = {}): RunResul
     // clock stopped serves this command's output and leaves the first pass's state alone.
     const writes = ck !== undefined && record.finished.length === pass;
     const resume = writes ? record.current : null;
-    startStopRule(resume?.stopRule ?? null);
+    rule.start(resume?.stopRule ?? null);
     let lastState: SolveState | null = null;
     let lastWrite = Date.now();
     const checkpoint: CheckpointHook | undefined = writes ? {
       due: () => Date.now() - lastWrite >= ck.everyMs,
       save: (state, final) => {
         if (final) { lastState = state; return; }
-        writeCheckpoint<RunRecord>(ck.path, hash, { finished: record.finished, current: { state, stopRule: stopRuleMemory() } });
+        writeCheckpoint<RunRecord>(ck.path, hash, { finished: record.finished, current: { state, stopRule: rule.memory() } });
         lastWrite = Date.now();
       },
     } : undefined;
+    // ensembleRun.ts's laneJob mirrors these options for the ensemble lanes: change both together.
     const sol = solveIvp(field.rhs, [0, s.tMax], problem.y0, {
       method: s.method, lr: s.lr, rtol: s.rtol, atol: s.atol, maxSteps: s.maxSteps, maxEvals: s.maxEvals, h0: s.h0, hMax: s.hMax,
-      tEval, stop, onStiff, onSwitch: (_t, next) => { method = `auto (${next})`; }, resume: resume?.state, checkpoint,
+      tEval, stop: rule.stop, onStiff: rule.onStiff, onSwitch: rule.onSwitch, resume: resume?.state, checkpoint,
       ...(s.spectralEstimate === 'lanczos' ? { jvp: field.jvp } : {}),
     });
-    const result: PassResult = { sol, outcome, evidence, trend: watch.trend() };
+    const result: PassResult = { sol, outcome: rule.outcome, evidence: rule.evidence, trend: rule.trend() };
     if (writes) {
-      if (resumableStop(outcome, pass > 0) && lastState) record.current = { state: lastState, stopRule: stopRuleMemory() };
+      if (resumableStop(rule.outcome, pass > 0) && lastState) record.current = { state: lastState, stopRule: rule.memory() };
       else { record.finished.push(result); record.current = null; }
       writeCheckpoint<RunRecord>(ck.path, hash, record);
     }
@@ -315,11 +365,24 @@ export function runProblem(problem: Problem, options: RunOptions = {}): RunResul
   const runOutcome = first.outcome;
   // Samples need the end time first: a second, identical pass serves them by dense output.
   const sampleTimes = logTimes(sol.t, nSamples);
-  replayUntil = sol.t;
+  rule.replayUntil = sol.t;
   const sampled = sampleTimes.length > 0 ? integrate(sampleTimes, 1).sol : null;
   const stoppedByClock = ck !== undefined && resumableStop(runOutcome, false);
+  return runResult(problem, field, tol, first, sampled, times, options, maxWallTime, stoppedByClock ? ck!.path : null);
+}
 
-  const status = runStatus(sol.status, runOutcome);
+/**
+ * A run's result from its integrations: the first pass (and the samples pass,
+ * if any) as they ended, analysed. The ensemble lanes (ensembleRun.ts) end
+ * here too, with the SolveResult a lane produced.
+ */
+export function runResult(
+  problem: Problem, field: GradientField, tol: LossTolerance, first: PassResult, sampled: SolveResult | null, times: number[],
+  options: Pick<RunOptions, 'saveLayers'>, maxWallTime: number | undefined, checkpointPath: string | null,
+): RunResult {
+  const s = problem.spec.solver;
+  const sol = first.sol;
+  const status = runStatus(sol.status, first.outcome);
   const W = endToEnd(problem, sol.y);
   const loss = lossOf(problem, W);
   const dy = new Float64Array(sol.y.length);
@@ -331,7 +394,7 @@ export function runProblem(problem: Problem, options: RunOptions = {}): RunResul
   const plateau = plateauEvidence(first.evidence, status, s.rtol, s.atol, tol.abs);
   const result: RunResult = {
     status,
-    message: runMessage(status, sol.message, s, tol, plateau, maxWallTime, stoppedByClock ? ck!.path : null) + trendText(status, first.trend, tol) + stiffText(status, sol.stiffDetections, s.method),
+    message: runMessage(status, sol.message, s, tol, plateau, maxWallTime, checkpointPath) + trendText(status, first.trend, tol) + stiffText(status, sol.stiffDetections, s.method),
     kernel: field.kernel,
     t: sol.t,
     loss,

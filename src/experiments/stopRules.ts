@@ -303,11 +303,13 @@ export class PlateauWatch {
 /**
  * The squared gradient norm produced by state errors of the tolerance's size,
  * atol + rtol |y_i| with random signs (mean of two probes, fixed signs):
- * || f(y + s xi) - f(y) ||^2. Buffers are allocated once.
+ * || f(y + s xi) - f(y) ||^2. Buffers are allocated once, at the first probe.
  */
 export function gradientNoiseProbe(rhs: (t: number, y: Float64Array, dy: Float64Array) => void, n: number, rtol: number, atol: number): (y: Float64Array) => number {
-  const yp = new Float64Array(n), f0 = new Float64Array(n), f1 = new Float64Array(n);
+  // Allocated at the first probe: most runs (a sweep's thousands of small ones) never probe.
+  let yp: Float64Array, f0: Float64Array, f1: Float64Array;
   return (y) => {
+    if (!yp) { yp = new Float64Array(n); f0 = new Float64Array(n); f1 = new Float64Array(n); }
     rhs(0, y, f0);
     let state = 0x9e3779b9 | 0;
     let sum = 0;

@@ -17,6 +17,7 @@ import { toInputError } from '../model/spec.js';
 import { specFieldPaths } from '../model/specPaths.js';
 import { lockFile } from './fileLock.js';
 import { canonical, checkHeader, checkNotInput, prepareForAppend } from './resultsFile.js';
+import { runStream } from './ensembleRun.js';
 import { run, type RunResult } from './run.js';
 import { WORKER_WORTH_SECONDS, workersWorthStarting } from './workerStart.js';
 
@@ -95,9 +96,10 @@ export function expandCells(sweep: SweepSpec): Cell[] {
   const cells: Cell[] = [];
   const rec = (i: number, chosen: Record<string, unknown>) => {
     if (i === keys.length) {
+      // One spec per grid point; each trial's is a fresh deep copy of it (shiftSeeds copies every object and array).
+      const spec = structuredClone(sweep.base);
+      for (const k of keys) setPath(spec, k, chosen[k]);
       for (let trial = 0; trial < sweep.trials; trial++) {
-        const spec = structuredClone(sweep.base);
-        for (const k of keys) setPath(spec, k, chosen[k]);
         const cell = { ...chosen, trial };
         cells.push({ cell, spec: shiftSeeds(spec, trial) as Record<string, unknown>, key: canonical(cell) });
       }
@@ -109,27 +111,31 @@ export function expandCells(sweep: SweepSpec): Cell[] {
   return cells;
 }
 
-/** Every integer "seed" in a spec, with its path. */
-function seedsOf(value: unknown, path: string, out: Array<[string, number]>): void {
-  if (Array.isArray(value)) value.forEach((v, i) => seedsOf(v, `${path}[${i}]`, out));
+/** Calls found(path, value) for every numeric "seed" in a spec; the path is built only when asked for (this runs on every cell). */
+function seedsOf(value: unknown, path: (string | number)[], found: (path: () => string, v: number) => void): void {
+  if (Array.isArray(value)) value.forEach((v, i) => { path.push(i); seedsOf(v, path, found); path.pop(); });
   else if (value !== null && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) {
-      if (k === 'seed' && typeof v === 'number') out.push([`${path}.${k}`, v]);
-      else seedsOf(v, `${path}.${k}`, out);
+    for (const k in value) {
+      if (!Object.hasOwn(value, k)) continue;
+      const v = (value as Record<string, unknown>)[k];
+      path.push(k);
+      if (k === 'seed' && typeof v === 'number') found(() => pathText(path), v);
+      else if (v !== null && typeof v === 'object') seedsOf(v, path, found);
+      path.pop();
     }
   }
 }
 
+const pathText = (path: (string | number)[]): string => path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('').replace(/^\./, '');
+
 /** Trial k adds k to every seed: check them all before the first cell runs, not at cell 4000. */
 export function checkSeeds(cells: readonly Cell[]): void {
   for (const c of cells) {
-    const seeds: Array<[string, number]> = [];
-    seedsOf(c.spec, 'spec', seeds);
-    for (const [where, v] of seeds) {
+    seedsOf(c.spec, ['spec'], (where, v) => {
       if (Number.isInteger(v) && !Number.isSafeInteger(v)) {
-        throw new InputError(`sweep cell ${canonical(c.cell)}, ${where}`, `expected a seed that stays a safe integer (|seed| <= 2^53 - 1) after adding the trial index, got ${v}`);
+        throw new InputError(`sweep cell ${canonical(c.cell)}, ${where()}`, `expected a seed that stays a safe integer (|seed| <= 2^53 - 1) after adding the trial index, got ${v}`);
       }
-    }
+    });
   }
 }
 
@@ -214,7 +220,8 @@ export async function runSweep(sweep: SweepSpec, options: SweepOptions): Promise
     try {
       const threads = Math.max(1, Math.min(options.workers ?? availableParallelism(), availableParallelism(), todo.length));
       if (threads <= 1 || !options.workerScript) {
-        for (const c of todo) write(c, cellResult(run(c.spec, { baseDir: options.baseDir })));
+        // One stream: the lanes stay full until the last cells.
+        computeCells(todo, options.baseDir, write);
       } else {
         summary.onWorkers = await runShared(todo, threads - 1, options.workerScript, options.baseDir, write, options.workersAfterSeconds ?? WORKER_WORTH_SECONDS);
       }
@@ -227,9 +234,38 @@ export async function runSweep(sweep: SweepSpec, options: SweepOptions): Promise
   }
 }
 
-/** Cells each worker holds at once: the next one waits in its queue while the main thread is busy. */
+/** Batches each worker holds at once: the next one waits in its queue while the main thread is busy. */
 const IN_FLIGHT = 2;
 
+/**
+ * Cells computed together by a thread of a pool (in the lanes of the ensemble
+ * integrator where they share a shape, ensembleRun.ts), between looks at the
+ * workers' messages: many times the lanes, so that the lanes run full most of
+ * the time, and a few tens of milliseconds of work for 2x2 cells.
+ */
+export const CHUNK = 512;
+
+/**
+ * Compute cells as run() would, together where they can (runStream: ensemble
+ * lanes), and write them in order as they end. If one fails, the cells
+ * not yet written run again one at a time, so every cell before the failing
+ * one is written and its error is the one run() gives.
+ */
+export function computeCells(cells: readonly Cell[], baseDir: string | undefined, write: (c: Cell, r: CellResult) => void): void {
+  const ended: (CellResult | undefined)[] = new Array(cells.length);
+  let written = 0;
+  try {
+    runStream(cells.length, (i) => buildProblem(cells[i].spec, { baseDir }), { baseDir }, (i, r) => {
+      ended[i] = cellResult(r);
+      for (; written < cells.length && ended[written] !== undefined; written++) {
+        write(cells[written], ended[written]!);
+        ended[written] = undefined;
+      }
+    });
+  } catch {
+    for (; written < cells.length; written++) write(cells[written], cellResult(run(cells[written].spec, { baseDir })));
+  }
+}
 
 /**
  * This thread and up to `count` workers take cells from one queue. This
@@ -254,10 +290,13 @@ function runShared(
       finished++;
       if (finished === todo.length) end();
     };
+    /** A thread's next batch: a fair share of what is left, at most CHUNK (the last batches shrink, so threads end together). */
+    const share = () => Math.min(CHUNK, Math.max(1, Math.ceil((todo.length - next) / (count + 1))));
     const feed = (w: Worker) => {
       if (next < todo.length) {
-        const i = next++;
-        w.postMessage({ i, spec: todo[i].spec, baseDir });
+        const batch = [];
+        for (let k = share(); k > 0 && next < todo.length; k--) { const i = next++; batch.push({ i, spec: todo[i].spec }); }
+        w.postMessage({ batch, baseDir });
       }
     };
     const spawn = () => {
@@ -265,36 +304,45 @@ function runShared(
     };
     const startWorker = () => {
       const w = new Worker(script);
-      w.on('message', (msg: { ready?: boolean; i?: number; result?: CellResult; error?: { field?: string; expected?: string; message: string } }) => {
+      w.on('message', (msg: { ready?: boolean; results?: { i: number; result: CellResult }[]; error?: { field?: string; expected?: string; message: string } }) => {
         if (settled) return;
         if (msg.ready) { for (let q = 0; q < IN_FLIGHT; q++) feed(w); return; }
+        // Cells of the batch before a failing one come first (computeCells writes them in order).
+        for (const r of msg.results ?? []) {
+          onWorkers++;
+          done(r.i, r.result);
+          if (settled) return;
+        }
         if (msg.error) {
           end(msg.error.field ? new InputError(msg.error.field, msg.error.expected ?? '') : new Error(msg.error.message));
           return;
         }
-        onWorkers++;
-        done(msg.i as number, msg.result as CellResult);
         feed(w);
       });
       w.on('error', (e) => end(e));
       return w;
     };
-    // This thread's share: one cell at a time, yielding between cells so that
+    // This thread's share: a chunk at a time, yielding between chunks so that
     // worker messages (results, readiness) are handled.
     const start = performance.now();
     let ranHere = 0;
+    let ranChunk = 0;
     const step = () => {
       if (settled) return;
       if (next >= todo.length) return; // the workers finish what they hold
-      const i = next++;
+      const from = next;
+      next = Math.min(todo.length, next + share());
       try {
-        done(i, cellResult(run(todo[i].spec, { baseDir })));
+        computeCells(todo.slice(from, next), baseDir, (_c, r) => { done(from + ranChunk++, r); });
       } catch (e) {
         end(e as Error);
         return;
+      } finally {
+        ranChunk = 0;
       }
-      ranHere++;
-      if (pool.length === 0 && workersWorthStarting((performance.now() - start) / 1000, ranHere, todo.length - next, workersAfter)) spawn();
+      ranHere += next - from;
+      // Not once all is handed out (or done): a worker started then would only keep the process alive.
+      if (!settled && next < todo.length && pool.length === 0 && workersWorthStarting((performance.now() - start) / 1000, ranHere, todo.length - next, workersAfter)) spawn();
       setImmediate(step);
     };
     setImmediate(step);

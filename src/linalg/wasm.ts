@@ -31,6 +31,10 @@ export interface WasmExports {
     L: number, n: number, dims: number, offsets: number, pOff: number, P: number, y: number, dy: number,
     H: number, H2: number, nObs: number, obsIdx: number, tObs: number, scratch: number,
   ): number;
+  /** The ensemble lanes' Dormand–Prince arithmetic (struct-of-arrays, two lanes per f64x2): see dmflow_kernels.c. */
+  dmf_ens_stage1(n: number, L: number, upto: number, out: number, y: number, h: number, k1: number, c1: number): void;
+  dmf_ens_stage(n: number, L: number, upto: number, out: number, y: number, h: number, m: number, k: number, c: number): void;
+  dmf_ens_error(n: number, L: number, upto: number, h: number, atol: number, rtol: number, y: number, y1: number, k: number, c: number, err: number): void;
 }
 
 /** Bump allocation of 16-byte-aligned blocks after __heap_base, sized up front. */

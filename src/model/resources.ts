@@ -17,10 +17,13 @@ export const MAX_STRING_CHARS = 2 ** 29 - 24;
 
 const UNITS: Record<string, number> = { '': 1, B: 1, K: 2 ** 10, KB: 2 ** 10, M: 2 ** 20, MB: 2 ** 20, G: 2 ** 30, GB: 2 ** 30, T: 2 ** 40, TB: 2 ** 40 };
 
+/** The machine's memory, read once (os.totalmem() reads /proc/meminfo on every call: 4% of a sweep of small cells). */
+let machineMemory: number | undefined;
+
 /** The memory limit in bytes: DMFLOW_MAX_MEMORY ("4G", "512M", "1e9"), else half the machine's memory. */
 export function memoryLimit(env: Readonly<Record<string, string | undefined>> = process.env): number {
   const text = env.DMFLOW_MAX_MEMORY;
-  if (text === undefined || text.trim() === '') return Math.floor(DEFAULT_MEMORY_FRACTION * totalmem());
+  if (text === undefined || text.trim() === '') return Math.floor(DEFAULT_MEMORY_FRACTION * (machineMemory ??= totalmem()));
   const m = /^\s*([0-9.eE+]+)\s*([a-zA-Z]*)\s*$/.exec(text);
   const unit = m ? UNITS[m[2].toUpperCase()] : undefined;
   const value = m ? Number(m[1]) * (unit ?? NaN) : NaN;

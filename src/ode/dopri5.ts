@@ -10,27 +10,27 @@ import { allFinite, restoreFields, saveFields, type StepLimits, type StepOutcome
 import { countStiffnessTest, STIFF_CHECK_EVERY, STIFF_PATIENCE, stiffnessEstimate, stiffnessTestDue } from './stiffness.js';
 import type { Rhs, SolveOptions, SolveResult } from './types.js';
 
-const c2 = 0.2, c3 = 0.3, c4 = 0.8, c5 = 8 / 9;
-const a21 = 0.2;
-const a31 = 3 / 40, a32 = 9 / 40;
-const a41 = 44 / 45, a42 = -56 / 15, a43 = 32 / 9;
-const a51 = 19372 / 6561, a52 = -25360 / 2187, a53 = 64448 / 6561, a54 = -212 / 729;
-const a61 = 9017 / 3168, a62 = -355 / 33, a63 = 46732 / 5247, a64 = 49 / 176, a65 = -5103 / 18656;
-const a71 = 35 / 384, a73 = 500 / 1113, a74 = 125 / 192, a75 = -2187 / 6784, a76 = 11 / 84;
+export const c2 = 0.2, c3 = 0.3, c4 = 0.8, c5 = 8 / 9;
+export const a21 = 0.2;
+export const a31 = 3 / 40, a32 = 9 / 40;
+export const a41 = 44 / 45, a42 = -56 / 15, a43 = 32 / 9;
+export const a51 = 19372 / 6561, a52 = -25360 / 2187, a53 = 64448 / 6561, a54 = -212 / 729;
+export const a61 = 9017 / 3168, a62 = -355 / 33, a63 = 46732 / 5247, a64 = 49 / 176, a65 = -5103 / 18656;
+export const a71 = 35 / 384, a73 = 500 / 1113, a74 = 125 / 192, a75 = -2187 / 6784, a76 = 11 / 84;
 // Error coefficients: 5th-order minus embedded 4th-order weights.
-const e1 = 71 / 57600, e3 = -71 / 16695, e4 = 71 / 1920, e5 = -17253 / 339200, e6 = 22 / 525, e7 = -1 / 40;
+export const e1 = 71 / 57600, e3 = -71 / 16695, e4 = 71 / 1920, e5 = -17253 / 339200, e6 = 22 / 525, e7 = -1 / 40;
 // Dense output (Shampine's 4th-order interpolant as coded in DOPRI5's CONTD5).
-const d1 = -12715105075 / 11282082432, d3 = 87487479700 / 32700410799, d4 = -10690763975 / 1880347072;
-const d5 = 701980252875 / 199316789632, d6 = -1453857185 / 822651844, d7 = 69997945 / 29380423;
+export const d1 = -12715105075 / 11282082432, d3 = 87487479700 / 32700410799, d4 = -10690763975 / 1880347072;
+export const d5 = 701980252875 / 199316789632, d6 = -1453857185 / 822651844, d7 = 69997945 / 29380423;
 
-const UROUND = 2.3e-16;
-const SAFE = 0.9;
-const FAC1 = 0.2; // smallest step ratio hnew/h
-const FAC2 = 10; // largest step ratio hnew/h
-const BETA = 0.04; // PI (Lund) stabilization
-const EXPO1 = 0.2 - BETA * 0.75;
+export const UROUND = 2.3e-16;
+export const SAFE = 0.9;
+export const FAC1 = 0.2; // smallest step ratio hnew/h
+export const FAC2 = 10; // largest step ratio hnew/h
+export const BETA = 0.04; // PI (Lund) stabilization
+export const EXPO1 = 0.2 - BETA * 0.75;
 /** Evaluations of one step: six stages, the seventh is the next step's first (FSAL). */
-const EVALS_PER_STEP = 6;
+export const EVALS_PER_STEP = 6;
 
 /** The fields save() writes and restore() reads: everything step() depends on. */
 const STATE = ['t', 'h', 'hNew', 'pending', 'y', 'k1', 'facold', 'reject', 'iasti', 'nonsti', 'nfev', 'naccept', 'nreject', 'nsteps', 'stiffDetections'] as const;
@@ -115,29 +115,9 @@ export class Dopri5Stepper implements Stepper {
   }
 
   private initialStep(): number {
-    // Hairer's HINIT: make h * f of unit size relative to the tolerance scale,
-    // then correct with an estimate of the second derivative.
-    const { n, y, k1, y1, k2, hMax, dir, t } = this;
-    const { atol, rtol } = this.checked;
-    let dnf = 0, dny = 0;
-    for (let i = 0; i < n; i++) {
-      const sk = atol[i] + rtol * Math.abs(y[i]);
-      dnf += (k1[i] / sk) ** 2; dny += (y[i] / sk) ** 2;
-    }
-    let h0 = dnf <= 1e-10 || dny <= 1e-10 ? 1e-6 : Math.sqrt(dny / dnf) * 0.01;
-    h0 = Math.min(h0, hMax);
-    for (let i = 0; i < n; i++) y1[i] = y[i] + dir * h0 * k1[i];
-    this.f(t + dir * h0, y1, k2); this.nfev++;
-    let der2 = 0;
-    for (let i = 0; i < n; i++) {
-      const sk = atol[i] + rtol * Math.abs(y[i]);
-      der2 += ((k2[i] - k1[i]) / sk) ** 2;
-    }
-    der2 = Math.sqrt(der2) / h0;
-    const der12 = Math.max(Math.abs(der2), Math.sqrt(dnf));
-    const h1 = der12 <= 1e-15 ? Math.max(1e-6, h0 * 1e-3) : Math.pow(0.01 / der12, 1 / 5);
-    const h = Math.min(100 * h0, h1, hMax);
-    return Number.isFinite(h) && h > 0 ? h : 1e-6;
+    const h = dopri5InitialStep(this.f, this.t, this.y, this.k1, this.y1, this.k2, this.checked.atol, this.checked.rtol, this.hMax, this.dir);
+    this.nfev++;
+    return h;
   }
 
   step(): StepOutcome {
@@ -272,6 +252,38 @@ export class Dopri5Stepper implements Stepper {
     this.tPrev = this.t;
     this.hStep = 0;
   }
+}
+
+/**
+ * Hairer's HINIT: make h * f of unit size relative to the tolerance scale,
+ * then correct with an estimate of the second derivative (one evaluation of
+ * f, at y1 = y + h0 k1, into k2; y1 and k2 are scratch). Returns the
+ * unsigned initial step. Shared by the stepper and the ensemble lanes.
+ */
+export function dopri5InitialStep(
+  f: Rhs, t: number, y: Float64Array, k1: Float64Array, y1: Float64Array, k2: Float64Array,
+  atol: Float64Array, rtol: number, hMax: number, dir: number,
+): number {
+  const n = y.length;
+  let dnf = 0, dny = 0;
+  for (let i = 0; i < n; i++) {
+    const sk = atol[i] + rtol * Math.abs(y[i]);
+    dnf += (k1[i] / sk) ** 2; dny += (y[i] / sk) ** 2;
+  }
+  let h0 = dnf <= 1e-10 || dny <= 1e-10 ? 1e-6 : Math.sqrt(dny / dnf) * 0.01;
+  h0 = Math.min(h0, hMax);
+  for (let i = 0; i < n; i++) y1[i] = y[i] + dir * h0 * k1[i];
+  f(t + dir * h0, y1, k2);
+  let der2 = 0;
+  for (let i = 0; i < n; i++) {
+    const sk = atol[i] + rtol * Math.abs(y[i]);
+    der2 += ((k2[i] - k1[i]) / sk) ** 2;
+  }
+  der2 = Math.sqrt(der2) / h0;
+  const der12 = Math.max(Math.abs(der2), Math.sqrt(dnf));
+  const h1 = der12 <= 1e-15 ? Math.max(1e-6, h0 * 1e-3) : Math.pow(0.01 / der12, 1 / 5);
+  const h = Math.min(100 * h0, h1, hMax);
+  return Number.isFinite(h) && h > 0 ? h : 1e-6;
 }
 
 /**

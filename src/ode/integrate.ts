@@ -15,6 +15,10 @@ export interface StartableStepper extends Stepper {
   readonly note?: string;
 }
 
+/** The messages of the two ordinary ends (the ensemble lanes, ensemble.ts, end with them too). */
+export const END_MESSAGE = 'reached the end of the interval';
+export const stoppedMessage = (t: number): string => `stopped by the predicate at t = ${t}`;
+
 export function integrate(
   method: string,
   make: (checked: CheckedOptions, limits: StepLimits) => StartableStepper,
@@ -37,7 +41,7 @@ export function integrate(
   let yEvents: Float64Array[][] = events.map(() => []);
   let nextEval = 0;
   let status: SolveStatus = 'done';
-  let message = 'reached the end of the interval';
+  let message = END_MESSAGE;
   // Where the integration ended when a terminal event cut the last step short.
   let tEnd = NaN;
   let yEnd: Float64Array | null = null;
@@ -108,7 +112,7 @@ export function integrate(
       break;
     }
     if (options.stop && options.stop(stepper.t, stepper.y, stepper.dy)) {
-      status = 'stopped'; message = `stopped by the predicate at t = ${stepper.t}`;
+      status = 'stopped'; message = stoppedMessage(stepper.t);
       break;
     }
     if (outcome === 'end') break;

@@ -42,16 +42,22 @@ export function forcedKernel(env: string | undefined = process.env.DMFLOW_KERNEL
  * TypeScript loops. "blas" and "wasm" require their kernels.
  */
 export function gradientField(problem: FieldProblem, kernel: FieldKernel = 'auto'): GradientField {
+  switch (fieldKernelOf(problem, kernel)) {
+    case 'blas': return blasField(problem, nativeBlas!);
+    case 'wasm': return wasmField(problem, wasmModule!);
+    case 'unrolled': return unrolledField(problem);
+    case 'typescript': return typescriptField(problem);
+  }
+}
+
+/** Which kernel gradientField(problem, kernel) uses (the ensemble path runs only where it is "unrolled"). */
+export function fieldKernelOf(problem: FieldProblem, kernel: FieldKernel = 'auto'): Exclude<FieldKernel, 'auto'> {
   if (kernel === 'blas' && !nativeBlas) throw new Error(`gradientField: the native BLAS binding did not load (${nativeLoadError})`);
   if (kernel === 'wasm' && !wasmModule) throw new Error(`gradientField: the wasm kernels did not load (${wasmLoadError})`);
   const forced = kernel === 'auto' ? forcedKernel() : null;
   const side = Math.max(...problem.dims);
-  if (kernel === 'blas' || forced === 'native' || (kernel === 'auto' && !forced && nativeBlas && side >= BLAS_FROM_SIDE)) {
-    return blasField(problem, nativeBlas!);
-  }
-  if (kernel === 'wasm' || forced === 'wasm' || (kernel === 'auto' && !forced && wasmModule && side >= WASM_FROM_SIDE)) {
-    return wasmField(problem, wasmModule!);
-  }
-  if (kernel === 'unrolled' || (kernel === 'auto' && unrolledCost(problem) <= UNROLL_LIMIT)) return unrolledField(problem);
-  return typescriptField(problem);
+  if (kernel === 'blas' || forced === 'native' || (kernel === 'auto' && !forced && nativeBlas && side >= BLAS_FROM_SIDE)) return 'blas';
+  if (kernel === 'wasm' || forced === 'wasm' || (kernel === 'auto' && !forced && wasmModule && side >= WASM_FROM_SIDE)) return 'wasm';
+  if (kernel === 'unrolled' || (kernel === 'auto' && unrolledCost(problem) <= UNROLL_LIMIT)) return 'unrolled';
+  return 'typescript';
 }

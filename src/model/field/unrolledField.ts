@@ -39,24 +39,46 @@ export function unrolledCost(problem: FieldProblem): number {
  * are read from an array), so problems that share them share one compiled
  * function, which V8 then optimizes once: a sweep compiles it once per cell shape.
  */
-const factories = new Map<string, { make: Factory; scratch: number }>();
+const factories = new Map<string, { make: Factory; scratch: number; body: string }>();
 type Factory = (scratch: Float64Array, st: FieldState, t: Float64Array) => Rhs;
 const MAX_CACHED = 256;
 
-export function unrolledField(problem: FieldProblem): GradientField {
-  const { dims, offsets, n, target, obsRows, obsCols } = problem;
-  const key = `${dims.join(',')}|${offsets.join(',')}|${obsRows.join(',')}|${obsCols.join(',')}`;
+/** What the generated code depends on: the layer shapes and the observed pattern. */
+export function unrolledKey(problem: FieldProblem): string {
+  const { dims, offsets, obsRows, obsCols } = problem;
+  return `${dims.join(',')}|${offsets.join(',')}|${obsRows.join(',')}|${obsCols.join(',')}`;
+}
+
+function entryOf(problem: FieldProblem): { make: Factory; scratch: number; body: string } {
+  const key = unrolledKey(problem);
   let entry = factories.get(key);
   if (!entry) {
     entry = generate(problem);
     if (factories.size >= MAX_CACHED) factories.delete(factories.keys().next().value as string);
     factories.set(key, entry);
   }
+  return entry;
+}
+
+export function unrolledField(problem: FieldProblem): GradientField {
+  const { n, target, obsRows, obsCols } = problem;
+  const entry = entryOf(problem);
   const state = newFieldState();
   return asGradientField(entry.make(new Float64Array(entry.scratch), state, observedTargets(target, n, obsRows, obsCols)), state, 'js', () => hessianVector(problem, gemmLoops), 'js');
 }
 
-function generate(problem: FieldProblem): { make: Factory; scratch: number } {
+/**
+ * The generated body of a problem's rhs (without the evaluation counter) and
+ * its scratch length: it reads y, t (observed targets) and S (scratch),
+ * writes dy and st.lastLoss. The ensemble kernel (ensembleField.ts) wraps this
+ * very text in a loop over lanes, so each lane performs the same operations.
+ */
+export function unrolledBody(problem: FieldProblem): { body: string; scratch: number } {
+  const e = entryOf(problem);
+  return { body: e.body, scratch: e.scratch };
+}
+
+function generate(problem: FieldProblem): { make: Factory; scratch: number; body: string } {
   const { dims, offsets, depth: L, n, obsRows, obsCols } = problem;
   const nObs = obsRows.length;
   const lines: string[] = [];
@@ -130,7 +152,8 @@ function generate(problem: FieldProblem): { make: Factory; scratch: number } {
   return build(lines, 1);
 }
 
-function build(lines: string[], scratch: number): { make: Factory; scratch: number } {
-  const make = new Function('scratch', 'st', 't', `return function rhs(_t, y, dy) {\nst.evaluations++;\n${lines.join('\n')}\n};`) as Factory;
-  return { make, scratch };
+function build(lines: string[], scratch: number): { make: Factory; scratch: number; body: string } {
+  const body = lines.join('\n');
+  const make = new Function('scratch', 'st', 't', `return function rhs(_t, y, dy) {\nst.evaluations++;\n${body}\n};`) as Factory;
+  return { make, scratch, body };
 }
