@@ -1,0 +1,327 @@
+// The block-diagonal limit (family A, blockDiagonal.md) solved without
+// cancellation at any init scale and depth. Every quantity is carried as a
+// logarithm; the E1–E2 invariant is never formed as a difference of two
+// large clock values (the escape times, ~alpha^(2-L)), but with its constant
+// taken from a closed form (balanced layers) or from one integral of a
+// positive integrand (per-layer values). Derivation: blockDiagonal.md, "Exact numerics".
+
+import { brent } from '../src/numeric/roots.js';
+import { logAddExp, logIntegralExp, softplus } from './logMath.js';
+
+const LN2 = Math.LN2;
+
+export interface ExactBlockInput {
+  d: number; n: number; q: number; s: number;
+  a: readonly number[]; b: readonly number[];
+}
+
+export interface ExactBlockSolution {
+  /** Route: 'closed-form' (balanced or L <= 2) or 'tail-integral' (per-layer, L >= 3). */
+  method: 'closed-form' | 'tail-integral';
+  /** Natural logarithms of the per-layer limits lam_l (E1) and nu_l (E2), and of their products. */
+  logLam: number; logN: number;
+  logLamLayers: number[]; logNuLayers: number[];
+  /** Signed per-layer values when a layer may cross zero (L = 1, 2): the values themselves. */
+  lamLayers: number[]; nuLayers: number[];
+  Lam: number; N: number;
+  /** Lam - N without cancellation where a closed form gives it (balanced layers), else formed from the logs. */
+  LamMinusN: number;
+  /** Residuals of the defining equations at the returned values (relative, cancellation-free). */
+  residuals: { fit: number; pairwise: number; e1e2: number };
+}
+
+/**
+ * Safeguarded Newton for a monotone f (increasing or not, as stated: a probe
+ * cannot tell where f is flat to rounding) on the real line: expand to a
+ * bracket, then Newton steps kept inside it, bisection otherwise.
+ */
+export function monotoneRoot(fdf: (x: number) => [number, number], x0: number, increasing: boolean, step0 = 1, maxAbs = 2000): number {
+  const [f0] = fdf(x0);
+  if (f0 === 0) return x0;
+  const dir = (f0 < 0) === increasing ? 1 : -1;
+  let a = x0, fa = f0, step = step0, b = NaN, fb = NaN;
+  for (let i = 0; i < 200; i++) {
+    const x = a + dir * step;
+    if (Math.abs(x) > maxAbs) return NaN;
+    const [fx] = fdf(x);
+    if (!Number.isFinite(fx)) { step *= 0.5; continue; }
+    if (fx === 0) return x;
+    if ((fx > 0) !== (fa > 0)) { b = x; fb = fx; break; }
+    a = x; fa = fx; step *= 2;
+  }
+  if (Number.isNaN(b)) return NaN;
+  let lo = Math.min(a, b), hi = Math.max(a, b);
+  let flo = lo === a ? fa : fb;
+  let x = lo + 0.5 * (hi - lo);
+  for (let i = 0; i < 200; i++) {
+    const [fx, dfx] = fdf(x);
+    if (fx === 0) return x;
+    if ((fx > 0) === (flo > 0)) { lo = x; flo = fx; } else hi = x;
+    let nx = x - fx / dfx;
+    if (!(nx > lo && nx < hi)) nx = lo + 0.5 * (hi - lo);
+    if (Math.abs(nx - x) <= 2 * Number.EPSILON * Math.abs(x) + 1e-300 || hi - lo <= 2 * Number.EPSILON * Math.max(Math.abs(lo), Math.abs(hi))) return nx;
+    x = nx;
+  }
+  return x;
+}
+
+/**
+ * One eigenspace (E1 or E2) with per-layer initial values v0_l > 0. The
+ * pairwise invariants v_l^2 - v_k^2 make it one scalar: X = log of the layer
+ * that starts smallest, B_l = v_l^2 = e^(2X) + D_l with D_l = v0_l^2 - v0_min^2
+ * formed as (v0_l - v0_min)(v0_l + v0_min) (no cancellation). Its clock, as
+ * the tail T(X) = int_0^inf dw / (2 prod_l sqrt(B_l + w)) (finite for L >= 3),
+ * falls as the mode grows: dT = -du.
+ */
+export class LogMode {
+  readonly L: number;
+  readonly logD: number[];
+  readonly X0: number;
+  private readonly logB: number[];
+
+  constructor(readonly v0: readonly number[]) {
+    this.L = v0.length;
+    let m = 0;
+    for (let l = 1; l < v0.length; l++) if (v0[l] < v0[m]) m = l;
+    this.X0 = Math.log(v0[m]);
+    this.logD = v0.map((v) => (v === v0[m] ? -Infinity : Math.log(v - v0[m]) + Math.log(v + v0[m])));
+    this.logB = new Array(this.L).fill(0);
+  }
+
+  /** log v_l^2 at X, per layer (into the internal buffer). */
+  private fill(X: number): number[] {
+    for (let l = 0; l < this.L; l++) this.logB[l] = logAddExp(2 * X, this.logD[l]);
+    return this.logB;
+  }
+
+  logLayers(X: number): number[] {
+    return this.fill(X).map((lb) => 0.5 * lb);
+  }
+
+  /** log prod_l v_l and its derivative in X. */
+  logProduct(X: number): [number, number] {
+    const lb = this.fill(X);
+    let s = 0, ds = 0;
+    for (let l = 0; l < this.L; l++) { s += 0.5 * lb[l]; ds += Math.exp(2 * X - lb[l]); }
+    return [s, ds];
+  }
+
+  /** log T(X) and d log T / dX (L >= 3). */
+  logTail(X: number): [number, number] {
+    const lb = this.fill(X).slice();
+    let lo = Infinity, hi = -Infinity, logV = 0;
+    for (const v of lb) { lo = Math.min(lo, v); hi = Math.max(hi, v); logV += 0.5 * v; }
+    const L = this.L;
+    const logT = logIntegralExp((r) => {
+      let acc = r - LN2;
+      for (let l = 0; l < L; l++) acc -= 0.5 * logAddExp(lb[l], r);
+      return acc;
+    }, lo - 42, hi + 42 / (L / 2 - 1));
+    return [logT, -Math.exp(2 * X - logV - logT)];
+  }
+
+  /** X with log T(X) = logTau (NaN when the mode would have to cross zero). */
+  invertTail(logTau: number, start: number): number {
+    return monotoneRoot((X) => { const [lt, dlt] = this.logTail(X); return [lt - logTau, dlt]; }, start, false, 0.5);
+  }
+}
+
+/**
+ * log of the E1–E2 invariant constant C = T_2(0) - T_1(0) (E2 tail minus E1
+ * tail at the init), as one integral of a positive integrand:
+ * f_2(w) (1 - prod_l sqrt((a_l^2 + w) / (lam0_l^2 + w))), with
+ * lam0_l^2 - a_l^2 = d b_l (2 a_l + d b_l). -Infinity when every b_l = 0.
+ */
+export function logInvariantConstant(d: number, a: readonly number[], b: readonly number[]): number {
+  const L = a.length;
+  const loga2 = a.map((x) => 2 * Math.log(x));
+  const loge = a.map((x, l) => (b[l] === 0 ? -Infinity : Math.log(d * b[l]) + Math.log(2 * x + d * b[l])));
+  if (loge.every((e) => e === -Infinity)) return -Infinity;
+  const lam02 = a.map((x, l) => 2 * Math.log(x + d * b[l]));
+  const lo = Math.min(...loga2) - 42, hi = Math.max(...lam02) + 42 / (L / 2 - 1);
+  return logIntegralExp((r) => {
+    let acc = r - LN2, y = 0;
+    for (let l = 0; l < L; l++) {
+      const base = logAddExp(loga2[l], r);
+      acc -= 0.5 * base;
+      if (loge[l] !== -Infinity) y += 0.5 * softplus(loge[l] - base);
+    }
+    return acc + Math.log(-Math.expm1(-y));
+  }, lo, hi);
+}
+
+const relDiff = (x: number, y: number): number => (x === y ? 0 : Math.abs(x - y) / Math.max(Math.abs(x), Math.abs(y)));
+
+/** Exact limit on E1, E2; null when the per-layer route cannot represent it (a layer crossing zero). */
+export function solveBlockExact(p: ExactBlockInput): ExactBlockSolution | null {
+  const { d, n, q, s } = p;
+  const L = p.a.length;
+  const sq = s * q;
+  const w2 = 1 - 1 / n;
+  const balanced = p.a.every((v) => v === p.a[0]) && p.b.every((v) => v === p.b[0]);
+  const lam0 = p.a.map((al, l) => al + d * p.b[l]);
+  const fitResidual = (Lam: number, N: number) => Math.abs(Lam / n + w2 * N - sq) / sq;
+
+  if (L === 1) {
+    // lam - nu = d b is invariant: nu = s q - d b / n = q (s - b), lam = q (s + (n - 1) b).
+    const b = p.b[0];
+    const nu = q * (s - b), lam = q * (s + (n - 1) * b);
+    // The invariant checked as a sum of positive terms: nu + d b = lam, or lam - nu = d b when nu < 0.
+    const e1e2 = nu >= 0 ? relDiff(nu + d * b, lam) : relDiff(lam - nu, d * b);
+    return { ...pack('closed-form', [lam], [nu], fitResidual(lam, nu), 0, e1e2), LamMinusN: d * b };
+  }
+
+  if (balanced && L >= 3) {
+    const a = p.a[0], b = p.b[0];
+    if (b === 0) {
+      // E1 and E2 start equal and obey the same equation: Lam = N = s q.
+      const l = Math.log(sq) / L;
+      return { ...packLog('closed-form', new Array(L).fill(l), new Array(L).fill(l), fitResidual(sq, sq), 0, 0), Lam: sq, N: sq, LamMinusN: 0 };
+    }
+    // nu^(2-L) = lam^(2-L) + K, K = a^(2-L) (1 - (1 + d b / a)^(2-L)) > 0, in logs.
+    const logK = (2 - L) * Math.log(a) + Math.log(-Math.expm1((2 - L) * Math.log1p((d * b) / a)));
+    const logNu = (ll: number) => logAddExp(logK, (2 - L) * ll) / (2 - L);
+    const F = (ll: number) => Math.exp(L * ll) / n + w2 * Math.exp(L * logNu(ll)) - sq;
+    // Lam in [s q, n s q]: N <= Lam puts the root in this bracket.
+    const lo = Math.log(sq) / L, hi = Math.log(n * sq) / L;
+    // At either end F may miss its sign by a rounding (N negligible, or N = Lam): the end is then the root.
+    const flo = F(lo), fhi = F(hi);
+    const ll = lo === hi || flo >= 0 ? lo : fhi <= 0 ? hi : brent(F, lo, hi, 1e-300);
+    const ln = logNu(ll);
+    const e1e2 = Math.abs(Math.expm1(logAddExp(logK, (2 - L) * ll) - (2 - L) * ln));
+    const sol = packLog('closed-form', new Array(L).fill(ll), new Array(L).fill(ln), 0, 0, e1e2);
+    // (lam/nu)^(L-2) = 1 + K lam^(L-2): log(lam/nu) without subtracting logs.
+    const logRatio = softplus(logK + (L - 2) * ll) / (L - 2);
+    sol.LamMinusN = sol.N * Math.expm1(L * logRatio);
+    // The fit at the layers' own product (sol.Lam is taken from the fit itself).
+    sol.residuals.fit = fitResidual(Math.exp(sol.logLam), sol.N);
+    return sol;
+  }
+
+  /**
+   * Lam from the fit, n (s q - (1 - 1/n) N), where N's share is small: that
+   * is exact to an ulp, while exp(log Lam) carries log Lam's rounding times
+   * its size. Elsewhere (N comparable to Lam) exp(log Lam).
+   */
+  function fittedLam(logLam: number, N: number): number {
+    return w2 * N <= 0.25 * sq ? n * (sq - w2 * N) : Math.exp(logLam);
+  }
+
+  if (balanced && L === 2) {
+    // lam / nu = r = 1 + d b / a is invariant: N = n s q / (r^2 + n - 1), Lam = r^2 N.
+    const r = 1 + (d * p.b[0]) / p.a[0];
+    const N = (n * sq) / (r * r + n - 1), nu = Math.sqrt(N), lam = r * nu;
+    const sol = pack('closed-form', [lam, lam], [nu, nu], fitResidual(lam * lam, N), 0, relDiff(lam, r * nu));
+    return { ...sol, Lam: r * r * N, N, LamMinusN: N * (r - 1) * (r + 1) };
+  }
+  if (L === 2) return solveDepth2(p, lam0, fitResidual);
+  return solveTail(p, lam0, fitResidual);
+
+  function packLog(method: ExactBlockSolution['method'], lLam: number[], lNu: number[], fit: number, pairwise: number, e1e2: number): ExactBlockSolution {
+    const logLam = lLam.reduce((x, y) => x + y, 0), logN = lNu.reduce((x, y) => x + y, 0);
+    const N = Math.exp(logN);
+    return {
+      method, logLam, logN, logLamLayers: lLam, logNuLayers: lNu,
+      lamLayers: lLam.map(Math.exp), nuLayers: lNu.map(Math.exp),
+      Lam: fittedLam(logLam, N), N, LamMinusN: N * Math.expm1(logLam - logN), residuals: { fit, pairwise, e1e2 },
+    };
+  }
+  function pack(method: ExactBlockSolution['method'], lam: number[], nu: number[], fit: number, pairwise: number, e1e2: number): ExactBlockSolution {
+    const Lam = lam.reduce((x, y) => x * y, 1), N = nu.reduce((x, y) => x * y, 1);
+    return {
+      method, logLam: Math.log(Math.abs(Lam)), logN: Math.log(Math.abs(N)),
+      logLamLayers: lam.map((v) => Math.log(Math.abs(v))), logNuLayers: nu.map((v) => Math.log(Math.abs(v))),
+      lamLayers: lam, nuLayers: nu, Lam, N, LamMinusN: Lam - N, residuals: { fit, pairwise, e1e2 },
+    };
+  }
+
+  /**
+   * Depth 2: in the clock u, the sum of the two layers grows like e^u
+   * (d(v1 + v2)/du = v1 + v2), so (lam_1 + lam_2)/(nu_1 + nu_2) is the E1–E2
+   * invariant. With S0 = v1(0) + v2(0), v2 the smaller layer,
+   * v2 = (S0 expm1(2u) + 2 v2(0)) e^(-u) / 2, v1 = (S0^2 e^(2u) + D) / (2 S0 e^u).
+   */
+  function solveDepth2(pp: ExactBlockInput, lam0v: number[], fit: (Lam: number, N: number) => number): ExactBlockSolution | null {
+    const mode = (v0: number[]) => {
+      const small = v0[0] <= v0[1] ? 0 : 1;
+      const S0 = v0[0] + v0[1], vs = v0[small], D = (v0[1 - small] - vs) * (v0[1 - small] + vs);
+      return (u: number): number[] => {
+        const eu = Math.exp(u), P = S0 * eu;
+        // Growing (u >= 0): a sum of positive terms. Shrinking: (P^2 - D)/(2P),
+        // which cancels only as v2 itself goes to 0.
+        const v2 = u >= 0 ? 0.5 * (S0 * Math.expm1(2 * u) + 2 * vs) / eu : (P - D / P) / 2;
+        const v1 = (P * P + D) / (2 * P);
+        return small === 0 ? [v2, v1] : [v1, v2];
+      };
+    };
+    const e1 = mode(lam0v), e2 = mode([...pp.a]);
+    const F = (u: number) => { const l = e1(u), v = e2(u); return (l[0] * l[1]) / n + w2 * v[0] * v[1] - sq; };
+    // F increases in u; bracket by doubling steps.
+    let lo = 0, hi = 0;
+    if (F(0) < 0) { hi = 1; while (F(hi) < 0) { lo = hi; hi *= 2; if (hi > 2000) return null; } }
+    else { lo = -1; while (F(lo) > 0) { hi = lo; lo *= 2; if (lo < -2000) return null; } }
+    const u = brent(F, lo, hi, 1e-300);
+    const lam = e1(u), nu = e2(u);
+    if (!(lam[0] > 0 && lam[1] > 0 && nu[0] > 0 && nu[1] > 0)) return null;
+    const e1e2 = relDiff((lam[0] + lam[1]) * (pp.a[0] + pp.a[1]), (nu[0] + nu[1]) * (lam0v[0] + lam0v[1]));
+    const pair = Math.max(pairResidual(lam, lam0v), pairResidual(nu, [...pp.a]));
+    return pack('closed-form', lam, nu, fit(lam[0] * lam[1], nu[0] * nu[1]), pair, e1e2);
+  }
+
+  /** Per-layer, L >= 3: T_2(X_2) = T_1(X_1) + C, solved for X_1 with X_2 nested. */
+  function solveTail(pp: ExactBlockInput, lam0v: number[], fit: (Lam: number, N: number) => number): ExactBlockSolution | null {
+    const e1 = new LogMode(lam0v), e2 = new LogMode(pp.a);
+    const logC = logInvariantConstant(d, pp.a, pp.b);
+    let X2 = e2.X0;
+    const state = (X1: number) => {
+      const [lt1, g1] = e1.logTail(X1);
+      const logTau = logAddExp(lt1, logC);
+      X2 = e2.invertTail(logTau, Number.isFinite(X2) ? X2 : e2.X0);
+      return { lt1, g1, logTau };
+    };
+    const fdf = (X1: number): [number, number] => {
+      const st = state(X1);
+      if (Number.isNaN(X2)) return [NaN, NaN];
+      const [lL, dL] = e1.logProduct(X1);
+      const [lN, dN] = e2.logProduct(X2);
+      const g2 = e2.logTail(X2)[1];
+      const dX2 = (Math.exp(st.lt1 - st.logTau) * st.g1) / g2;
+      const Lam = Math.exp(lL), N = Math.exp(lN);
+      return [Lam / n + w2 * N - sq, (Lam * dL) / n + w2 * N * dN * dX2];
+    };
+    // Start where Lam = s q if E1 alone carried the fit.
+    const [l0] = e1.logProduct(e1.X0);
+    const X1 = monotoneRoot(fdf, e1.X0 + (Math.log(sq) - l0) / L, true, 0.5);
+    if (!Number.isFinite(X1)) return null;
+    state(X1);
+    if (!Number.isFinite(X2)) return null;
+    const lLam = e1.logLayers(X1), lNu = e2.logLayers(X2);
+    const logLam = lLam.reduce((x, y) => x + y, 0), logN = lNu.reduce((x, y) => x + y, 0);
+    // Self-check: the invariant re-evaluated at the returned layers.
+    const t1 = e1.logTail(X1)[0], t2 = e2.logTail(X2)[0];
+    const e1e2 = Math.abs(Math.expm1(logAddExp(t1, logC) - t2));
+    const lam = lLam.map(Math.exp), nu = lNu.map(Math.exp);
+    const pair = Math.max(pairResidual(lam, lam0v), pairResidual(nu, [...pp.a]));
+    const N = Math.exp(logN), Lam = fittedLam(logLam, N);
+    return {
+      method: 'tail-integral', logLam, logN, logLamLayers: lLam, logNuLayers: lNu, lamLayers: lam, nuLayers: nu,
+      Lam, N, LamMinusN: N * Math.expm1(logLam - logN), residuals: { fit: fit(Math.exp(logLam), N), pairwise: pair, e1e2 },
+    };
+  }
+}
+
+/**
+ * Pairwise invariants at returned layers: v_l^2 - v_m^2 = v0_l^2 - v0_m^2 with
+ * m the smallest, checked as v_l^2 = v_m^2 + D_l (both sides sums of positive terms).
+ */
+export function pairResidual(v: readonly number[], v0: readonly number[]): number {
+  let m = 0;
+  for (let l = 1; l < v0.length; l++) if (v0[l] < v0[m]) m = l;
+  let worst = 0;
+  for (let l = 0; l < v.length; l++) {
+    if (l === m) continue;
+    const D = (v0[l] - v0[m]) * (v0[l] + v0[m]);
+    worst = Math.max(worst, relDiff(v[l] * v[l], v[m] * v[m] + D));
+  }
+  return worst;
+}
