@@ -6,9 +6,15 @@
 // positive integrand (per-layer values). Derivation: blockDiagonal.md, "Exact numerics".
 
 import { brent } from '../src/numeric/roots.js';
-import { logAddExp, logIntegralExp, softplus } from './logMath.js';
+import { ddDiff, logAddExp, logIntegralExp, logSubExp, softplus, sumProduct } from './logMath.js';
 
 const LN2 = Math.LN2;
+/**
+ * Largest |log x| a root search visits: beyond it (x = e^-1e15) the quadrature
+ * mesh would fall below ulp(r). Only a log-divergent mode (two tied layers)
+ * goes that far, and it uses its asymptotic form there.
+ */
+const MAX_LOG = 1e15;
 
 export interface ExactBlockInput {
   d: number; n: number; q: number; s: number;
@@ -16,8 +22,8 @@ export interface ExactBlockInput {
 }
 
 export interface ExactBlockSolution {
-  /** Route: 'closed-form' (balanced or L <= 2) or 'tail-integral' (per-layer, L >= 3). */
-  method: 'closed-form' | 'tail-integral';
+  /** Route: 'closed-form' (balanced or L <= 2), 'tail-integral' (per-layer, L >= 3) or 'signed-tail' (per-layer, L >= 3, a mode crossing zero). */
+  method: 'closed-form' | 'tail-integral' | 'signed-tail';
   /** Natural logarithms of the per-layer limits lam_l (E1) and nu_l (E2), and of their products. */
   logLam: number; logN: number;
   logLamLayers: number[]; logNuLayers: number[];
@@ -67,25 +73,54 @@ export function monotoneRoot(fdf: (x: number) => [number, number], x0: number, i
 
 /**
  * One eigenspace (E1 or E2) with per-layer initial values v0_l > 0. The
- * pairwise invariants v_l^2 - v_k^2 make it one scalar: X = log of the layer
- * that starts smallest, B_l = v_l^2 = e^(2X) + D_l with D_l = v0_l^2 - v0_min^2
- * formed as (v0_l - v0_min)(v0_l + v0_min) (no cancellation). Its clock, as
- * the tail T(X) = int_0^inf dw / (2 prod_l sqrt(B_l + w)) (finite for L >= 3),
- * falls as the mode grows: dT = -du.
+ * pairwise invariants v_l^2 - v_k^2 make it one scalar: x = the (signed)
+ * value of the layer that starts smallest, X = log x while x > 0,
+ * B_l = v_l^2 = x^2 + D_l with D_l = v0_l^2 - v0_min^2 formed as
+ * (v0_l - v0_min)(v0_l + v0_min) (no cancellation). Its clock, as the tail
+ * T(x) = int_x^inf dz / prod_{k != min} sqrt(z^2 + D_k)
+ *      = int_0^inf dw / (2 prod_l sqrt(B_l + w))            (x > 0, w = z^2 - x^2),
+ * falls as the mode grows: dT = -du (finite for L >= 3). Without a tie at the
+ * minimum the integrand is finite at z = 0 and the mode may cross zero (a
+ * large init shrinking past it): T(x) = T(0) + int_0^|x| for x < 0, a sum of
+ * two positive integrals.
  */
 export class LogMode {
   readonly L: number;
   readonly logD: number[];
   readonly X0: number;
+  /** Index of the smallest layer. */
+  readonly m: number;
+  /** Another layer ties with the smallest: T(0+) is infinite and x stays > 0. */
+  readonly ties: boolean;
   private readonly logB: number[];
+  private logT0Cache: number | undefined;
+  /**
+   * Exactly two layers tied at the minimum: T(x) = K (log(1/x) + g) + O(K x^2 / D)
+   * as x -> 0 (a log divergence, K = 1 / prod_{untied} sqrt(D_l)). Below
+   * X = Xasym (x^2 / D_min = e^-40) that form is exact to 1e-18 and replaces a
+   * quadrature over a range of width |X| (which reaches 1e10 and beyond when
+   * the other mode carries the fit).
+   */
+  private readonly asym: { logK: number; Xasym: number; g?: number } | null = null;
 
-  constructor(readonly v0: readonly number[]) {
+  /** v0lo: the low parts of v0 as double-doubles (E1's a_l + d b_l), so D_l is exact to rounding. */
+  constructor(readonly v0: readonly number[], v0lo?: readonly number[]) {
     this.L = v0.length;
+    const lo = v0lo ?? v0.map(() => 0);
     let m = 0;
-    for (let l = 1; l < v0.length; l++) if (v0[l] < v0[m]) m = l;
+    for (let l = 1; l < v0.length; l++) if (v0[l] < v0[m] || (v0[l] === v0[m] && lo[l] < lo[m])) m = l;
+    this.m = m;
     this.X0 = Math.log(v0[m]);
-    this.logD = v0.map((v) => (v === v0[m] ? -Infinity : Math.log(v - v0[m]) + Math.log(v + v0[m])));
+    this.logD = v0.map((v, l) => {
+      const diff = ddDiff(v, lo[l], v0[m], lo[m]);
+      return diff === 0 ? -Infinity : Math.log(diff) + Math.log(v + v0[m]);
+    });
+    this.ties = this.logD.some((ld, l) => l !== m && ld === -Infinity);
     this.logB = new Array(this.L).fill(0);
+    const untied = this.logD.filter((ld) => ld !== -Infinity);
+    if (untied.length === this.L - 2 && untied.length > 0) {
+      this.asym = { logK: -0.5 * untied.reduce((x, y) => x + y, 0), Xasym: 0.5 * (Math.min(...untied) - 40) };
+    }
   }
 
   /** log v_l^2 at X, per layer (into the internal buffer). */
@@ -108,21 +143,111 @@ export class LogMode {
 
   /** log T(X) and d log T / dX (L >= 3). */
   logTail(X: number): [number, number] {
+    const as = this.asym;
+    if (as && X < as.Xasym) {
+      if (as.g === undefined) as.g = Math.exp(this.logTailQuad(as.Xasym)[0] - as.logK) + as.Xasym;
+      return [as.logK + Math.log(as.g - X), -1 / (as.g - X)];
+    }
+    return this.logTailQuad(X);
+  }
+
+  private logTailQuad(X: number): [number, number] {
     const lb = this.fill(X).slice();
     let lo = Infinity, hi = -Infinity, logV = 0;
     for (const v of lb) { lo = Math.min(lo, v); hi = Math.max(hi, v); logV += 0.5 * v; }
     const L = this.L;
+    // The r terms are collected before they are added (r (1 - k/2), k layers
+    // below r): in the flat stretch of a log divergence (k = 2, two layers
+    // tied at a tiny minimum) they cancel exactly instead of to ulp(r).
     const logT = logIntegralExp((r) => {
-      let acc = r - LN2;
-      for (let l = 0; l < L; l++) acc -= 0.5 * logAddExp(lb[l], r);
-      return acc;
-    }, lo - 42, hi + 42 / (L / 2 - 1));
+      let rest = -LN2, k = 0;
+      for (let l = 0; l < L; l++) {
+        if (lb[l] < r) { k++; rest -= 0.5 * Math.log1p(Math.exp(lb[l] - r)); } else rest -= 0.5 * (lb[l] + Math.log1p(Math.exp(r - lb[l])));
+      }
+      return r * (1 - 0.5 * k) + rest;
+    }, lo - 42, hi + 42 / (L / 2 - 1), lb);
     return [logT, -Math.exp(2 * X - logV - logT)];
   }
 
+  /**
+   * log int_0^y dz / prod_{k != min} sqrt(z^2 + D_k) with y = e^Y (Y = +inf:
+   * T(0), the whole tail from 0), in w = z^2 and r = log w, where the
+   * integrand w^(1/2) / (2 prod sqrt(D_k + w)) decays like e^(r/2) on the left.
+   */
+  private logInnerRaw(Y: number): number {
+    const L = this.L, m = this.m, logD = this.logD;
+    const others = logD.filter((_, l) => l !== m);
+    const lo = Math.min(2 * Y, ...others) - 84;
+    const hi = Y === Infinity ? Math.max(...others) + 42 / (L / 2 - 1) : 2 * Y;
+    return logIntegralExp((r) => {
+      let rest = -LN2, k = 0;
+      for (let l = 0; l < L; l++) {
+        if (l === m) continue;
+        if (logD[l] < r) { k++; rest -= 0.5 * Math.log1p(Math.exp(logD[l] - r)); } else rest -= 0.5 * (logD[l] + Math.log1p(Math.exp(r - logD[l])));
+      }
+      return r * (0.5 - 0.5 * k) + rest;
+    }, lo, hi, others);
+  }
+
+  /** log T(0+): +Infinity with a tie at the minimum. */
+  logT0(): number {
+    if (this.logT0Cache === undefined) this.logT0Cache = this.ties ? Infinity : this.logInnerRaw(Infinity);
+    return this.logT0Cache;
+  }
+
+  /** log of 1 / prod_{k != min} sqrt(x^2 + D_k) = -dT/dx. */
+  logPhi(x: number): number {
+    const lx2 = 2 * Math.log(Math.abs(x));
+    let acc = 0;
+    for (let l = 0; l < this.L; l++) if (l !== this.m) acc -= 0.5 * logAddExp(this.logD[l], lx2);
+    return acc;
+  }
+
+  /** log T(x) for a signed x (+Infinity for x <= 0 with a tie). */
+  signedLogTail(x: number): number {
+    if (x > 0) return this.logTail(Math.log(x))[0];
+    if (this.ties) return Infinity;
+    return x === 0 ? this.logT0() : logAddExp(this.logT0(), this.logInnerRaw(Math.log(-x)));
+  }
+
+  /** Signed layer values at signed x, and the product with its derivative in x. */
+  signedValues(x: number): number[] {
+    const lx2 = 2 * Math.log(Math.abs(x));
+    return this.logD.map((ld, l) => (l === this.m ? x : Math.exp(0.5 * logAddExp(ld, lx2))));
+  }
+
+  signedProduct(x: number): [number, number] {
+    const lx2 = 2 * Math.log(Math.abs(x));
+    let lo = 0, sum = 1;
+    for (let l = 0; l < this.L; l++) {
+      if (l === this.m) continue;
+      const lb = logAddExp(this.logD[l], lx2);
+      lo += 0.5 * lb;
+      sum += Math.exp(lx2 - lb);
+    }
+    const others = Math.exp(lo);
+    return [x * others, others * sum];
+  }
+
+  /** How far a root search in X may go (the asymptotic form has no mesh to break). */
+  get maxLog(): number { return this.asym ? 1e300 : MAX_LOG; }
+
   /** X with log T(X) = logTau (NaN when the mode would have to cross zero). */
   invertTail(logTau: number, start: number): number {
-    return monotoneRoot((X) => { const [lt, dlt] = this.logTail(X); return [lt - logTau, dlt]; }, start, false, 0.5);
+    return monotoneRoot((X) => { const [lt, dlt] = this.logTail(X); return [lt - logTau, dlt]; }, start, false, 0.5, this.maxLog);
+  }
+
+  /** Signed x with log T(x) = logTau; NaN beyond the mode's reach (T >= 2 T(0)). */
+  invertSigned(logTau: number, start: number): number {
+    const lt0 = this.logT0();
+    if (logTau <= lt0) return Math.exp(this.invertTail(logTau, start > 0 ? Math.log(start) : this.X0));
+    const logR = logSubExp(logTau, lt0);
+    if (!(logR < lt0)) return NaN;
+    const Y = monotoneRoot((y) => {
+      const li = this.logInnerRaw(y);
+      return [li - logR, Math.exp(y + this.logPhi(Math.exp(y)) - li)];
+    }, start < 0 ? Math.log(-start) : this.X0, true, 0.5, MAX_LOG);
+    return -Math.exp(Y);
   }
 }
 
@@ -147,7 +272,7 @@ export function logInvariantConstant(d: number, a: readonly number[], b: readonl
       if (loge[l] !== -Infinity) y += 0.5 * softplus(loge[l] - base);
     }
     return acc + Math.log(-Math.expm1(-y));
-  }, lo, hi);
+  }, lo, hi, [...loga2, ...lam02]);
 }
 
 const relDiff = (x: number, y: number): number => (x === y ? 0 : Math.abs(x - y) / Math.max(Math.abs(x), Math.abs(y)));
@@ -159,7 +284,8 @@ export function solveBlockExact(p: ExactBlockInput): ExactBlockSolution | null {
   const sq = s * q;
   const w2 = 1 - 1 / n;
   const balanced = p.a.every((v) => v === p.a[0]) && p.b.every((v) => v === p.b[0]);
-  const lam0 = p.a.map((al, l) => al + d * p.b[l]);
+  const lam0dd = p.a.map((al, l) => sumProduct(al, d, p.b[l]));
+  const lam0 = lam0dd.map((x) => x[0]), lam0lo = lam0dd.map((x) => x[1]);
   const fitResidual = (Lam: number, N: number) => Math.abs(Lam / n + w2 * N - sq) / sq;
 
   if (L === 1) {
@@ -244,7 +370,8 @@ export function solveBlockExact(p: ExactBlockInput): ExactBlockSolution | null {
   function solveDepth2(pp: ExactBlockInput, lam0v: number[], fit: (Lam: number, N: number) => number): ExactBlockSolution | null {
     const mode = (v0: number[]) => {
       const small = v0[0] <= v0[1] ? 0 : 1;
-      const S0 = v0[0] + v0[1], vs = v0[small], D = (v0[1 - small] - vs) * (v0[1 - small] + vs);
+      const lo = v0 === lam0v ? lam0lo : [0, 0];
+      const S0 = v0[0] + v0[1], vs = v0[small], D = ddDiff(v0[1 - small], lo[1 - small], vs, lo[small]) * (v0[1 - small] + vs);
       return (u: number): number[] => {
         const eu = Math.exp(u), P = S0 * eu;
         // Growing (u >= 0): a sum of positive terms. Shrinking: (P^2 - D)/(2P),
@@ -262,16 +389,45 @@ export function solveBlockExact(p: ExactBlockInput): ExactBlockSolution | null {
     else { lo = -1; while (F(lo) > 0) { hi = lo; lo *= 2; if (lo < -2000) return null; } }
     const u = brent(F, lo, hi, 1e-300);
     const lam = e1(u), nu = e2(u);
-    if (!(lam[0] > 0 && lam[1] > 0 && nu[0] > 0 && nu[1] > 0)) return null;
+    // A large init may shrink a layer past zero: the formulas hold for signed values.
+    if (![...lam, ...nu].every(Number.isFinite)) return null;
     const e1e2 = relDiff((lam[0] + lam[1]) * (pp.a[0] + pp.a[1]), (nu[0] + nu[1]) * (lam0v[0] + lam0v[1]));
-    const pair = Math.max(pairResidual(lam, lam0v), pairResidual(nu, [...pp.a]));
+    const pair = Math.max(pairResidual(lam, lam0v, lam0lo), pairResidual(nu, [...pp.a]));
     return pack('closed-form', lam, nu, fit(lam[0] * lam[1], nu[0] * nu[1]), pair, e1e2);
   }
 
-  /** Per-layer, L >= 3: T_2(X_2) = T_1(X_1) + C, solved for X_1 with X_2 nested. */
+  /**
+   * Per-layer, L >= 3: T_2(x_2) = T_1(x_1) + C, solved for x_1 with x_2 nested.
+   * While both smallest layers stay positive at the limit (always for small
+   * inits) the unknown is X_1 = log x_1 and every tail is an integral in logs.
+   * A large init whose product overshoots the target shrinks, and a mode
+   * without a tie at its minimum can cross zero on the way (its tail then
+   * exceeds T(0)): whether the limit lies beyond that is decided by the sign
+   * of the fit where the first mode reaches zero, and then the unknown is the
+   * signed x_1 with the signed tails of LogMode.
+   */
   function solveTail(pp: ExactBlockInput, lam0v: number[], fit: (Lam: number, N: number) => number): ExactBlockSolution | null {
-    const e1 = new LogMode(lam0v), e2 = new LogMode(pp.a);
+    const e1 = new LogMode(lam0v, lam0lo), e2 = new LogMode(pp.a);
     const logC = logInvariantConstant(d, pp.a, pp.b);
+    return crossesZero(e1, e2, logC) ? solveSigned(e1, e2, logC, lam0v, pp, fit) : solveLogs(e1, e2, logC, lam0v, pp, fit);
+  }
+
+  /** Whether the fit is still positive where the first mode reaches zero (so the limit lies past it). */
+  function crossesZero(e1: LogMode, e2: LogMode, logC: number): boolean {
+    const t1 = e1.logT0();
+    const t2 = e2.ties ? Infinity : logSubExp(e2.logT0(), logC); // E1's tail when x_2 = 0
+    if (t1 === Infinity && t2 === Infinity) return false;
+    if (t1 <= t2) {
+      // E1 reaches zero first (Lam = 0); E2 is still positive there.
+      const X2 = e2.invertTail(logAddExp(t1, logC), e2.X0);
+      return w2 * Math.exp(e2.logProduct(X2)[0]) >= sq;
+    }
+    // E2 reaches zero first (N = 0).
+    const X1 = e1.invertTail(t2, e1.X0);
+    return Math.exp(e1.logProduct(X1)[0]) / n >= sq;
+  }
+
+  function solveLogs(e1: LogMode, e2: LogMode, logC: number, lam0v: number[], pp: ExactBlockInput, fit: (Lam: number, N: number) => number): ExactBlockSolution | null {
     let X2 = e2.X0;
     const state = (X1: number) => {
       const [lt1, g1] = e1.logTail(X1);
@@ -289,9 +445,10 @@ export function solveBlockExact(p: ExactBlockInput): ExactBlockSolution | null {
       const Lam = Math.exp(lL), N = Math.exp(lN);
       return [Lam / n + w2 * N - sq, (Lam * dL) / n + w2 * N * dN * dX2];
     };
-    // Start where Lam = s q if E1 alone carried the fit.
+    // Start where Lam = s q if E1 alone carried the fit. A tie at E1's minimum
+    // with N carrying the fit puts X_1 far out (log divergence of T_1).
     const [l0] = e1.logProduct(e1.X0);
-    const X1 = monotoneRoot(fdf, e1.X0 + (Math.log(sq) - l0) / L, true, 0.5);
+    const X1 = monotoneRoot(fdf, e1.X0 + (Math.log(sq) - l0) / L, true, 0.5, e1.maxLog);
     if (!Number.isFinite(X1)) return null;
     state(X1);
     if (!Number.isFinite(X2)) return null;
@@ -301,11 +458,42 @@ export function solveBlockExact(p: ExactBlockInput): ExactBlockSolution | null {
     const t1 = e1.logTail(X1)[0], t2 = e2.logTail(X2)[0];
     const e1e2 = Math.abs(Math.expm1(logAddExp(t1, logC) - t2));
     const lam = lLam.map(Math.exp), nu = lNu.map(Math.exp);
-    const pair = Math.max(pairResidual(lam, lam0v), pairResidual(nu, [...pp.a]));
+    const pair = Math.max(pairResidual(lam, lam0v, lam0lo), pairResidual(nu, [...pp.a]));
     const N = Math.exp(logN), Lam = fittedLam(logLam, N);
     return {
       method: 'tail-integral', logLam, logN, logLamLayers: lLam, logNuLayers: lNu, lamLayers: lam, nuLayers: nu,
       Lam, N, LamMinusN: N * Math.expm1(logLam - logN), residuals: { fit: fit(Math.exp(logLam), N), pairwise: pair, e1e2 },
+    };
+  }
+
+  /** The limit past a zero crossing: unknown the signed x_1, x_2 from the signed tails. */
+  function solveSigned(e1: LogMode, e2: LogMode, logC: number, lam0v: number[], pp: ExactBlockInput, fit: (Lam: number, N: number) => number): ExactBlockSolution | null {
+    let x2 = Math.exp(e2.X0);
+    const fdf = (x1: number): [number, number] => {
+      const lt1 = e1.signedLogTail(x1);
+      if (!Number.isFinite(lt1)) return [NaN, NaN];
+      const next = e2.invertSigned(logAddExp(lt1, logC), x2);
+      if (!Number.isFinite(next)) return [NaN, NaN];
+      x2 = next;
+      const [Lam, dLam] = e1.signedProduct(x1);
+      const [N, dN] = e2.signedProduct(x2);
+      const dx2 = Math.exp(e1.logPhi(x1) - e2.logPhi(x2));
+      return [Lam / n + w2 * N - sq, dLam / n + w2 * dN * dx2];
+    };
+    const x10 = Math.exp(e1.X0);
+    const x1 = monotoneRoot(fdf, x10, true, 0.5 * x10, Infinity);
+    if (!Number.isFinite(x1) || !Number.isFinite(fdf(x1)[0])) return null;
+    const lam = e1.signedValues(x1), nu = e2.signedValues(x2);
+    const LamP = e1.signedProduct(x1)[0], N = e2.signedProduct(x2)[0];
+    // Lam from the fit where N's share is small (exact to an ulp there).
+    const Lam = Math.abs(w2 * N) <= 0.25 * sq ? n * (sq - w2 * N) : LamP;
+    const e1e2 = Math.abs(Math.expm1(logAddExp(e1.signedLogTail(x1), logC) - e2.signedLogTail(x2)));
+    const pair = Math.max(pairResidual(lam, lam0v, lam0lo), pairResidual(nu, [...pp.a]));
+    const abs = (v: number[]) => v.map((x) => Math.log(Math.abs(x)));
+    const lLam = abs(lam), lNu = abs(nu);
+    return {
+      method: 'signed-tail', logLam: Math.log(Math.abs(Lam)), logN: Math.log(Math.abs(N)), logLamLayers: lLam, logNuLayers: lNu,
+      lamLayers: lam, nuLayers: nu, Lam, N, LamMinusN: Lam - N, residuals: { fit: fit(LamP, N), pairwise: pair, e1e2 },
     };
   }
 }
@@ -314,13 +502,14 @@ export function solveBlockExact(p: ExactBlockInput): ExactBlockSolution | null {
  * Pairwise invariants at returned layers: v_l^2 - v_m^2 = v0_l^2 - v0_m^2 with
  * m the smallest, checked as v_l^2 = v_m^2 + D_l (both sides sums of positive terms).
  */
-export function pairResidual(v: readonly number[], v0: readonly number[]): number {
+export function pairResidual(v: readonly number[], v0: readonly number[], v0lo?: readonly number[]): number {
+  const lo = v0lo ?? v0.map(() => 0);
   let m = 0;
-  for (let l = 1; l < v0.length; l++) if (v0[l] < v0[m]) m = l;
+  for (let l = 1; l < v0.length; l++) if (v0[l] < v0[m] || (v0[l] === v0[m] && lo[l] < lo[m])) m = l;
   let worst = 0;
   for (let l = 0; l < v.length; l++) {
     if (l === m) continue;
-    const D = (v0[l] - v0[m]) * (v0[l] + v0[m]);
+    const D = ddDiff(v0[l], lo[l], v0[m], lo[m]) * (v0[l] + v0[m]);
     worst = Math.max(worst, relDiff(v[l] * v[l], v[m] * v[m] + D));
   }
   return worst;

@@ -49,7 +49,7 @@ export function bisect(F: (x: D) => D, lo: D, hi: D): D {
  * the bracket, bisection otherwise, until the bracket or step is below 1e-30
  * relative. The guess only saves iterations: the result is the bracketed root.
  */
-export function newtonRoot(F: (x: D) => { f: D; df: D }, guess: number, width = 1, maxX = Infinity): D {
+export function newtonRoot(F: (x: D) => { f: D; df: D; noise?: D }, guess: number, width = 1, maxX = Infinity, rel = 1e-30): D {
   // The unknown's domain ends at maxX (where F stops being defined): the bracket never crosses it.
   const clamp = (x: D) => (Number.isFinite(maxX) && x.gt(maxX) ? big(maxX) : x);
   guess = Math.min(guess, maxX - width / 2);
@@ -64,13 +64,15 @@ export function newtonRoot(F: (x: D) => { f: D; df: D }, guess: number, width = 
   }
   let x = a.plus(b).div(2);
   for (let i = 0; i < 200; i++) {
-    const { f, df } = F(x);
+    const { f, df, noise } = F(x);
     if (f.isZero()) return x;
+    // F known only to its quadrature's accuracy: a residual at that level is a root.
+    if (noise && f.abs().lte(noise)) return x;
     if (f.isPositive() === fa.isPositive()) { a = x; fa = f; } else { b = x; fb = f; }
     let nx = x.minus(f.div(df));
     const lo = a.lt(b) ? a : b, hi = a.lt(b) ? b : a;
     if (!(nx.gt(lo) && nx.lt(hi))) nx = a.plus(b).div(2);
-    const tol = x.abs().plus(1).times(1e-30);
+    const tol = x.abs().plus(1).times(rel);
     if (nx.minus(x).abs().lte(tol) || hi.minus(lo).lte(tol)) return nx;
     x = nx;
   }
@@ -116,86 +118,222 @@ export function refBlockBalanced(d: number, n: number, q: number, s: number, a: 
   return { Lam: lam.pow(L), N: nuOf(lam).pow(L) };
 }
 
-/** int_0^inf dw / (2 prod_l sqrt(B_l + w)) for several B-vectors on one grid (trapezoid in r = log w). */
-class TailQuadrature {
-  private readonly w: D[] = [];
-  private readonly hBig: D;
-  /**
-   * The integrand in r is analytic in |Im r| < pi and decays like e^r on the
-   * left and e^(-(L/2-1) r) on the right; the trapezoid rule with step h then
-   * errs by ~exp(-2 pi^2 / h) = 1e-17 at h = 0.45 (Trefethen & Weideman 2014).
-   */
-  constructor(logBmin: number, logBmax: number, L: number, readonly h = 0.45) {
-    const lo = Math.floor((logBmin - 45) / h), hi = Math.ceil((logBmax + 45 / (L / 2 - 1)) / h);
-    for (let j = lo; j <= hi; j++) this.w.push(big(j * h).exp());
-    this.hBig = big(h);
-  }
-
-  /** T and dT/dsigma = -1/(2 prod sqrt(B_l)). */
-  tail(B: D[]): { T: D; dT: D } {
-    let sum = ZERO;
-    for (const w of this.w) {
-      let p = ONE;
-      for (const b of B) p = p.times(b.plus(w));
-      sum = sum.plus(w.div(p.sqrt()));
+/**
+ * Gauss–Legendre nodes and weights on [-1, 1] at 50 digits (Newton on P_n),
+ * cached per n.
+ */
+const GLN = new Map<number, { x: D[]; w: D[] }>();
+function gaussLegendreN(n: number): { x: D[]; w: D[] } {
+  const hit = GLN.get(n);
+  if (hit) return hit;
+  const xs: D[] = [], ws: D[] = [];
+  for (let i = 1; i <= n; i++) {
+    let x = big(Math.cos((Math.PI * (i - 0.25)) / (n + 0.5)));
+    let dp = ONE;
+    for (let it = 0; it < 100; it++) {
+      let p0 = ONE, p1 = x;
+      for (let k = 2; k <= n; k++) { const p2 = x.times(p1).times(2 * k - 1).minus(p0.times(k - 1)).div(k); p0 = p1; p1 = p2; }
+      dp = p0.minus(x.times(p1)).times(n).div(ONE.minus(x.pow(2)));
+      const dx = p1.div(dp);
+      x = x.minus(dx);
+      if (dx.abs().lt(1e-48)) break;
     }
-    let V = ONE;
-    for (const b of B) V = V.times(b);
-    return { T: sum.times(this.hBig).div(2), dT: ONE.div(V.sqrt().times(2)).neg() };
+    xs.push(x);
+    ws.push(TWO.div(ONE.minus(x.pow(2)).times(dp.pow(2))));
+  }
+  const r = { x: xs, w: ws };
+  GLN.set(n, r);
+  return r;
+}
+
+/**
+ * int exp-of-log-scale integrals for the per-layer tails: the integrand is
+ * g(w) w in r = log w, analytic in |Im r| < pi save at the breakpoints
+ * log B +- i pi. Composite 20-point Gauss–Legendre on dyadic panels aligned to
+ * multiples of 4 in r: a panel of width h is kept when the nearest breakpoint
+ * is at least h away (else split, down to width 4). Error bound per panel:
+ * Bernstein ellipse through the nearest singularity, rho >= 3.4 for width 4
+ * (singularity at Im = pi, anywhere along the panel), rho >= 5.8 when the
+ * breakpoint is a width away; 16 nodes give rho^-32 < 1e-17. Node values
+ * w = e^r are e^(panel centre) times cached e^(h x_j / 2).
+ */
+const NODES = 16;
+const expCache = new Map<number, D[]>();
+function expOffsets(h: number): D[] {
+  let e = expCache.get(h);
+  if (!e) { e = gaussLegendreN(NODES).x.map((x) => x.times(h / 2).exp()); expCache.set(h, e); }
+  return e;
+}
+function dyadicPanels(lo: number, hi: number, hardHi: boolean, breaks: number[]): [number, number][] {
+  const out: [number, number][] = [];
+  const dist = (a: number, b: number) => { let m = Infinity; for (const p of breaks) m = Math.min(m, p < a ? a - p : p > b ? p - b : 0); return m; };
+  const rec = (a: number, h: number): void => {
+    const b = a + h;
+    if (b <= lo || a >= hi) return;
+    const straddlesHard = hardHi && a < hi && b > hi;
+    if (h > 4 && (dist(a, b) < h || straddlesHard)) { rec(a, h / 2); rec(a + h / 2, h / 2); return; }
+    out.push([a, straddlesHard ? hi : b]);
+  };
+  let H = 4;
+  while (H < hi - lo + 8) H *= 2;
+  const a0 = Math.floor(lo / H) * H;
+  for (let a = a0; a < hi; a += H) rec(a, H);
+  return out;
+}
+/** int over r of g(e^r) e^r, with gw(w) = g(w) w. */
+export const refStats = { panels: 0, integrals: 0, F: 0 };
+function logLineIntegral(gw: (w: D) => D, lo: number, hi: number, hardHi: boolean, breaks: number[]): D {
+  refStats.integrals++;
+  const { w: wts } = gaussLegendreN(NODES);
+  const xs = gaussLegendreN(NODES).x;
+  let total = ZERO;
+  for (const [a, b] of dyadicPanels(lo, hi, hardHi, breaks)) {
+    refStats.panels++;
+    const h = b - a;
+    const ec = big(0.5 * (a + b)).exp();
+    const off = h === 2 ** Math.round(Math.log2(h)) ? expOffsets(h) : xs.map((x) => x.times(h / 2).exp());
+    let sum = ZERO;
+    for (let j = 0; j < NODES; j++) sum = sum.plus(wts[j].times(gw(ec.times(off[j]))));
+    total = total.plus(sum.times(h / 2));
+  }
+  return total;
+}
+
+/** A double's natural log from a BigNumber far outside the double range (for breakpoints only). */
+const logOf = (x: D): number => (x.isZero() ? -Infinity : Number(x.ln().toPrecision(20)));
+
+/**
+ * One eigenspace at 50 digits, layers v0_l > 0: m the smallest, D_l =
+ * v0_l^2 - v0_m^2, the signed smallest value x and v_l = sqrt(x^2 + D_l).
+ * Tail T(x) = int_x^inf dz / prod_{l != m} sqrt(z^2 + D_l): for x > 0 in
+ * w = z^2 - x^2, for x <= 0 (no tie at m) as T(0+) + int_0^|x| in w = z^2.
+ */
+export class RefMode {
+  readonly m: number;
+  readonly D: D[];
+  readonly logD: number[];
+  readonly ties: boolean;
+  private T0: D | null = null;
+  /**
+   * Exactly two layers tied at the minimum: T = K (g - log x) + O(K x^2 / D_min)
+   * for small x (log divergence; K = 1 / prod_{untied} sqrt(D_l)), used below
+   * x^2 = D_min e^-40 (error < 1e-17 relative), where the quadrature would span |2 log x|.
+   */
+  private asym: { K: D; xiA: number; g: D | null } | null = null;
+  constructor(readonly v0: D[]) {
+    let m = 0;
+    v0.forEach((v, l) => { if (v.lt(v0[m])) m = l; });
+    this.m = m;
+    this.D = v0.map((v) => v.pow(2).minus(v0[m].pow(2)));
+    this.logD = this.D.map(logOf);
+    this.ties = this.D.some((x, l) => l !== m && x.isZero());
+    const untied = this.D.filter((x) => !x.isZero());
+    if (untied.length === v0.length - 2 && untied.length > 0) {
+      this.asym = { K: ONE.div(untied.reduce((p, x) => p.times(x), ONE).sqrt()), xiA: (Math.min(...this.logD.filter(Number.isFinite)) - 40) / 2, g: null };
+    }
+  }
+  get L(): number { return this.v0.length; }
+  /** T at x = sign e^xi (xi as a 50-digit number and a double). */
+  tail(sign: number, xi: D, xiNum: number): D {
+    const L = this.L, m = this.m;
+    const as = this.asym;
+    if (sign > 0 && as && xiNum < as.xiA) {
+      if (!as.g) { const xa = big(as.xiA); as.g = this.tail(1, xa, as.xiA).div(as.K).plus(xa); }
+      return as.K.times(as.g.minus(xi));
+    }
+    if (sign > 0) {
+      const x2 = xi.times(2).exp();
+      const B = this.D.map((dl) => dl.plus(x2));
+      const lb = this.logD.map((ld) => (ld > 2 * xiNum ? ld + Math.log1p(Math.exp(2 * xiNum - ld)) : 2 * xiNum + Math.log1p(Math.exp(ld - 2 * xiNum))));
+      const lo = Math.min(...lb) - 60, hi = Math.max(...lb) + 60 / (L / 2 - 1);
+      return logLineIntegral((w) => { let p = ONE; for (const bl of B) p = p.times(bl.plus(w)); return w.div(p.sqrt()); }, lo, hi, false, lb).div(2);
+    }
+    if (this.ties) throw new Error('reference: a tied mode cannot cross zero');
+    const others = this.logD.filter((_, l) => l !== m);
+    const inner = (hiR: number, hard: boolean) => logLineIntegral((w) => {
+      let p = ONE;
+      this.D.forEach((dl, l) => { if (l !== m) p = p.times(dl.plus(w)); });
+      return w.div(p).sqrt();
+    }, Math.min(hiR, ...others) - 120, hiR, hard, others).div(2);
+    if (!this.T0) this.T0 = inner(Math.max(...others) + 60 / (L / 2 - 1), false);
+    return xiNum === -Infinity ? this.T0 : this.T0.plus(inner(2 * xiNum, true));
+  }
+  /** 1 / prod_{l != m} sqrt(x^2 + D_l) at x^2. */
+  phi(x2: D): D {
+    let p = ONE;
+    this.D.forEach((dl, l) => { if (l !== this.m) p = p.times(dl.plus(x2)); });
+    return ONE.div(p.sqrt());
+  }
+  /** Signed product x prod sqrt(x^2 + D_l) and its derivative in x. */
+  product(x: D): { P: D; dP: D } {
+    const x2 = x.pow(2);
+    let p = ONE, s = ONE;
+    this.D.forEach((dl, l) => { if (l !== this.m) { const b = dl.plus(x2); p = p.times(b); s = s.plus(x2.div(b)); } });
+    const r = p.sqrt();
+    return { P: x.times(r), dP: r.times(s) };
+  }
+  /** log|x| (50 digits) with product = P, sign that of P (P != 0): Newton in log|x|. */
+  logXOfProduct(P: D): D {
+    const target = P.abs().ln();
+    let zeros = 0, known = 0;
+    this.logD.forEach((ld, l) => { if (l !== this.m) { if (ld === -Infinity) zeros++; else known += 0.5 * ld; } });
+    const guess = (target.toNumber() - known) / (1 + zeros);
+    return newtonRoot((eta) => {
+      const x = eta.exp(), x2 = x.pow(2);
+      let lp = eta, dl = ONE;
+      this.D.forEach((dd, l) => { if (l !== this.m) { const b = dd.plus(x2); lp = lp.plus(b.ln().div(2)); dl = dl.plus(x2.div(b)); } });
+      return { f: lp.minus(target), df: dl };
+    }, Number.isFinite(guess) ? guess : 0, 1, Infinity, 1e-40);
   }
 }
 
 /**
- * Per-layer a_l, b_l, L >= 3. Each mode: v_l^2 = v_l(0)^2 + sigma (shared
- * sigma), tail T(sigma). Invariant: T_2(sigma_2) - T_1(sigma_1) = T_2(0) - T_1(0)
- * (constant formed as a 50-digit difference on one grid). Unknown y = log nu_min^2;
- * sigma_1 from the fit equation by bisection; the invariant by safeguarded Newton.
+ * Per-layer a_l, b_l, L >= 3 (n >= 2), signed layers allowed (a large init
+ * shrinking past zero). The E1–E2 invariant T_2(x_2) - T_1(x_1) = C with
+ * C = T_2(x_2(0)) - T_1(x_1(0)) at 50 digits. The unknown is log|x| of one
+ * mode (free: sign and mode as the guess says: the one with the smaller share
+ * of the fit, whose product may be far below the double range); the other
+ * mode's product comes from the fit, its x by Newton; the invariant by
+ * safeguarded Newton with a verified sign change.
  */
-export function refBlockPerLayer(d: number, n: number, q: number, s: number, a: number[], b: number[], guessLogNuMin2: number): RefBlock {
-  const L = a.length;
+export function refBlockPerLayer(d: number, n: number, q: number, s: number, a: number[], b: number[], guess: { free: 'E1' | 'E2'; sign: number; logAbsX: number }): RefBlock {
+  if (n < 2) throw new Error('reference: per-layer needs n >= 2');
   const sq = big(s).times(q);
   const w2 = ONE.minus(ONE.div(n));
-  const A2 = a.map((x) => big(x).pow(2));
-  const L2 = a.map((x, l) => big(x).plus(big(b[l]).times(d)).pow(2));
-  const min = (v: D[]) => v.reduce((m, x) => (x.lt(m) ? x : m));
-  const A2min = min(A2), L2min = min(L2);
-  const prod = (v: D[]) => v.reduce((p, x) => p.times(x), ONE);
-  // Grid wide enough for every B the iteration visits: from the smallest
-  // init square / 1e6 to the target scale's layers.
-  const logs = [...A2, ...L2].map((x) => Math.log(x.toNumber()));
-  const quad = new TailQuadrature(Math.min(...logs, guessLogNuMin2) - 15, Math.max(...logs, 2 * Math.log(n * s * q) / L) + 15, L);
-  const C = quad.tail(A2).T.minus(quad.tail(L2).T);
-  // sigma_1 from Lam(sigma_1) / n = s q - (1 - 1/n) N: Lam increases in sigma_1.
-  const sigma1Of = (N: D): D => {
-    const target = sq.minus(w2.times(N)).times(n);
-    if (!target.isPositive()) throw new Error('reference: N alone overshoots the fit');
-    const G = (lx: D) => prod(L2.map((x) => x.minus(L2min).plus(lx.exp()))).sqrt().minus(target);
-    // log of lam_min^2 in a bracket found by doubling.
-    let lo = big(Math.log(L2min.toNumber()) - 1), hi = lo.plus(2);
-    while (!G(lo).isNegative()) lo = lo.minus(lo.abs().plus(8));
-    while (!G(hi).isPositive()) hi = hi.plus(hi.abs().plus(8));
-    return bisect(G, lo, hi).exp().minus(L2min);
+  const e1 = new RefMode(a.map((x, l) => big(x).plus(big(b[l]).times(d))));
+  const e2 = new RefMode(a.map((x) => big(x)));
+  const initTail = (e: RefMode) => { const x0 = e.v0[e.m]; const xi = x0.ln(); return e.tail(1, xi, xi.toNumber()); };
+  const C = initTail(e2).minus(initTail(e1));
+  const free = guess.free === 'E1' ? e1 : e2, other = guess.free === 'E1' ? e2 : e1;
+  const sign = guess.sign;
+  let last: RefBlock = { Lam: ZERO, N: ZERO };
+  const F = (xi: D) => {
+    refStats.F++;
+    const x = xi.exp().times(sign);
+    const pf = free.product(x);
+    // The other product from the fit: Lam/n + (1 - 1/n) N = s q.
+    const Po = guess.free === 'E1' ? sq.minus(pf.P.div(n)).div(w2) : sq.minus(w2.times(pf.P)).times(n);
+    const dPo = guess.free === 'E1' ? pf.dP.div(n).div(w2).neg() : w2.times(pf.dP).times(n).neg(); // d Po / d x_free
+    if (Po.isZero()) throw new Error('reference: the other mode sits exactly at zero');
+    const so = Po.isPositive() ? 1 : -1;
+    const lo = other.logXOfProduct(Po);
+    const xo = lo.exp().times(so);
+    const po = other.product(xo);
+    const tf = free.tail(sign, xi, xi.toNumber()), to = other.tail(so, lo, lo.toNumber());
+    const [T1, T2] = guess.free === 'E1' ? [tf, to] : [to, tf];
+    last = guess.free === 'E1' ? { Lam: pf.P, N: Po } : { Lam: Po, N: pf.P };
+    // dT/dx = -phi; x_free = sign e^xi, dx_free/dxi = x; dx_other/dxi = dPo/dx_free x / dP_o/dx_o.
+    const dTf = free.phi(x.pow(2)).times(x).neg();
+    const dTo = other.phi(xo.pow(2)).times(dPo.times(x).div(po.dP)).neg();
+    const [dT1, dT2] = guess.free === 'E1' ? [dTf, dTo] : [dTo, dTf];
+    return { f: T2.minus(T1).minus(C), df: dT2.minus(dT1), noise: T2.abs().plus(T1.abs()).plus(C.abs()).times(1e-20) };
   };
-  const F = (y: D) => {
-    const sigma2 = y.exp().minus(A2min);
-    const B2 = A2.map((x) => x.plus(sigma2));
-    const N = prod(B2).sqrt();
-    const sigma1 = sigma1Of(N);
-    const B1 = L2.map((x) => x.plus(sigma1));
-    const t2 = quad.tail(B2), t1 = quad.tail(B1);
-    // d sigma_1 / d sigma_2 from the fit: (dLam/dsigma_1)/n dsigma_1 = -(1 - 1/n) dN/dsigma_2 dsigma_2.
-    const dN = N.times(B2.reduce((acc, x) => acc.plus(ONE.div(x)), ZERO)).div(2);
-    const Lam = prod(B1).sqrt();
-    const dLam = Lam.times(B1.reduce((acc, x) => acc.plus(ONE.div(x)), ZERO)).div(2);
-    const ds1 = w2.times(dN).neg().times(n).div(dLam);
-    // F = T_2 - T_1 - C, decreasing in y; derivative through sigma_2 = e^y - A2min.
-    const f = t2.T.minus(t1.T).minus(C);
-    const df = t2.dT.minus(t1.dT.times(ds1)).times(y.exp());
-    return { f, df, Lam, N };
-  };
-  const y = newtonRoot((yy) => F(yy), guessLogNuMin2, 0.5);
-  const r = F(y);
-  return { Lam: r.Lam, N: r.N };
+  // The quadratures err by < 1e-17 relative (range cut at e^-60 of the peak)
+  // and move their panels with the breakpoints, so F is smooth only to about
+  // that level: stop at 1e-20 in xi or at a residual of 1e-20 of the tails.
+  const xi = newtonRoot(F, guess.logAbsX, 1e-9, Infinity, 1e-20);
+  F(xi);
+  return last;
 }
 
 /** Depth 2, per-layer: (lam_1 + lam_2)/(lam_1(0) + lam_2(0)) = (nu_1 + nu_2)/(nu_1(0) + nu_2(0)) = e^u; bisection in u. */
