@@ -2,7 +2,7 @@
 // against the 50-digit reference (test/helpers/reference50.ts), over N random
 // draws per family across the stated domain. The draws and comparisons are
 // those of test/theoremReference.test.ts, run with more draws:
-//   npx tsx bench/theoremAccuracy.ts [--runs 10000] [--perlayer-runs 10000] [--seed 17]
+//   npx tsx bench/theoremAccuracy.ts [--runs 10000] [--perlayer-runs 10000] [--seed 17] [--only <test name pattern>]
 // prints the worst error per quantity (a failure above 1e-12 also prints the
 // shrunk case and seed). The per-layer reference integrates its tails at 50
 // digits (about 0.3-1 s a draw): --perlayer-runs sets its count separately.
@@ -22,7 +22,8 @@ const env = {
   REFERENCE_REPORT: '1',
 };
 const t0 = Date.now();
-const r = spawnSync('npx', ['vitest', 'run', 'test/theoremReference.test.ts', '--reporter=dot'], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+const only = arg('--only', '');
+const r = spawnSync('npx', ['vitest', 'run', 'test/theoremReference.test.ts', '--reporter=dot', ...(only ? ['-t', only] : [])], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
 const out = r.stdout ?? '';
 const line = out.split('\n').find((l) => l.includes('worst relative error per family'));
 console.log(`draws per family: ${env.REFERENCE_RUNS} (per-layer: ${env.REFERENCE_PERLAYER_RUNS}), seed ${env.REFERENCE_SEED}, ${((Date.now() - t0) / 1000).toFixed(0)} s`);

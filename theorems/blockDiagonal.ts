@@ -303,7 +303,7 @@ export const EXACT_TOL = 1e-12;
 
 export interface BlockSelfCheck {
   status: 'exact' | 'inexact';
-  selfCheck: { fit: number; pairwise: number; e1e2: number; max: number; tolerance: number };
+  selfCheck: { fit: number; pairwise: number; e1e2: number; conditioning?: number; max: number; tolerance: number };
   /** Quantities outside the double range (their log10 is still in the details). */
   unrepresentable: string[];
 }
@@ -327,14 +327,16 @@ export function blockSelfCheck(sol: BlockSolution): BlockSelfCheck {
       e1e2: u1 === u2 ? 0 : Math.abs(u1 - u2) / Math.max(Math.abs(u1), Math.abs(u2)),
     };
   }
-  const max = Math.max(res.fit, res.pairwise, res.e1e2);
+  // Per-layer routes also estimate how well the derived mode is conditioned (blockExact.ts, derivedError).
+  const conditioning = sol.exact?.conditioning ?? 0;
+  const max = Math.max(res.fit, res.pairwise, res.e1e2, conditioning);
   const unrepresentable: string[] = [];
   const tiny = 2.2250738585072014e-308;
   if (!(Math.abs(sol.Lam) >= tiny && Number.isFinite(sol.Lam))) unrepresentable.push('Lam');
   if (!(Math.abs(sol.N) >= tiny && Number.isFinite(sol.N))) unrepresentable.push('N');
   return {
     status: max <= EXACT_TOL && Number.isFinite(max) ? 'exact' : 'inexact',
-    selfCheck: { ...res, max, tolerance: EXACT_TOL },
+    selfCheck: { ...res, ...(sol.exact?.conditioning !== undefined ? { conditioning } : {}), max, tolerance: EXACT_TOL },
     unrepresentable,
   };
 }

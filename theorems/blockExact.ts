@@ -15,6 +15,8 @@ const LN2 = Math.LN2;
  * goes that far, and it uses its asymptotic form there.
  */
 const MAX_LOG = 1e15;
+const GL5X = [-0.906179845938664, -0.5384693101056831, 0, 0.5384693101056831, 0.906179845938664];
+const GL5W = [0.23692688505618908, 0.47862867049936647, 0.5688888888888889, 0.47862867049936647, 0.23692688505618908];
 
 export interface ExactBlockInput {
   d: number; n: number; q: number; s: number;
@@ -23,7 +25,9 @@ export interface ExactBlockInput {
 
 export interface ExactBlockSolution {
   /** Route: 'closed-form' (balanced or L <= 2), 'tail-integral' (per-layer, L >= 3) or 'signed-tail' (per-layer, L >= 3, a mode crossing zero). */
-  method: 'closed-form' | 'tail-integral' | 'signed-tail';
+  method: 'closed-form' | 'tail-integral' | 'signed-tail' | 'clock-integral';
+  /** Estimated relative error of the derived mode's product (per-layer routes): above 1e-12 the status is 'inexact'. */
+  conditioning?: number;
   /** Natural logarithms of the per-layer limits lam_l (E1) and nu_l (E2), and of their products. */
   logLam: number; logN: number;
   logLamLayers: number[]; logNuLayers: number[];
@@ -179,6 +183,13 @@ export class LogMode {
     const others = logD.filter((_, l) => l !== m);
     const lo = Math.min(2 * Y, ...others) - 84;
     const hi = Y === Infinity ? Math.max(...others) + 42 / (L / 2 - 1) : 2 * Y;
+    return this.logPhiW(lo, hi);
+  }
+
+  /** log int over r = log w in [lo, hi] of w^(1/2) / (2 prod_{k != min} sqrt(D_k + w)), i.e. of phi(z) dz from z = e^(lo/2) to e^(hi/2). */
+  private logPhiW(lo: number, hi: number): number {
+    const L = this.L, m = this.m, logD = this.logD;
+    const breaks = logD.filter((ld, l) => l !== m && Number.isFinite(ld));
     return logIntegralExp((r) => {
       let rest = -LN2, k = 0;
       for (let l = 0; l < L; l++) {
@@ -186,7 +197,78 @@ export class LogMode {
         if (logD[l] < r) { k++; rest -= 0.5 * Math.log1p(Math.exp(logD[l] - r)); } else rest -= 0.5 * (logD[l] + Math.log1p(Math.exp(r - logD[l])));
       }
       return r * (0.5 - 0.5 * k) + rest;
-    }, lo, hi, others);
+    }, lo, hi, breaks);
+  }
+
+  /**
+   * The clock elapsed from the init to x, S(x) = int_x^x0 phi (> 0 when the
+   * mode shrank, < 0 when it grew), as [sign, log|S|]: a direct integral,
+   * exact relative to itself, where the tails' difference T(x) - T(x0) would
+   * lose digits (a large init that moves little).
+   */
+  clock(x: number): [number, number] {
+    const X0 = this.X0;
+    if (x === this.v0[this.m]) return [0, -Infinity];
+    if (x > 0) {
+      const X = Math.log(x);
+      return X < X0 ? [1, this.logPhiW(2 * X, 2 * X0)] : [-1, this.logPhiW(2 * X0, 2 * X)];
+    }
+    if (this.ties) return [NaN, NaN];
+    const whole = this.logInnerRaw(X0);
+    return [1, x === 0 ? whole : logAddExp(whole, this.logInnerRaw(Math.log(-x)))];
+  }
+
+  /**
+   * Signed x with clock(x) = sign e^logS (NaN past the mode's reach). While x
+   * stays positive the unknown is t = log|log x - log x0| (a mode that moved by
+   * 1e-13 relative is found as precisely as one that moved by decades).
+   */
+  invertClock(sign: number, logS: number, start: number): number {
+    const X0 = this.X0, x0 = this.v0[this.m];
+    if (sign === 0 || logS === -Infinity) return x0;
+    // Y = X0 + dir e^t; d log I / dt = |x| phi(x) e^t / I.
+    const solveT = (dir: number): number => {
+      const logg = (y: number) => y + this.logPhiLog(y);
+      const fdf = (t: number): [number, number] => {
+        const et = Math.exp(t), Y = X0 + dir * et;
+        let I: number;
+        if (et < 1e-3) {
+          // A short step (down to below ulp(X0)): 5-point Gauss–Legendre in y
+          // on [X0, X0 +- e^t], nodes placed as offsets from X0 (the nearest
+          // singularity of log g is pi/2 away: error ~ (e^t / pi)^10).
+          let sum = 0;
+          for (let j = 0; j < 5; j++) sum += GL5W[j] * Math.exp(logg(X0 + dir * et * 0.5 * (1 + GL5X[j])) - logg(X0));
+          I = t + logg(X0) + Math.log(0.5 * sum);
+        } else I = dir > 0 ? this.logPhiW(2 * X0, 2 * Y) : this.logPhiW(2 * Y, 2 * X0);
+        return [I - logS, Math.exp(logg(Y) + t - I)];
+      };
+      const guess = logS - X0 - this.logPhiLog(X0);
+      const s0 = start > 0 && start !== x0 ? Math.log(Math.abs(Math.log(start) - X0)) : Math.min(guess, 0);
+      const t = monotoneRoot(fdf, Number.isFinite(s0) ? s0 : 0, true, 0.5, 800);
+      return x0 * Math.exp(dir * Math.exp(t));
+    };
+    if (sign < 0) {
+      // Growth: bounded by the tail T(x0) (finite-time escape in the clock).
+      if (!(logS < this.logTail(X0)[0])) return NaN;
+      return solveT(1);
+    }
+    const whole = this.ties ? Infinity : this.logInnerRaw(X0);
+    if (logS <= whole) return solveT(-1);
+    const logR = logSubExp(logS, whole);
+    if (!(logR < this.logT0())) return NaN;
+    const dlog = (Y: number, I: number) => Math.exp(Y + this.logPhiLog(Y) - I);
+    const Y = monotoneRoot((y) => {
+      const I = this.logInnerRaw(y);
+      return [I - logR, dlog(y, I)];
+    }, start < 0 ? Math.log(-start) : X0, true, 0.5, MAX_LOG);
+    return -Math.exp(Y);
+  }
+
+  /** log phi at x = +-e^X (X = -Infinity: x = 0). */
+  logPhiLog(X: number): number {
+    let acc = 0;
+    for (let l = 0; l < this.L; l++) if (l !== this.m) acc -= 0.5 * logAddExp(this.logD[l], 2 * X);
+    return acc;
   }
 
   /** log T(0+): +Infinity with a tie at the minimum. */
@@ -286,7 +368,9 @@ export function solveBlockExact(p: ExactBlockInput): ExactBlockSolution | null {
   const balanced = p.a.every((v) => v === p.a[0]) && p.b.every((v) => v === p.b[0]);
   const lam0dd = p.a.map((al, l) => sumProduct(al, d, p.b[l]));
   const lam0 = lam0dd.map((x) => x[0]), lam0lo = lam0dd.map((x) => x[1]);
-  const fitResidual = (Lam: number, N: number) => Math.abs(Lam / n + w2 * N - sq) / sq;
+  // Relative to the sum of the magnitudes of its terms: past a zero crossing
+  // Lam and N may have opposite signs and sizes far above s q.
+  const fitResidual = (Lam: number, N: number) => Math.abs(Lam / n + w2 * N - sq) / (Math.abs(Lam) / n + w2 * Math.abs(N) + sq);
 
   if (L === 1) {
     // lam - nu = d b is invariant: nu = s q - d b / n = q (s - b), lam = q (s + (n - 1) b).
@@ -409,7 +493,78 @@ export function solveBlockExact(p: ExactBlockInput): ExactBlockSolution | null {
   function solveTail(pp: ExactBlockInput, lam0v: number[], fit: (Lam: number, N: number) => number): ExactBlockSolution | null {
     const e1 = new LogMode(lam0v, lam0lo), e2 = new LogMode(pp.a);
     const logC = logInvariantConstant(d, pp.a, pp.b);
-    return crossesZero(e1, e2, logC) ? solveSigned(e1, e2, logC, lam0v, pp, fit) : solveLogs(e1, e2, logC, lam0v, pp, fit);
+    const viaTails = crossesZero(e1, e2, logC) ? solveSigned(e1, e2, logC, lam0v, pp, fit) : solveLogs(e1, e2, logC, lam0v, pp, fit);
+    // E2's value is derived from its tail: relative error ~ eps T_2 / (|x_2| phi_2(x_2)).
+    // A large init that moves little (or a layer near zero) makes that ratio
+    // large; the elapsed clock, a direct integral, is then better conditioned.
+    if (viaTails) {
+      const x2 = viaTails.nuLayers[e2.m], X2 = viaTails.logNuLayers[e2.m];
+      viaTails.conditioning = Math.abs(viaTails.N) < 2.2250738585072014e-308 ? 0 : derivedError(e2, e2.signedLogTail(x2), X2);
+      if (viaTails.conditioning <= 1e-14) return viaTails;
+    }
+    // The clock route: the unknown is one mode's smallest layer (its product is
+    // then exact), the other is derived from the elapsed clock S; the mode to
+    // derive is the one whose estimate at the tail solution is the smaller.
+    let aIsE1 = true;
+    if (viaTails) {
+      const X1 = viaTails.logLamLayers[e1.m], X2 = viaTails.logNuLayers[e2.m];
+      const [sign, logS] = e1.clock(viaTails.lamLayers[e1.m]);
+      if (Number.isFinite(sign)) aIsE1 = derivedError(e2, logS, X2) <= derivedError(e1, logS, X1);
+    }
+    const viaClock = aIsE1 ? solveClock(e1, e2, true, lam0v, pp, fit) : solveClock(e2, e1, false, lam0v, pp, fit);
+    if (!viaClock) return viaTails;
+    if (!viaTails || viaClock.conditioning! < viaTails.conditioning!) return viaClock;
+    return viaTails;
+  }
+
+  /** Estimated relative error of a derived mode's product: 2 eps L |S| / (|x| phi(x)), S the clock or tail it was read from. */
+  function derivedError(e: LogMode, logS: number, X: number): number {
+    return 2 * Number.EPSILON * e.L * Math.exp(logS - e.logPhiLog(X) - X);
+  }
+
+  /**
+   * The limit as a root in the elapsed clock: the unknown is the signed x_A of
+   * mode A, S = clock_A(x_A) a direct integral, x_B from clock_B(x_B) = S.
+   */
+  function solveClock(eA: LogMode, eB: LogMode, aIsE1: boolean, lam0v: number[], pp: ExactBlockInput, fit: (Lam: number, N: number) => number): ExactBlockSolution | null {
+    let xB = eB.v0[eB.m];
+    let S: [number, number] = [0, -Infinity];
+    const fdf = (xA: number): [number, number] => {
+      const c = eA.clock(xA);
+      if (!Number.isFinite(c[0])) return [NaN, NaN];
+      const next = eB.invertClock(c[0], c[1], xB);
+      if (!Number.isFinite(next)) return [NaN, NaN];
+      xB = next; S = c;
+      const [PA, dPA] = eA.signedProduct(xA), [PB, dPB] = eB.signedProduct(xB);
+      const dxB = Math.exp(eA.logPhiLog(Math.log(Math.abs(xA))) - eB.logPhiLog(Math.log(Math.abs(xB))));
+      const [Lam, dLam, N, dN] = aIsE1 ? [PA, dPA, PB, dPB * dxB] : [PB, dPB * dxB, PA, dPA];
+      return [Lam / n + w2 * N - sq, dLam / n + w2 * dN];
+    };
+    const xA0 = eA.v0[eA.m];
+    const xA = monotoneRoot(fdf, xA0, true, 0.5 * xA0, Infinity);
+    if (!Number.isFinite(xA) || !Number.isFinite(fdf(xA)[0])) return null;
+    const [x1, x2] = aIsE1 ? [xA, xB] : [xB, xA];
+    const [e1, e2] = aIsE1 ? [eA, eB] : [eB, eA];
+    const lam = e1.signedValues(x1), nu = e2.signedValues(x2);
+    const LamP = e1.signedProduct(x1)[0], NP = e2.signedProduct(x2)[0];
+    // The derived product from the fit where its share is small (exact to an ulp there).
+    const Lam = !aIsE1 && Math.abs(w2 * NP) <= 0.25 * sq ? n * (sq - w2 * NP) : LamP;
+    const c1 = e1.clock(x1), c2 = e2.clock(x2);
+    // The clock's residual as the relative change of x_B it stands for
+    // (|S_A - S_B| / (|x_B| phi_B)): a mode that moved little has a small
+    // clock that the rounding of x_B alone moves by a large relative amount.
+    const [cA, cB] = aIsE1 ? [c1, c2] : [c2, c1];
+    const logGap = cA[1] === -Infinity ? cB[1] : cB[1] === -Infinity ? cA[1]
+      : cA[0] === cB[0] ? cA[1] + Math.log(Math.abs(Math.expm1(cB[1] - cA[1]))) : logAddExp(cA[1], cB[1]);
+    const XB = Math.log(Math.abs(xB));
+    const e1e2 = Math.exp(logGap - eB.logPhiLog(XB) - XB);
+    const pair = Math.max(pairResidual(lam, lam0v, lam0lo), pairResidual(nu, [...pp.a]));
+    const logAbs = (v: number[]) => v.map((x) => Math.log(Math.abs(x)));
+    return {
+      method: 'clock-integral', logLam: Math.log(Math.abs(Lam)), logN: Math.log(Math.abs(NP)), logLamLayers: logAbs(lam), logNuLayers: logAbs(nu),
+      lamLayers: lam, nuLayers: nu, Lam, N: NP, LamMinusN: Lam - NP, residuals: { fit: fit(LamP, NP), pairwise: pair, e1e2 },
+      conditioning: derivedError(eB, S[1], Math.log(Math.abs(xB))),
+    };
   }
 
   /** Whether the fit is still positive where the first mode reaches zero (so the limit lies past it). */
