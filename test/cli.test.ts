@@ -79,6 +79,24 @@ describe('dmflow limit / check / limit-sweep', () => {
     expect(got.details.Lam).toBe(6);
   });
 
+  it('limit and check on a per-layer large init whose smallest E1 layer crosses zero: exact, and the integrator agrees (issue 17)', () => {
+    // Lam < 0 at the limit: the product overshoots s q, the flow shrinks it past zero.
+    const spec = { target: { kind: 'ones', size: [4, 4], scale: 1e-3 }, observed: { kind: 'block-diagonal', blocks: [2, 2] }, depth: 3, init: { kind: 'identity-plus-ones', a: [1, 1.0001, 1.0002], b: [3, 6, 9] } };
+    const lim = cli(['limit', write('cross.json', spec)]);
+    expect(lim.status).toBe(0);
+    const got = JSON.parse(lim.stdout);
+    expect(got.status).toBe('exact');
+    expect(got.details.method).toBe('signed-tail');
+    expect(got.details.Lam).toBeLessThan(0);
+    expect(got.details.Lam / 2 + got.details.N / 2).toBeCloseTo(2e-3, 15);
+    const chk = cli(['check', write('cross.json', spec), '--tol', '1e-6']);
+    const report = JSON.parse(chk.stdout);
+    expect(report.theoremStatus).toBe('exact');
+    expect(report.eigenspaces.details.Lam.rel).toBeLessThan(1e-6);
+    expect(report.eigenspaces.details.N.rel).toBeLessThan(1e-6);
+    expect(chk.status).toBe(0);
+  });
+
   it('run --save-times adds a trajectory, --save-layers the factors, and a warm start reuses them', () => {
     const spec = write('r.json', diag3(3, 0.3, { rtol: 1e-10, atol: 1e-12, lossTol: 1e-18 }));
     const r = cli(['run', spec, '--save-times', '0,1,2', '--save-layers']);
