@@ -29,6 +29,6 @@ const line = out.split('\n').find((l) => l.includes('worst relative error per fa
 console.log(`draws per family: ${env.REFERENCE_RUNS} (per-layer: ${env.REFERENCE_PERLAYER_RUNS}), seed ${env.REFERENCE_SEED}, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 if (line) {
   const worst = JSON.parse(line.slice(line.indexOf('{'))) as Record<string, number>;
-  for (const [k, v] of Object.entries(worst)) console.log(`${k.padEnd(56)} ${v.toExponential(2)}`);
+  for (const [k, v] of Object.entries(worst)) console.log(`${k.padEnd(56)} ${v === null ? 'NaN' : v.toExponential(2)}`);
 }
 if (r.status !== 0) { console.log(out.split('\n').slice(-40).join('\n')); process.exitCode = 1; }

@@ -259,10 +259,11 @@ export function e3Product(params: BlockParams, t: number): number {
 
 /**
  * W = Lam P1 + N P2 (+ M P3) on the block structure. Entries are written as
- * (Lam - N)/d off the blocks and (Lam - N)/d + N/q on them, with Lam - N
- * passed in when known without cancellation (c -> 0 makes Lam and N close).
+ * (Lam - N)/d off the blocks and (Lam - N)/d + N/q on them (or onBlock when
+ * given), with Lam - N passed in when known without cancellation (c -> 0
+ * makes Lam and N close).
  */
-export function blockMatrix(params: BlockParams, Lam: number, N: number, M = 0, LamMinusN = Lam - N): number[][] {
+export function blockMatrix(params: BlockParams, Lam: number, N: number, M = 0, LamMinusN = Lam - N, onBlock = LamMinusN / params.d + N / params.q): number[][] {
   const { d, q } = params;
   const rows: number[][] = [];
   for (let i = 0; i < d; i++) {
@@ -270,7 +271,7 @@ export function blockMatrix(params: BlockParams, Lam: number, N: number, M = 0, 
     for (let j = 0; j < d; j++) {
       const same = Math.floor(i / q) === Math.floor(j / q);
       const p3 = (i === j ? 1 : 0) - (same ? 1 / q : 0);
-      row.push(LamMinusN / d + (same ? N / q : 0) + (M === 0 ? 0 : M * p3));
+      row.push((same ? onBlock : LamMinusN / d) + (M === 0 ? 0 : M * p3));
     }
     rows.push(row);
   }
@@ -361,7 +362,10 @@ export function blockLimit(params: BlockParams): TheoremLimit {
   return {
     theorem: 'block-diagonal',
     status: check.status,
-    matrix: blockMatrix(params, sol.Lam, sol.N, 0, sol.exact ? sol.exact.LamMinusN : sol.Lam - sol.N),
+    // The observed (on-block) entries are fitted exactly at the limit: (Lam/n + (1 - 1/n) N)/q = s,
+    // which selfCheck.fit bounds; written as s, they escape the cancellation of
+    // (Lam - N)/d + N/q (n = 1, or N < 0 at depth 1).
+    matrix: blockMatrix(params, sol.Lam, sol.N, 0, sol.exact ? sol.exact.LamMinusN : sol.Lam - sol.N, Number.isFinite(sol.Lam) ? params.s : NaN),
     singularValues: sv,
     zeroLoss: true,
     details: {

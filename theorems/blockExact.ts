@@ -472,9 +472,38 @@ export function solveBlockExact(p: ExactBlockInput): ExactBlockSolution | null {
     if (F(0) < 0) { hi = 1; while (F(hi) < 0) { lo = hi; hi *= 2; if (hi > 2000) return null; } }
     else { lo = -1; while (F(lo) > 0) { hi = lo; lo *= 2; if (lo < -2000) return null; } }
     const u = brent(F, lo, hi, 1e-300);
-    const lam = e1(u), nu = e2(u);
+    let lam = e1(u), nu = e2(u);
     // A large init may shrink a layer past zero: the formulas hold for signed values.
     if (![...lam, ...nu].every(Number.isFinite)) return null;
+    // A layer that ends near zero comes out of (P - D/P)/2 with a relative
+    // error ~ eps P / |v|: re-solve with that layer itself as the unknown y
+    // (its mode then exact: v_big = sqrt(y^2 + D), e^u = (y + v_big) / S0),
+    // the other mode from its layer sum S0' e^u.
+    const nearZero = (v: number[]) => Math.min(Math.abs(v[0]), Math.abs(v[1])) / (Math.abs(v[0]) + Math.abs(v[1]));
+    if (Math.min(nearZero(lam), nearZero(nu)) < 0.1) {
+      const aIsE1 = nearZero(lam) <= nearZero(nu);
+      const vA0 = aIsE1 ? lam0v : [...pp.a], loA = aIsE1 ? lam0lo : [0, 0];
+      const sA = vA0[0] <= vA0[1] ? 0 : 1;
+      const DA = ddDiff(vA0[1 - sA], loA[1 - sA], vA0[sA], loA[sA]) * (vA0[1 - sA] + vA0[sA]);
+      const S0A = vA0[0] + vA0[1];
+      const eB = aIsE1 ? e2 : e1;
+      const layersA = (y: number) => { const big = Math.sqrt(y * y + DA); return sA === 0 ? [y, big] : [big, y]; };
+      const layersB = (y: number) => { const big = Math.sqrt(y * y + DA); return eB(Math.log((y + big) / S0A)); };
+      const G = (y: number) => {
+        const a = layersA(y), b = layersB(y);
+        const [l, v] = aIsE1 ? [a, b] : [b, a];
+        return (l[0] * l[1]) / n + w2 * v[0] * v[1] - sq;
+      };
+      const y0 = (aIsE1 ? lam : nu)[sA];
+      let delta = 1e-8 * Math.max(Math.abs(y0), 1e-300) + 1e-300, ylo = y0 - delta, yhi = y0 + delta;
+      for (let i = 0; i < 200 && G(ylo) > 0; i++) { delta *= 4; ylo = y0 - delta; }
+      for (let i = 0; i < 200 && G(yhi) < 0; i++) { delta *= 4; yhi = y0 + delta; }
+      if (G(ylo) <= 0 && G(yhi) >= 0) {
+        const y = brent(G, ylo, yhi, 0);
+        const a = layersA(y), b = layersB(y);
+        if ([...a, ...b].every(Number.isFinite)) [lam, nu] = aIsE1 ? [a, b] : [b, a];
+      }
+    }
     const e1e2 = relDiff((lam[0] + lam[1]) * (pp.a[0] + pp.a[1]), (nu[0] + nu[1]) * (lam0v[0] + lam0v[1]));
     const pair = Math.max(pairResidual(lam, lam0v, lam0lo), pairResidual(nu, [...pp.a]));
     return pack('closed-form', lam, nu, fit(lam[0] * lam[1], nu[0] * nu[1]), pair, e1e2);

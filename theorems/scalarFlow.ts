@@ -93,7 +93,9 @@ export function scalarFlow(L: number, s: number, w0: number, t: number): ScalarV
     const g = (z: number) => TB(z) - TT;
     while (g(lo) < 0) {
       hi = lo; step *= 2; lo = hi - step;
-      if (lo < -1500) return { x: s, parts: 0 }; // |s - x| / s < e^-1500: x = s in doubles
+      // |s - x| / s < e^-1500: x = s in doubles. The terms that cancel in T(v) = T
+      // are still of size T + c0 (the conditioning check needs them).
+      if (lo < -1500) return { x: s, parts: TT + c0 + 1500 / L };
     }
     const z = g(hi) >= 0 ? hi : brent(g, lo, hi);
     const gap = Math.exp(z);
