@@ -6,7 +6,7 @@
 // positive integrand (per-layer values). Derivation: blockDiagonal.md, "Exact numerics".
 
 import { brent } from '../src/numeric/roots.js';
-import { ddDiff, logAddExp, logIntegralExp, logSubExp, softplus, sumProduct } from './logMath.js';
+import { ddAdd, ddDiff, ddMul, logAddExp, logIntegralExp, logSubExp, softplus, sumProduct, type DD } from './logMath.js';
 
 const LN2 = Math.LN2;
 /**
@@ -486,9 +486,26 @@ export function solveBlockExact(p: ExactBlockInput): ExactBlockSolution | null {
       const sA = vA0[0] <= vA0[1] ? 0 : 1;
       const DA = ddDiff(vA0[1 - sA], loA[1 - sA], vA0[sA], loA[sA]) * (vA0[1 - sA] + vA0[sA]);
       const S0A = vA0[0] + vA0[1];
-      const eB = aIsE1 ? e2 : e1;
+      // Mode B from P_B = k (y + big_A), k = S0_B / S0_A, with its small layer as
+      // (P_B^2 - D_B) / (2 P_B) = (2 k^2 y (y + big_A) + K) / (2 P_B),
+      // K = k^2 D_A - D_B = S0_B (S0_B d_A - S0_A d_B) / S0_A (d = big - small at
+      // the init), formed in double-double: no cancellation when B also ends near zero.
+      const vB0 = aIsE1 ? [...pp.a] : lam0v, loB = aIsE1 ? [0, 0] : lam0lo;
+      const sB = vB0[0] <= vB0[1] ? 0 : 1;
+      const dd = (v: number[], lo: number[], i: number): DD => [v[i], lo[i]];
+      const neg = (x: DD): DD => [-x[0], -x[1]];
+      const S0Add = ddAdd(dd(vA0, loA, 0), dd(vA0, loA, 1)), S0Bdd = ddAdd(dd(vB0, loB, 0), dd(vB0, loB, 1));
+      const dAdd = ddAdd(dd(vA0, loA, 1 - sA), neg(dd(vA0, loA, sA))), dBdd = ddAdd(dd(vB0, loB, 1 - sB), neg(dd(vB0, loB, sB)));
+      const inner = ddAdd(ddMul(S0Bdd, dAdd), neg(ddMul(S0Add, dBdd)));
+      const K = (S0Bdd[0] * (inner[0] + inner[1])) / S0Add[0];
+      const k = S0Bdd[0] / S0Add[0];
+      const DB = (dBdd[0] + dBdd[1]) * S0Bdd[0];
       const layersA = (y: number) => { const big = Math.sqrt(y * y + DA); return sA === 0 ? [y, big] : [big, y]; };
-      const layersB = (y: number) => { const big = Math.sqrt(y * y + DA); return eB(Math.log((y + big) / S0A)); };
+      const layersB = (y: number) => {
+        const bigA = Math.sqrt(y * y + DA), sumA = y + bigA, P = k * sumA;
+        const small = (2 * k * k * y * sumA + K) / (2 * P), big = (P * P + DB) / (2 * P);
+        return sB === 0 ? [small, big] : [big, small];
+      };
       const G = (y: number) => {
         const a = layersA(y), b = layersB(y);
         const [l, v] = aIsE1 ? [a, b] : [b, a];

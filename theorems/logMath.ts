@@ -118,3 +118,28 @@ export function sumProduct(a: number, d: number, b: number): [number, number] {
 export function ddDiff(xh: number, xl: number, yh: number, yl: number): number {
   return (xh - yh) + (xl - yl);
 }
+
+/** Double-double helpers (Knuth's sum, Dekker's product): [hi, lo]. */
+export type DD = [number, number];
+export function twoSum(a: number, b: number): DD {
+  const s = a + b, bb = s - a;
+  return [s, (a - (s - bb)) + (b - bb)];
+}
+export function twoProd(a: number, b: number): DD {
+  const split = (x: number): DD => { const c = 134217729 * x; const h = c - (c - x); return [h, x - h]; };
+  const p = a * b;
+  const [ah, al] = split(a), [bh, bl] = split(b);
+  return [p, ((ah * bh - p) + ah * bl + al * bh) + al * bl];
+}
+export function ddAdd(x: DD, y: DD): DD {
+  const [s, e] = twoSum(x[0], y[0]);
+  const lo = e + x[1] + y[1];
+  const hi = s + lo;
+  return [hi, lo - (hi - s)];
+}
+export function ddMul(x: DD, y: DD): DD {
+  const [p, e] = twoProd(x[0], y[0]);
+  const lo = e + x[0] * y[1] + x[1] * y[0];
+  const hi = p + lo;
+  return [hi, lo - (hi - p)];
+}

@@ -81,7 +81,8 @@ export function newtonRoot(F: (x: D) => { f: D; df: D; noise?: D }, guess: numbe
 
 // ---------------------------------------------------------------- family A
 
-export interface RefBlock { Lam: D; N: D }
+/** LamMinusN where the 50-digit difference Lam - N would lose digits (depth 1: d b, far below s q at tiny scales). */
+export interface RefBlock { Lam: D; N: D; LamMinusN?: D }
 
 /** Balanced layers a_l = a, b_l = b: closed forms for L <= 2, safeguarded Newton in log lam for L >= 3 (the guess only saves iterations). */
 export function refBlockBalanced(d: number, n: number, q: number, s: number, a: number, b: number, L: number, guessLogLam?: number): RefBlock {
@@ -91,13 +92,14 @@ export function refBlockBalanced(d: number, n: number, q: number, s: number, a: 
   if (L === 1) {
     // lam - nu = d b and lam/n + nu (1 - 1/n) = s q.
     const nu = sq.minus(Bb.times(d).div(n));
-    return { Lam: nu.plus(Bb.times(d)), N: nu };
+    return { Lam: nu.plus(Bb.times(d)), N: nu, LamMinusN: Bb.times(d) };
   }
   if (L === 2) {
     // lam = r nu with r = lam0 / a.
     const r = lam0.div(A);
     const nu2 = sq.div(r.pow(2).div(n).plus(w2));
-    return { Lam: nu2.times(r.pow(2)), N: nu2 };
+    const rm1 = Bb.times(d).div(A); // r - 1, exactly
+    return { Lam: nu2.times(r.pow(2)), N: nu2, LamMinusN: nu2.times(rm1).times(rm1.plus(2)) };
   }
   if (b === 0) return { Lam: sq, N: sq };
   // nu^(2-L) - lam^(2-L) = K, formed directly at 50 digits; nu from lam
