@@ -419,10 +419,10 @@ export function solveBlockExact(p: ExactBlockInput): ExactBlockSolution | null {
 
   if (balanced && L === 2) {
     // lam / nu = r = 1 + d b / a is invariant: N = n s q / (r^2 + n - 1), Lam = r^2 N.
-    const r = 1 + (d * p.b[0]) / p.a[0];
+    const rm1 = (d * p.b[0]) / p.a[0], r = 1 + rm1; // r - 1 from d b / a itself (1 + x - 1 loses x's digits)
     const N = (n * sq) / (r * r + n - 1), nu = Math.sqrt(N), lam = r * nu;
     const sol = pack('closed-form', [lam, lam], [nu, nu], fitResidual(lam * lam, N), 0, relDiff(lam, r * nu));
-    return { ...sol, Lam: r * r * N, N, LamMinusN: N * (r - 1) * (r + 1) };
+    return { ...sol, Lam: r * r * N, N, LamMinusN: N * rm1 * (rm1 + 2) };
   }
   if (L === 2) return solveDepth2(p, lam0, fitResidual);
   return solveTail(p, lam0, fitResidual);
