@@ -545,7 +545,7 @@ export function solveBlockExact(p: ExactBlockInput): ExactBlockSolution | null {
     // large; the elapsed clock, a direct integral, is then better conditioned.
     if (viaTails) {
       const x2 = viaTails.nuLayers[e2.m], X2 = viaTails.logNuLayers[e2.m];
-      viaTails.conditioning = Math.abs(viaTails.N) < 2.2250738585072014e-308 ? 0 : derivedError(e2, e2.signedLogTail(x2), X2);
+      viaTails.conditioning = Math.max(viaTails.conditioning ?? 0, Math.abs(viaTails.N) < 2.2250738585072014e-308 ? 0 : derivedError(e2, e2.signedLogTail(x2), X2));
       if (viaTails.conditioning <= 1e-14) return viaTails;
     }
     // The clock route: the unknown is one mode's smallest layer (its product is
@@ -660,10 +660,20 @@ export function solveBlockExact(p: ExactBlockInput): ExactBlockSolution | null {
     const e1e2 = Math.abs(Math.expm1(logAddExp(t1, logC) - t2));
     const lam = lLam.map(Math.exp), nu = lNu.map(Math.exp);
     const pair = Math.max(pairResidual(lam, lam0v, lam0lo), pairResidual(nu, [...pp.a]));
-    const N = Math.exp(logN), Lam = fittedLam(logLam, N);
+    const N = Math.exp(logN);
+    // Lam from its layers' logs errs by ~eps sum |log lam_l| (large when a
+    // log-divergent tie puts x_1 at e^-1e4), from the fit by ~eps n (s q +
+    // (1 - 1/n) N) / Lam: take the better; its estimate joins the conditioning.
+    const logErr = (ls: number[]) => Number.EPSILON * (ls.reduce((acc, v) => acc + Math.abs(v), 0) + 1);
+    const LamFit = n * (sq - w2 * N);
+    const errFit = LamFit > 0 ? (Number.EPSILON * n * (sq + w2 * N)) / LamFit : Infinity, errLog = logErr(lLam);
+    const Lam = errFit < errLog ? LamFit : Math.exp(logLam);
+    const representable = (v: number) => Math.abs(v) >= 2.2250738585072014e-308;
+    const lamError = representable(Lam) ? Math.min(errFit, errLog) : 0, nError = representable(N) ? logErr(lNu) : 0;
     return {
       method: 'tail-integral', logLam, logN, logLamLayers: lLam, logNuLayers: lNu, lamLayers: lam, nuLayers: nu,
       Lam, N, LamMinusN: N * Math.expm1(logLam - logN), residuals: { fit: fit(Math.exp(logLam), N), pairwise: pair, e1e2 },
+      conditioning: Math.max(lamError, nError),
     };
   }
 
