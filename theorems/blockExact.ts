@@ -667,7 +667,9 @@ export function solveBlockExact(p: ExactBlockInput): ExactBlockSolution | null {
     const logErr = (ls: number[]) => Number.EPSILON * (ls.reduce((acc, v) => acc + Math.abs(v), 0) + 1);
     const LamFit = n * (sq - w2 * N);
     const errFit = LamFit > 0 ? (Number.EPSILON * n * (sq + w2 * N)) / LamFit : Infinity, errLog = logErr(lLam);
-    const Lam = errFit < errLog ? LamFit : Math.exp(logLam);
+    // (The fit's form only where it means something: when Lam is far below the
+    // rounding of s q, LamFit is that rounding, whatever errLog says.)
+    const Lam = errFit < errLog && errFit < 1e-3 ? LamFit : Math.exp(logLam);
     const representable = (v: number) => Math.abs(v) >= 2.2250738585072014e-308;
     const lamError = representable(Lam) ? Math.min(errFit, errLog) : 0, nError = representable(N) ? logErr(lNu) : 0;
     return {
