@@ -53,10 +53,48 @@ describe('dmflow limit / check / limit-sweep', () => {
     const r = cli(['limit-sweep', '--depths', '2,3', '--c', '0,0.5', '--scales', '1e-4,0.1', '--out', out]);
     expect(r.status).toBe(0);
     const lines = readFileSync(out, 'utf8').trim().split('\n');
-    expect(lines[0]).toBe('task,d,n,q,depth,c,alpha,productScale,Lam,N,effectiveRank');
+    expect(lines[0]).toBe('task,d,n,q,depth,c,alpha,productScale,Lam,N,log10N,effectiveRank,status');
     expect(lines).toHaveLength(1 + 2 * 2 * 2 * 2);
     const bad = cli(['limit-sweep', '--depths', '0']);
     expect(bad.status).toBe(2);
+  });
+
+  it('limit-sweep at depth 16 and scale 1e-300, and limit at a = 1e-5, depth 6: exact, self-checked (issue 17)', () => {
+    const out = join(dir, 'deep.csv');
+    const r = cli(['limit-sweep', '--depths', '6,16', '--c', '0.5', '--scales', '1e-300,1e-24', '--out', out]);
+    expect(r.status).toBe(0);
+    const [head, ...rows] = readFileSync(out, 'utf8').trim().split('\n');
+    const cols = head.split(',');
+    for (const row of rows.map((l) => l.split(','))) {
+      expect(row[cols.indexOf('status')]).toBe('exact');
+      // N >= 0 bounds Lam by n s q (= d for s = 1, q = d/n).
+      expect(Number(row[cols.indexOf('Lam')])).toBeLessThanOrEqual(Number(row[cols.indexOf('d')]));
+    }
+    const spec = { target: { kind: 'ones', size: [6, 6], scale: 1 }, observed: { kind: 'block-diagonal', blocks: [2, 2, 2] }, depth: 6, init: { kind: 'identity-plus-ones', a: 1e-5, b: 5e-6 } };
+    const lim = cli(['limit', write('tiny.json', spec)]);
+    expect(lim.status).toBe(0);
+    const got = JSON.parse(lim.stdout);
+    expect(got.status).toBe('exact');
+    expect(got.details.selfCheck.max).toBeLessThanOrEqual(1e-12);
+    expect(got.details.Lam).toBe(6);
+  });
+
+  it('limit and check on a per-layer large init whose smallest E1 layer crosses zero: exact, and the integrator agrees (issue 17)', () => {
+    // Lam < 0 at the limit: the product overshoots s q, the flow shrinks it past zero.
+    const spec = { target: { kind: 'ones', size: [4, 4], scale: 1e-3 }, observed: { kind: 'block-diagonal', blocks: [2, 2] }, depth: 3, init: { kind: 'identity-plus-ones', a: [1, 1.0001, 1.0002], b: [3, 6, 9] } };
+    const lim = cli(['limit', write('cross.json', spec)]);
+    expect(lim.status).toBe(0);
+    const got = JSON.parse(lim.stdout);
+    expect(got.status).toBe('exact');
+    expect(got.details.method).toBe('signed-tail');
+    expect(got.details.Lam).toBeLessThan(0);
+    expect(got.details.Lam / 2 + got.details.N / 2).toBeCloseTo(2e-3, 15);
+    const chk = cli(['check', write('cross.json', spec), '--tol', '1e-6']);
+    const report = JSON.parse(chk.stdout);
+    expect(report.theoremStatus).toBe('exact');
+    expect(report.eigenspaces.details.Lam.rel).toBeLessThan(1e-6);
+    expect(report.eigenspaces.details.N.rel).toBeLessThan(1e-6);
+    expect(chk.status).toBe(0);
   });
 
   it('run --save-times adds a trajectory, --save-layers the factors, and a warm start reuses them', () => {

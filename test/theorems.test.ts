@@ -301,7 +301,7 @@ describe('family C: closed-form trajectories through dense output', () => {
           const sol = solveIvp(gradientField(p).rhs, [0, 10], p.y0, { ...TIGHT, tEval: times });
           sol.yEval.forEach((y, i) => {
             const W = endToEnd(p, y);
-            const want = trajectoryAt(a.params, times[i]).flat();
+            const want = trajectoryAt(a.params, times[i]).matrix.flat();
             const scale = Math.max(1, ...want.map(Math.abs));
             const diff = Math.max(...want.map((v, j) => Math.abs(v - W[j])));
             expect(diff / scale).toBeLessThan(1e-8);

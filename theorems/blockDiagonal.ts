@@ -4,6 +4,7 @@
 import type { Problem } from '../src/model/problem.js';
 import { integrate } from '../src/numeric/quadrature.js';
 import { increasingRoot } from '../src/numeric/roots.js';
+import { pairResidual, solveBlockExact, type ExactBlockSolution } from './blockExact.js';
 import type { Applicability, TheoremFamily, TheoremLimit } from './types.js';
 
 export interface BlockParams {
@@ -22,8 +23,9 @@ export interface BlockParams {
 
 const REL = 1e-13;
 
+/** Equal up to rounding relative to the layer's own scale (absolute tolerances would accept any tiny layer). */
 function close(x: number, y: number, scale: number): boolean {
-  return Math.abs(x - y) <= REL * Math.max(1, scale);
+  return Math.abs(x - y) <= REL * Math.abs(scale);
 }
 
 /** Block size q if the mask is the union of equal contiguous diagonal q x q blocks, else 0. */
@@ -71,6 +73,14 @@ export function blockApplies(p: Problem): Applicability<BlockParams> {
     if (!(ab.a > 0)) return fail(`init needs a_l > 0, got a_${l} = ${ab.a}`);
     if (!(ab.b >= 0)) return fail(`init needs b_l >= 0, got b_${l} = ${ab.b}`);
     a.push(ab.a); b.push(ab.b);
+  }
+  // The matrix holds a + b on the diagonal, rounded: with b >> a that loses
+  // a's low bits. The spec's own a_l, b_l are exact; use them when given.
+  const init = p.spec.init;
+  if (init.kind === 'identity-plus-ones' && d > 1) {
+    const perLayer = (v: number | number[]) => (Array.isArray(v) ? v.slice() : new Array<number>(p.depth).fill(v));
+    const sa = perLayer(init.a), sb = perLayer(init.b);
+    if (sa.every((v, l) => close(v, a[l], v + Math.abs(sb[l]))) && sb.every((v, l) => close(v, b[l], v + sa[l]))) return { ok: true, params: { d, n: d / q, q, s, a: sa, b: sb } };
   }
   return { ok: true, params: { d, n: d / q, q, s, a, b } };
 }
@@ -167,8 +177,10 @@ export interface BlockSolution {
   nu: number[];
   /** Limit of the E3 layers (their product tends to 0). */
   mu: number[];
-  /** The clock u at the limit (E1 and E2 share it). */
+  /** The clock u at the limit (E1 and E2 share it); NaN on the exact route, which has no use for it. */
   u: number;
+  /** The exact route's solution (logs, residuals); absent when the clock route was used. */
+  exact?: ExactBlockSolution;
   /** E1/E2 residual g decays like exp(-rate t). */
   rateE1E2: number;
   /** E3: M(t) ~ exp(-rate t) or ~ t^(-power). */
@@ -176,8 +188,23 @@ export interface BlockSolution {
 }
 
 export function solveBlock(params: BlockParams, forceQuadrature = false): BlockSolution {
+  if (forceQuadrature) return solveBlockByClock(params, true);
+  const exact = solveBlockExact(params);
+  if (exact) return withRates(params, exact.lamLayers, exact.nuLayers, exact.Lam, exact.N, NaN, exact);
+  // The exact route found no root (not met in the tested domain): NaN values,
+  // the self-check says 'inexact', and the CLI refuses to print them (exit 2).
+  // The clock route is not tried: where the exact route fails it is slow and wrong.
+  const nan = params.a.map(() => NaN);
+  return withRates(params, nan, nan, NaN, NaN, NaN);
+}
+
+/**
+ * The limit found as a root in the shared clock u (the original route): exact
+ * only at moderate scales and depths, since the clock sits near the escape
+ * time there. Kept as an independent cross-check in the tests (forceQuadrature).
+ */
+export function solveBlockByClock(params: BlockParams, forceQuadrature = false): BlockSolution {
   const { d, n, q, s, a, b } = params;
-  const L = a.length;
   const e1 = new Mode(a.map((al, l) => al + d * b[l]), forceQuadrature);
   const e2 = new Mode(a, forceQuadrature);
   // h(u) = Lam/n + N (1 - 1/n) - s q is increasing in the shared clock u.
@@ -188,8 +215,12 @@ export function solveBlock(params: BlockParams, forceQuadrature = false): BlockS
   if (!Number.isFinite(u)) throw new RangeError('block-diagonal theorem: no root of Lam/n + N(1-1/n) = s q');
   const lam = e1.values(e1.x(u));
   const nu = e2.values(e2.x(u));
-  const Lam = lam.reduce((x, y) => x * y, 1);
-  const N = nu.reduce((x, y) => x * y, 1);
+  return withRates(params, lam, nu, lam.reduce((x, y) => x * y, 1), nu.reduce((x, y) => x * y, 1), u);
+}
+
+function withRates(params: BlockParams, lam: number[], nu: number[], Lam: number, N: number, u: number, exact?: ExactBlockSolution): BlockSolution {
+  const { d, n, a } = params;
+  const L = a.length;
   let rate = 0;
   for (let l = 0; l < L; l++) {
     rate += (Lam / lam[l]) ** 2 / n;
@@ -204,7 +235,7 @@ export function solveBlock(params: BlockParams, forceQuadrature = false): BlockS
   if (d === n) e3 = { kind: 'absent' };
   else if (tied === 1) e3 = { kind: 'exponential', rate: e3mode.delta.reduce((x, dl, l) => (l === e3mode.min ? x : x * dl), 1) };
   else e3 = { kind: 'polynomial', power: tied / (2 * tied - 2) };
-  return { params, Lam, N, lam, nu, mu, u, rateE1E2: rate, e3 };
+  return { params, Lam, N, lam, nu, mu, u, rateE1E2: rate, e3, ...(exact ? { exact } : {}) };
 }
 
 /**
@@ -226,18 +257,21 @@ export function e3Product(params: BlockParams, t: number): number {
   return mode.product(Math.exp(lx));
 }
 
-/** W = Lam P1 + N P2 on the block structure (E3 part 0). */
-export function blockMatrix(params: BlockParams, Lam: number, N: number, M = 0): number[][] {
+/**
+ * W = Lam P1 + N P2 (+ M P3) on the block structure. Entries are written as
+ * (Lam - N)/d off the blocks and (Lam - N)/d + N/q on them (or onBlock when
+ * given), with Lam - N passed in when known without cancellation (c -> 0
+ * makes Lam and N close).
+ */
+export function blockMatrix(params: BlockParams, Lam: number, N: number, M = 0, LamMinusN = Lam - N, onBlock = LamMinusN / params.d + N / params.q): number[][] {
   const { d, q } = params;
   const rows: number[][] = [];
   for (let i = 0; i < d; i++) {
     const row: number[] = [];
     for (let j = 0; j < d; j++) {
       const same = Math.floor(i / q) === Math.floor(j / q);
-      const p1 = 1 / d;
-      const p2 = (same ? 1 / q : 0) - 1 / d;
       const p3 = (i === j ? 1 : 0) - (same ? 1 / q : 0);
-      row.push(Lam * p1 + N * p2 + M * p3);
+      row.push((same ? onBlock : LamMinusN / d) + (M === 0 ? 0 : M * p3));
     }
     rows.push(row);
   }
@@ -265,6 +299,49 @@ export function blockComponents(params: BlockParams, W: ArrayLike<number>): { La
   };
 }
 
+/** Largest accepted relative residual of the defining equations at the returned values. */
+export const EXACT_TOL = 1e-12;
+
+export interface BlockSelfCheck {
+  status: 'exact' | 'inexact';
+  selfCheck: { fit: number; pairwise: number; e1e2: number; conditioning?: number; max: number; tolerance: number };
+  /** Quantities outside the double range (their log10 is still in the details). */
+  unrepresentable: string[];
+}
+
+/**
+ * Residuals at the returned values: the fit Lam/n + N(1 - 1/n) = s q, the
+ * pairwise invariants v_l^2 = v_min^2 + D_l, and the E1–E2 invariant, each
+ * relative and formed from sums of positive terms.
+ */
+export function blockSelfCheck(sol: BlockSolution): BlockSelfCheck {
+  const { params: p } = sol;
+  let res: { fit: number; pairwise: number; e1e2: number };
+  if (sol.exact) res = sol.exact.residuals;
+  else {
+    const lam0 = p.a.map((al, l) => al + p.d * p.b[l]);
+    const e1 = new Mode(lam0), e2 = new Mode(p.a);
+    const u1 = e1.u(sol.lam[e1.min]), u2 = e2.u(sol.nu[e2.min]);
+    res = {
+      fit: Math.abs(sol.Lam / p.n + sol.N * (1 - 1 / p.n) - p.s * p.q) / (p.s * p.q),
+      pairwise: Math.max(pairResidual(sol.lam, lam0), pairResidual(sol.nu, p.a)),
+      e1e2: u1 === u2 ? 0 : Math.abs(u1 - u2) / Math.max(Math.abs(u1), Math.abs(u2)),
+    };
+  }
+  // Per-layer routes also estimate how well the derived mode is conditioned (blockExact.ts, derivedError).
+  const conditioning = sol.exact?.conditioning ?? 0;
+  const max = Math.max(res.fit, res.pairwise, res.e1e2, conditioning);
+  const unrepresentable: string[] = [];
+  const tiny = 2.2250738585072014e-308;
+  if (!(Math.abs(sol.Lam) >= tiny && Number.isFinite(sol.Lam))) unrepresentable.push('Lam');
+  if (!(Math.abs(sol.N) >= tiny && Number.isFinite(sol.N))) unrepresentable.push('N');
+  return {
+    status: max <= EXACT_TOL && Number.isFinite(max) ? 'exact' : 'inexact',
+    selfCheck: { ...res, ...(sol.exact?.conditioning !== undefined ? { conditioning } : {}), max, tolerance: EXACT_TOL },
+    unrepresentable,
+  };
+}
+
 export function blockLimit(params: BlockParams): TheoremLimit {
   const sol = solveBlock(params);
   const { d, n, q } = params;
@@ -279,16 +356,28 @@ export function blockLimit(params: BlockParams): TheoremLimit {
       : L === 2 ? { form: 'lam / nu', value: l0 / n0 }
       : { form: 'nu^(2-L) - lam^(2-L)', value: Math.pow(n0, 2 - L) - Math.pow(l0, 2 - L) };
   } else {
-    e1e2Invariant = { form: 'int dlam_min / prod_{k!=min} lam_k = int dnu_min / prod_{k!=min} nu_k (quadrature)', clockAtLimit: sol.u };
+    e1e2Invariant = { form: 'T_nu(nu) = T_lam(lam) + C, T(v) = int_0^inf dw / (2 prod_l sqrt(v_l^2 + w)), C from one integral at the init (blockDiagonal.md)' };
   }
+  const check = blockSelfCheck(sol);
   return {
     theorem: 'block-diagonal',
-    matrix: blockMatrix(params, sol.Lam, sol.N),
+    status: check.status,
+    // The observed (on-block) entries are fitted exactly at the limit: (Lam/n + (1 - 1/n) N)/q = s,
+    // which selfCheck.fit bounds; written as s, they escape the cancellation of
+    // (Lam - N)/d + N/q (n = 1, or N < 0 at depth 1).
+    matrix: blockMatrix(params, sol.Lam, sol.N, 0, sol.exact ? sol.exact.LamMinusN : sol.Lam - sol.N, Number.isFinite(sol.Lam) ? params.s : NaN),
     singularValues: sv,
     zeroLoss: true,
     details: {
       d, n, q, s: params.s, depth: L, balanced,
       Lam: sol.Lam, N: sol.N,
+      // Decimal logs stay exact where Lam or N leave the double range.
+      log10Lam: sol.exact ? sol.exact.logLam / Math.LN10 : Math.log10(Math.abs(sol.Lam)),
+      log10N: sol.exact ? sol.exact.logN / Math.LN10 : Math.log10(Math.abs(sol.N)),
+      status: check.status,
+      method: sol.exact ? sol.exact.method : 'clock-root',
+      selfCheck: check.selfCheck,
+      ...(check.unrepresentable.length ? { unrepresentable: check.unrepresentable } : {}),
       layers: { lam: sol.lam, nu: sol.nu, mu: sol.mu },
       invariants: {
         pairwise: {

@@ -20,6 +20,8 @@ export interface CheckReport {
   run: Pick<RunResult, 'status' | 'message' | 't' | 'loss' | 'gradNorm' | 'nfev' | 'invariantDrift' | 'singularValues'>;
   theoremSingularValues: number[];
   zeroLoss: boolean;
+  /** The theorem's own self-check ('inexact': its value is not exact to 1e-12; the comparison is then only as good as that). */
+  theoremStatus: 'exact' | 'inexact';
 }
 
 export function checkSpec(spec: unknown, tol = 1e-6, options: BuildOptions = {}): CheckReport {
@@ -41,10 +43,13 @@ export function checkSpec(spec: unknown, tol = 1e-6, options: BuildOptions = {})
     run: { status: r.status, message: r.message, t: r.t, loss: r.loss, gradNorm: r.gradNorm, nfev: r.nfev, invariantDrift: r.invariantDrift, singularValues: r.singularValues },
     theoremSingularValues: limit.singularValues,
     zeroLoss: limit.zeroLoss,
+    theoremStatus: limit.status,
   };
   let worst = Math.max(maxEntryDiff, relSingularValueDiff);
   if (c.family.at) {
-    const At = c.family.at(c.params, r.t).flat();
+    const at = c.family.at(c.params, r.t);
+    if (at.status !== 'exact') report.theoremStatus = 'inexact';
+    const At = at.matrix.flat();
     report.maxEntryDiffAtT = W.reduce((mx, v, i) => Math.max(mx, Math.abs(v - At[i])), 0);
     worst = Math.min(worst, report.maxEntryDiffAtT);
   }

@@ -3,7 +3,6 @@
 
 import type { Problem } from '../src/model/problem.js';
 import { singularValues } from '../src/analysis/spectrum.js';
-import { brent } from '../src/numeric/roots.js';
 import type { Applicability, TheoremFamily, TheoremLimit } from './types.js';
 
 export interface FirstColumnParams {
@@ -67,28 +66,47 @@ export function firstColumnApplies(pr: Problem): Applicability<FirstColumnParams
   return { ok: true, params: { a: A[0], beta0: b1[0] * wh[0] + b1[1] * wh[1], w, b2: [y[1], y[3]] } };
 }
 
-/** Solve a beta0 cosh(2 eta) - (a^2 + beta0^2)/2 sinh(2 eta) = |w*|; NaN when a = -beta0 (no root). */
+/**
+ * The limit eta of a beta0 cosh(2 eta) - (a^2 + beta0^2)/2 sinh(2 eta) = |w*|
+ * in closed form. In exponentials the left side is
+ * ((a + beta0)^2 e^(-2 eta) - (a - beta0)^2 e^(2 eta)) / 4, so E = e^(2 eta)
+ * solves (a - beta0)^2 E^2 + 4 |w*| E - (a + beta0)^2 = 0:
+ * E = (a + beta0)^2 / (2 |w*| + sqrt(4 |w*|^2 + (a^2 - beta0^2)^2)) (the root
+ * written without cancellation). -Infinity when a = -beta0 (the saddle).
+ */
 export function limitEta(a: number, beta0: number, wn: number): number {
-  const phi = (eta: number) => a * beta0 * Math.cosh(2 * eta) - 0.5 * (a * a + beta0 * beta0) * Math.sinh(2 * eta) - wn;
-  if (a === beta0) return 0.5 * Math.log((a * a) / wn);
-  if (a === -beta0) return NaN;
-  // phi is strictly decreasing from +inf to -inf: bracket around 0.
-  let lo = -1, hi = 1;
-  while (phi(lo) < 0) lo *= 2;
-  while (phi(hi) > 0) hi *= 2;
-  return brent(phi, lo, hi);
+  const sum = a + beta0;
+  if (sum === 0) return -Infinity;
+  const delta = (a - beta0) * sum;
+  const logE = 2 * Math.log(Math.abs(sum)) - Math.log(2 * wn + Math.hypot(2 * wn, delta));
+  return 0.5 * logE;
 }
 
-function limitFromEta(params: FirstColumnParams, eta: number, saddle: boolean): { W: number[][]; x: number; beta: number } {
+/**
+ * x and beta at the limit from the two things that fix them: x beta = |w*|
+ * (zero residual) and x^2 - beta^2 = a^2 - beta0^2 (the hyperbolic rotation).
+ * With D = a^2 - beta0^2 and R = sqrt(D^2 + 4|w*|^2), the larger square is
+ * (|D| + R)/2 and the smaller 2|w*|^2/(|D| + R): no cancellation. x and beta
+ * share the sign of a + beta0: x = e^(-eta) (a + beta0) (1 + D / (2|w*| + R)) / 2 and |D| < R.
+ */
+export function limitXBeta(a: number, beta0: number, wn: number): { x: number; beta: number } {
+  const D = (a - beta0) * (a + beta0);
+  const R = Math.hypot(D, 2 * wn);
+  const big = Math.sqrt(0.5 * (Math.abs(D) + R)), small = wn / big;
+  const sign = a + beta0 > 0 ? 1 : -1;
+  return D >= 0 ? { x: sign * big, beta: sign * small } : { x: sign * small, beta: sign * big };
+}
+
+function limitFromEta(params: FirstColumnParams, saddle: boolean): { W: number[][]; x: number; beta: number } {
   const { a, beta0, w, b2 } = params;
   const wn = Math.hypot(w[0], w[1]);
   const wh = [w[0] / wn, w[1] / wn];
   // On the saddle branch x, beta -> 0 (eta -> -inf).
-  const x = saddle ? 0 : a * Math.cosh(eta) - beta0 * Math.sinh(eta);
-  const beta = saddle ? 0 : beta0 * Math.cosh(eta) - a * Math.sinh(eta);
+  const { x, beta } = saddle ? { x: 0, beta: 0 } : limitXBeta(a, beta0, wn);
   const col1 = saddle ? [0, 0] : [w[0], w[1]];
-  const proj = wh[0] * b2[0] + wh[1] * b2[1];
-  const col2 = [a * b2[0] + (x - a) * proj * wh[0], a * b2[1] + (x - a) * proj * wh[1]];
+  // A(inf) b2 = a (b2 . w_perp) w_perp + x (b2 . w_hat) w_hat: the two parts of b2 separately (no x - a).
+  const along = wh[0] * b2[0] + wh[1] * b2[1], across = -wh[1] * b2[0] + wh[0] * b2[1];
+  const col2 = [x * along * wh[0] - a * across * wh[1], x * along * wh[1] + a * across * wh[0]];
   return { W: [[col1[0], col2[0]], [col1[1], col2[1]]], x, beta };
 }
 
@@ -96,12 +114,23 @@ export function firstColumnLimit(params: FirstColumnParams): TheoremLimit {
   const { a, beta0, w } = params;
   const wn = Math.hypot(w[0], w[1]);
   const eta = limitEta(a, beta0, wn);
-  const saddle = Number.isNaN(eta);
-  const { W, x, beta } = limitFromEta(params, eta, saddle);
+  const saddle = eta === -Infinity;
+  const { W, x, beta } = limitFromEta(params, saddle);
   const wh = [w[0] / wn, w[1] / wn];
   const parallel = Math.abs(params.b2[0] * wh[1] - params.b2[1] * wh[0]) <= TOL * Math.max(1, Math.hypot(...params.b2));
+  // Self-check: x beta = |w*| and x^2 = beta^2 + D (or beta^2 = x^2 - D), each a sum of positive terms.
+  const D = (a - beta0) * (a + beta0);
+  const rel = (u: number, v: number) => (u === v ? 0 : Math.abs(u - v) / Math.max(Math.abs(u), Math.abs(v)));
+  const selfCheck = saddle ? { fit: 0, rotation: 0, max: 0 } : {
+    fit: rel(x * beta, wn),
+    rotation: D >= 0 ? rel(x * x, beta * beta + D) : rel(beta * beta, x * x - D),
+    max: 0,
+  };
+  selfCheck.max = Math.max(selfCheck.fit, selfCheck.rotation);
+  const status = selfCheck.max <= 1e-12 ? 'exact' as const : 'inexact' as const;
   return {
     theorem: 'first-column-2x2',
+    status,
     matrix: W,
     singularValues: singularValues(W.flat(), 2, 2),
     zeroLoss: !saddle,
@@ -110,6 +139,7 @@ export function firstColumnLimit(params: FirstColumnParams): TheoremLimit {
       eta: saddle ? null : eta,
       xLimit: x, betaLimit: beta,
       rank1: parallel,
+      status, selfCheck: { ...selfCheck, tolerance: 1e-12 },
       ...(saddle ? { note: 'no zero-loss limit: the flow stalls at a saddle (a = -beta0): A b1 -> 0 and the loss tends to |w*|^2 / 2. The saddle is unstable, so a floating-point integration approaches it and later leaves it' } : {}),
     },
   };

@@ -6,9 +6,11 @@ import { requireDeepModel } from '../src/model/udv/spec.js';
 import { blockDiagonal } from './blockDiagonal.js';
 import { firstColumn } from './firstColumn.js';
 import { trajectories } from './trajectories.js';
-import type { TheoremFamily, TheoremLimit } from './types.js';
+import type { TheoremAt, TheoremFamily, TheoremLimit } from './types.js';
 
-export type { TheoremFamily, TheoremLimit } from './types.js';
+export type { TheoremAt, TheoremFamily, TheoremLimit } from './types.js';
+export * from './blockExact.js';
+export * from './scalarFlow.js';
 export * from './blockDiagonal.js';
 export * from './firstColumn.js';
 export * from './trajectories.js';
@@ -55,9 +57,10 @@ export function theoremLimit(spec: unknown, options: BuildOptions = {}): Theorem
 }
 
 /** W(t) from a family with closed-form trajectories. */
-export function theoremAt(spec: unknown, t: number, options: BuildOptions = {}): { theorem: string; t: number; matrix: number[][] } {
+export function theoremAt(spec: unknown, t: number, options: BuildOptions = {}): { theorem: string; t: number } & TheoremAt {
   requireDeepModel(spec, THEOREMS_DEEP_ONLY);
   const c = requireTheorem(buildProblem(spec, options), true);
   // requireTheorem(…, true) only returns families that have `at`.
-  return { theorem: c.family.name, t, matrix: c.family.at!(c.params, t) };
+  const at = c.family.at!(c.params, t);
+  return { theorem: c.family.name, t, status: at.status, matrix: at.matrix, ...(at.details ? { details: at.details } : {}) };
 }

@@ -2,7 +2,7 @@
 // against the init scale alpha^L, by depth and coupling c (W_l(0) = alpha (I + c J)).
 
 import { effectiveRank } from '../src/analysis/spectrum.js';
-import { solveBlock, type BlockParams } from './blockDiagonal.js';
+import { blockSelfCheck, solveBlock, type BlockParams } from './blockDiagonal.js';
 
 export interface LimitSweepTask {
   name: string;
@@ -21,7 +21,12 @@ export interface LimitSweepOptions {
 
 export interface LimitSweepRow {
   task: string; d: number; n: number; q: number; depth: number; c: number;
-  alpha: number; productScale: number; Lam: number; N: number; effectiveRank: number;
+  alpha: number; productScale: number; Lam: number; N: number;
+  /** log10 N: exact also where N leaves the double range. */
+  log10N: number;
+  effectiveRank: number;
+  /** The theorem's self-check: 'exact' or 'inexact' (blockDiagonal.ts, blockSelfCheck). */
+  status: 'exact' | 'inexact';
 }
 
 export const DEFAULT_SWEEP: Required<LimitSweepOptions> = {
@@ -47,7 +52,9 @@ export function limitSweep(options: LimitSweepOptions = {}): LimitSweepRow[] {
           const p = blockParams(task.n, task.q, depth, alpha, c, o.s);
           const sol = solveBlock(p);
           const sv = [sol.Lam, ...new Array(p.n - 1).fill(sol.N), ...new Array(p.d - p.n).fill(0)];
-          rows.push({ task: task.name, d: p.d, n: p.n, q: p.q, depth, c, alpha, productScale, Lam: sol.Lam, N: sol.N, effectiveRank: effectiveRank(sv) });
+          const log10N = sol.exact ? sol.exact.logN / Math.LN10 : Math.log10(Math.abs(sol.N));
+          const { status } = blockSelfCheck(sol);
+          rows.push({ task: task.name, d: p.d, n: p.n, q: p.q, depth, c, alpha, productScale, Lam: sol.Lam, N: sol.N, log10N, effectiveRank: effectiveRank(sv), status });
         }
       }
     }
@@ -56,6 +63,6 @@ export function limitSweep(options: LimitSweepOptions = {}): LimitSweepRow[] {
 }
 
 export function toCsv(rows: LimitSweepRow[]): string {
-  const cols: (keyof LimitSweepRow)[] = ['task', 'd', 'n', 'q', 'depth', 'c', 'alpha', 'productScale', 'Lam', 'N', 'effectiveRank'];
+  const cols: (keyof LimitSweepRow)[] = ['task', 'd', 'n', 'q', 'depth', 'c', 'alpha', 'productScale', 'Lam', 'N', 'log10N', 'effectiveRank', 'status'];
   return [cols.join(','), ...rows.map((r) => cols.map((k) => String(r[k])).join(','))].join('\n') + '\n';
 }

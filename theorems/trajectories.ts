@@ -7,47 +7,33 @@ import { balanceInvariants } from '../src/analysis/invariants.js';
 import { singularValues } from '../src/analysis/spectrum.js';
 import type { Problem } from '../src/model/problem.js';
 import { endToEnd } from '../src/model/product.js';
-import { integrate } from '../src/numeric/quadrature.js';
-import { brent } from '../src/numeric/roots.js';
-import type { Applicability, TheoremFamily, TheoremLimit } from './types.js';
+import { logAddExp } from './logMath.js';
+import { balancedLayer, scalarFlow } from './scalarFlow.js';
+import type { Applicability, TheoremAt, TheoremFamily, TheoremLimit } from './types.js';
 
 const TOL = 1e-12;
 
-/** Depth-2 balanced scalar: x = u v, u = v, obeys dx/dt = -2 x (x - s): logistic. */
+/**
+ * Depth-2 balanced scalar: x = u v, u = v, obeys dx/dt = -2 x (x - s), so
+ * x = s x0 / (x0 (1 - e^(-2st)) + s e^(-2st)): the denominator as a sum of
+ * non-negative terms, in logs (no cancellation for x0 > s, no subnormal
+ * e^(-2st) next to a tiny x0).
+ */
 export function logistic(s: number, x0: number, t: number): number {
+  if (x0 === 0) return 0;
   if (s === 0) return x0 / (1 + 2 * x0 * t);
-  return (s * x0) / (x0 + (s - x0) * Math.exp(-2 * s * t));
+  if (t === 0) return x0;
+  const lden = logAddExp(Math.log(x0) + Math.log(-Math.expm1(-2 * s * t)), Math.log(s) - 2 * s * t);
+  return Math.exp(Math.log(s) + Math.log(x0) - lden);
 }
 
-/**
- * Scalar depth-L balanced flow dx/dt = -L x^(2-2/L) (x - s), x0 > 0, s > 0:
- * t(x) = int_{x0}^{x} dz / (L z^(2-2/L) (s - z)), inverted by root finding.
- */
+/** Scalar depth-L balanced flow, x0 = w0^L: x(t) (scalarFlow.ts has the exact route and its condition number). */
 export function scalarDepthL(L: number, s: number, x0: number, t: number): number {
-  if (L === 1) return s + (x0 - s) * Math.exp(-t);
-  if (L === 2) return logistic(s, x0, t);
-  if (t === 0 || x0 === s) return x0;
-  const p = 2 - 2 / L;
-  // t(x) = log part (the pole at z = s, integrated exactly) + a smooth remainder.
-  const c = 1 / (L * Math.pow(s, p));
-  const smooth = (z: number) => (Math.abs(s - z) < 1e-300 ? 0 : (1 / (L * Math.pow(z, p)) - c) / (s - z));
-  const time = (x: number) => -c * Math.log(Math.abs(s - x) / Math.abs(s - x0)) + integrate(smooth, x0, x);
-  const lo = Math.min(x0, s), hi = Math.max(x0, s);
-  // Solve in lg = log|s - x|: time grows as the gap shrinks.
-  const sign = x0 < s ? 1 : -1;
-  const f = (lg: number) => time(s - sign * Math.exp(lg)) - t;
-  let upper = Math.log(Math.abs(s - x0)), step = 1, lower = upper - step;
-  if (f(upper) >= 0) return x0; // t below the resolution of t(x) near x0
-  while (f(lower) < 0) {
-    upper = lower; step *= 2; lower = upper - step;
-    if (lower < -745) return s;
-  }
-  const x = s - sign * Math.exp(brent(f, lower, upper));
-  return Math.min(hi, Math.max(lo, x));
+  return scalarFlow(L, s, Math.pow(x0, 1 / L), t).x;
 }
 
 export type TrajectoryParams =
-  | { kind: 'scalar'; depth: number; s: number; x0: number }
+  | { kind: 'scalar'; depth: number; s: number; x0: number; /** |w_l|, the balanced layer value (x0 = layer^L). */ layer: number }
   | { kind: 'aligned'; m: number; n: number; U: Matrix; V: Matrix; sigma: number[]; x0: number[] };
 
 export function trajectoryApplies(p: Problem): Applicability<TrajectoryParams> {
@@ -55,13 +41,15 @@ export function trajectoryApplies(p: Problem): Applicability<TrajectoryParams> {
   if (!p.mask.every((v) => v === 1)) return fail('target must be fully observed');
   const drift = balanceInvariants(p, p.y0).reduce((w, C) => Math.max(w, C.reduce((x, c) => Math.max(x, Math.abs(c)), 0)), 0);
   const scale = p.y0.reduce((x, v) => Math.max(x, Math.abs(v)), 0) ** 2;
-  if (drift > TOL * Math.max(1, scale)) return fail('init must be balanced (W_{l+1}^T W_{l+1} = W_l W_l^T for every l)');
+  // Relative to the layers' own scale: an absolute tolerance would call any tiny init balanced.
+  if (drift > TOL * scale) return fail('init must be balanced (W_{l+1}^T W_{l+1} = W_l W_l^T for every l)');
   if (p.m === 1 && p.n === 1 && p.dims.every((d) => d === 1)) {
     const s = p.target[0];
     const x0 = endToEnd(p, p.y0)[0];
     if (!(s > 0)) return fail(`scalar target s must be > 0, got ${s}`);
     if (!(x0 > 0)) return fail(`scalar init product x0 must be > 0, got ${x0}`);
-    return { ok: true, params: { kind: 'scalar', depth: p.depth, s, x0 } };
+    const layer = balancedLayer(Array.from(p.y0));
+    return { ok: true, params: { kind: 'scalar', depth: p.depth, s, x0: Math.exp(p.depth * Math.log(layer)), layer } };
   }
   if (p.depth !== 2) return fail(`matrix trajectories need depth 2 (spectrally aligned init), got depth ${p.depth}`);
   const { m, n } = p;
@@ -88,19 +76,28 @@ export function trajectoryApplies(p: Problem): Applicability<TrajectoryParams> {
   return { ok: true, params: { kind: 'aligned', m, n, U: Uk, V: Vk, sigma: sigma.slice(0, k), x0 } };
 }
 
-/** W(t) of a trajectory family. */
-export function trajectoryAt(params: TrajectoryParams, t: number): number[][] {
-  if (params.kind === 'scalar') return [[scalarDepthL(params.depth, params.s, params.x0, t)]];
+/** W(t) of a trajectory family, with how exactly the double inputs determine it. */
+export function trajectoryAt(params: TrajectoryParams, t: number): TheoremAt {
+  if (params.kind === 'scalar') {
+    const r = scalarFlow(params.depth, params.s, params.layer, t);
+    return {
+      matrix: [[r.x]], status: r.status,
+      details: {
+        x: r.x, conditionNumber: r.cond,
+        ...(r.status === 'inexact' ? { note: `x(t) moves by ${r.cond.toExponential(2)} x the last-bit rounding of t, s or the init: the double inputs fix it only to ~${(r.cond * Number.EPSILON).toExponential(1)} relative` } : {}),
+      },
+    };
+  }
   const { U, V, sigma, x0 } = params;
-  const X = Matrix.diag(sigma.map((s, i) => (x0[i] === 0 ? 0 : logistic(s, x0[i], t))));
-  return U.mmul(X).mmul(V.transpose()).to2DArray();
+  const modes = sigma.map((s, i) => (x0[i] === 0 ? 0 : logistic(s, x0[i], t)));
+  return { matrix: U.mmul(Matrix.diag(modes)).mmul(V.transpose()).to2DArray(), status: 'exact', details: { modes } };
 }
 
 export function trajectoryLimit(params: TrajectoryParams): TheoremLimit {
   if (params.kind === 'scalar') {
     return {
-      theorem: 'scalar-balanced', matrix: [[params.s]], singularValues: [params.s], zeroLoss: true,
-      details: { depth: params.depth, s: params.s, x0: params.x0, law: params.depth === 2 ? 'x(t) = s x0 / (x0 + (s - x0) e^(-2 s t))' : 'dx/dt = -L x^(2-2/L) (x - s), t(x) by quadrature' },
+      theorem: 'scalar-balanced', status: 'exact', matrix: [[params.s]], singularValues: [params.s], zeroLoss: true,
+      details: { depth: params.depth, s: params.s, x0: params.x0, law: params.depth === 2 ? 'x(t) = s x0 / (x0 + (s - x0) e^(-2 s t))' : 'dx/dt = -L x^(2-2/L) (x - s), t(x) in closed form up to one smooth quadrature (trajectories.md)' },
     };
   }
   // Each mode tends to sigma_i if it starts positive; a mode at 0 stays at 0.
@@ -108,7 +105,7 @@ export function trajectoryLimit(params: TrajectoryParams): TheoremLimit {
   const lim = sigma.map((s, i) => (x0[i] > 0 ? s : 0));
   const W = U.mmul(Matrix.diag(lim)).mmul(V.transpose()).to2DArray();
   return {
-    theorem: 'aligned-depth-2', matrix: W, singularValues: singularValues(W.flat(), params.m, params.n),
+    theorem: 'aligned-depth-2', status: 'exact', matrix: W, singularValues: singularValues(W.flat(), params.m, params.n),
     zeroLoss: lim.every((v, i) => v === sigma[i]),
     details: { modes: sigma.map((s, i) => ({ sigma: s, x0: x0[i], limit: lim[i] })), law: 'each mode x_i(t) = s_i x0 / (x0 + (s_i - x0) e^(-2 s_i t))' },
   };

@@ -7,6 +7,12 @@ export type Applicability<P> = { ok: true; params: P } | { ok: false; reason: st
 
 export interface TheoremLimit {
   theorem: string;
+  /**
+   * 'exact': the defining equations hold at the returned values to 1e-12
+   * relative (self-check in details); 'inexact': they do not, and the numbers
+   * must not be trusted to that accuracy.
+   */
+  status: 'exact' | 'inexact';
   /** W(inf), as rows. */
   matrix: number[][];
   /** Singular values of W(inf), descending. */
@@ -16,6 +22,14 @@ export interface TheoremLimit {
   details: Record<string, unknown>;
 }
 
+export interface TheoremAt {
+  /** W(t), as rows. */
+  matrix: number[][];
+  /** 'inexact': the double inputs do not fix W(t) to 1e-12 (see details). */
+  status: 'exact' | 'inexact';
+  details?: Record<string, unknown>;
+}
+
 export interface TheoremFamily<P> {
   name: string;
   /** Check the hypotheses on a built problem. */
@@ -23,7 +37,7 @@ export interface TheoremFamily<P> {
   /** The predicted limit t -> infinity. */
   limit(params: P): TheoremLimit;
   /** The predicted W(t), where the family has closed-form trajectories. */
-  at?(params: P, t: number): number[][];
+  at?(params: P, t: number): TheoremAt;
   /**
    * Compare an integrated W at time t where only part of the limit is reached
    * by then (a slowly converging eigenspace with a known trajectory).
