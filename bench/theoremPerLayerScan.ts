@@ -39,7 +39,13 @@ fc.sample(instance, { numRuns: N, seed }).forEach((x, i) => {
   const lim = theoremLimit(blockSpec(p));
   const det = lim.details as { Lam: number; N: number; log10Lam: number; log10N: number; method: string; selfCheck: { conditioning?: number } };
   const t0 = Date.now();
-  const ref = x.L === 2 ? refBlockDepth2(p.d, p.n, p.q, p.s, a, b) : refBlockPerLayer(p.d, p.n, p.q, p.s, a, b, guess(p));
+  let ref;
+  try {
+    ref = x.L === 2 ? refBlockDepth2(p.d, p.n, p.q, p.s, a, b) : refBlockPerLayer(p.d, p.n, p.q, p.s, a, b, guess(p));
+  } catch (err) {
+    misses++; console.log(`draw ${i}: no reference (${(err as Error).message}); production ${lim.status} ${det.method} Lam ${det.Lam} N ${det.N}`, JSON.stringify(x));
+    return;
+  }
   refMs += Date.now() - t0;
   const tiny = 2.2250738585072014e-308;
   const eL = ref.Lam.abs().gte(tiny) ? relErr(det.Lam, ref.Lam) : 0;

@@ -124,16 +124,24 @@ describe('family A, per-layer values: exact to 1e-12 against 50 digits', () => {
       expect(seen('block per-layer: N', errN)).toBeLessThanOrEqual(TOL);
     }), { numRuns: PERLAYER_RUNS, seed: SEED + 1 });
   });
-  it('a large init whose smallest layer crosses zero (E1, then E2) and a tie whose Lam leaves the double range', () => {
+  it('a large init whose smallest layer crosses zero (E1, then E2), a tie whose Lam leaves the double range, and the scan misses', LONG, () => {
     const cases: BlockParams[] = [
       { d: 4, n: 2, q: 2, s: 1e-3, a: [1, 1.0001, 1.0002], b: [3, 6, 9] },
       { d: 4, n: 2, q: 2, s: 1e-2, a: [2, 1.5, 1.7, 3], b: [0.1, 0.2, 0.3, 0.4] },
       { d: 4, n: 2, q: 2, s: 1.0000000000000224e-6, a: [1, 1, 1, 1, 999.9999999999816, 1, 1, 1, 1, 1, 1, 1, 1], b: [1, 1, 1, 1, 999.9999999999816, 1, 1, 1.0000000000000082e-6, 1, 1, 1, 0, 0] },
+      // Scan misses (bench/theoremPerLayerScan.ts): N carries the fit while Lam
+      // sits at e^-1.4e5 (a tie) — N from its layers was off by 1e-12; the
+      // same at e^-1.5e11, where the clock route returned Lam = 0 and LamFit
+      // was the rounding of a misplaced N; depth 2, E1's small layer ending
+      // 3e-7 past zero (the re-solve bracketed from 1e-300 and gave Lam = 0).
+      { d: 6, n: 3, q: 2, s: 1.0000000000000307e-6, a: [1, 0.18969373220367428, 1, 1, 1, 1, 1, 1, 1, 1], b: [0, 0.18969373220367428, 1, 1, 1, 1, 1, 1, 1, 0] },
+      { d: 6, n: 3, q: 2, s: 1, a: [1, 1, 1, 1, 999.9999999999949, 1, 999.9999999999939, 1, 0.9995928681428682, 1, 1, 1, 1, 0.0010000000000000143, 1, 1], b: [1, 1, 1, 1, 999.9999999999949, 0, 0.001, 1, 0.9995928681428682, 1, 1, 0, 1, 1000.0000000000061, 1, 1] },
+      { d: 6, n: 3, q: 2, s: 1, a: [999.9999999999908, 1], b: [999999999.9999642, 0] },
     ];
     for (const p of cases) {
       const { lim, det } = limitOf(p);
       const d2 = det as unknown as { log10Lam: number; log10N: number; unrepresentable?: string[] };
-      const ref = refBlockPerLayer(p.d, p.n, p.q, p.s, p.a, p.b, perLayerGuess(p));
+      const ref = p.a.length === 2 ? refBlockDepth2(p.d, p.n, p.q, p.s, p.a, p.b) : refBlockPerLayer(p.d, p.n, p.q, p.s, p.a, p.b, perLayerGuess(p));
       expect(lim.status).toBe('exact');
       expect(compareValue(det.Lam, d2.log10Lam, ref.Lam, 'Lam', d2.unrepresentable, 'block per-layer')).toBeLessThanOrEqual(TOL);
       expect(compareValue(det.N, d2.log10N, ref.N, 'N', d2.unrepresentable, 'block per-layer')).toBeLessThanOrEqual(TOL);

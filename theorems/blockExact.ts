@@ -137,6 +137,14 @@ export class LogMode {
     return this.fill(X).map((lb) => 0.5 * lb);
   }
 
+  /** Sum of |log |v_l|| at the signed x: the size of the logs a quadrature or a product at x adds up. */
+  logSize(x: number): number {
+    const lx2 = 2 * Math.log(Math.abs(x));
+    let acc = 0;
+    for (let l = 0; l < this.L; l++) acc += 0.5 * Math.abs(l === this.m ? lx2 : logAddExp(this.logD[l], lx2));
+    return acc;
+  }
+
   /** log prod_l v_l and its derivative in X. */
   logProduct(X: number): [number, number] {
     const lb = this.fill(X);
@@ -357,6 +365,17 @@ export function logInvariantConstant(d: number, a: readonly number[], b: readonl
   }, lo, hi, [...loga2, ...lam02]);
 }
 
+/**
+ * Relative error of an integral computed in logs (logIntegralExp) whose
+ * integrand adds up logs of total size `size`: each node value carries
+ * their rounding (eps times their size), and the result, a log, its own.
+ */
+const QUAD_SIZE = 1;
+/** log of the absolute error of an integral e^logI computed in logs (-Infinity for a zero integral). */
+function logQuadError(logI: number, size: number): number {
+  return logI === -Infinity ? -Infinity : logI + Math.log(Number.EPSILON * (4 + Math.abs(logI) + QUAD_SIZE * size));
+}
+
 const relDiff = (x: number, y: number): number => (x === y ? 0 : Math.abs(x - y) / Math.max(Math.abs(x), Math.abs(y)));
 
 /** Exact limit on E1, E2; null when the per-layer route cannot represent it (a layer crossing zero). */
@@ -512,7 +531,9 @@ export function solveBlockExact(p: ExactBlockInput): ExactBlockSolution | null {
         return (l[0] * l[1]) / n + w2 * v[0] * v[1] - sq;
       };
       const y0 = (aIsE1 ? lam : nu)[sA];
-      let delta = 1e-8 * Math.max(Math.abs(y0), 1e-300) + 1e-300, ylo = y0 - delta, yhi = y0 + delta;
+      // (y0 may be 0 or a rounding of the large layer: start at eps of that scale, not at 1e-300.)
+      const scaleA = Math.max(...(aIsE1 ? lam : nu).map(Math.abs));
+      let delta = 1e-8 * Math.max(Math.abs(y0), Number.EPSILON * scaleA, 1e-300) + 1e-300, ylo = y0 - delta, yhi = y0 + delta;
       for (let i = 0; i < 200 && G(ylo) > 0; i++) { delta *= 4; ylo = y0 - delta; }
       for (let i = 0; i < 200 && G(yhi) < 0; i++) { delta *= 4; yhi = y0 + delta; }
       if (G(ylo) <= 0 && G(yhi) >= 0) {
@@ -540,13 +561,18 @@ export function solveBlockExact(p: ExactBlockInput): ExactBlockSolution | null {
     const e1 = new LogMode(lam0v, lam0lo), e2 = new LogMode(pp.a);
     const logC = logInvariantConstant(d, pp.a, pp.b);
     const viaTails = crossesZero(e1, e2, logC) ? solveSigned(e1, e2, logC, lam0v, pp, fit) : solveLogs(e1, e2, logC, lam0v, pp, fit);
-    // E2's value is derived from its tail: relative error ~ eps T_2 / (|x_2| phi_2(x_2)).
-    // A large init that moves little (or a layer near zero) makes that ratio
-    // large; the elapsed clock, a direct integral, is then better conditioned.
+    // The tails' balance T_2 - T_1 - C carries the rounding of three integrals
+    // of size T_1, T_2, C; the mode with the small share of the fit takes it
+    // all (balanceErrors), amplified where T_1 or T_2 is small beside C. A
+    // large init that moves little, or a minor mode read back from T_2 - C,
+    // is better conditioned on the elapsed clock S, a direct integral.
     if (viaTails) {
-      const x2 = viaTails.nuLayers[e2.m], X2 = viaTails.logNuLayers[e2.m];
-      viaTails.conditioning = Math.max(viaTails.conditioning ?? 0, Math.abs(viaTails.N) < 2.2250738585072014e-308 ? 0 : derivedError(e2, e2.signedLogTail(x2), X2));
-      if (viaTails.conditioning <= 1e-14) return viaTails;
+      const x1 = viaTails.lamLayers[e1.m], x2 = viaTails.nuLayers[e2.m];
+      const sizeC = pp.a.reduce((acc, al, l) => acc + Math.abs(Math.log(al)) + Math.abs(Math.log(lam0v[l])), 0);
+      const lt1 = e1.signedLogTail(x1), lt2 = e2.signedLogTail(x2);
+      const logDelta = logAddExp(logAddExp(logQuadError(lt1, e1.logSize(x1)), logQuadError(lt2, e2.logSize(x2))), logQuadError(logC, sizeC));
+      viaTails.conditioning = Math.max(viaTails.conditioning ?? 0, balanceError(e1, e2, x1, x2, logDelta));
+      if (viaTails.conditioning <= 1e-13) return viaTails;
     }
     // The clock route: the unknown is one mode's smallest layer (its product is
     // then exact), the other is derived from the elapsed clock S; the mode to
@@ -557,15 +583,44 @@ export function solveBlockExact(p: ExactBlockInput): ExactBlockSolution | null {
       const [sign, logS] = e1.clock(viaTails.lamLayers[e1.m]);
       if (Number.isFinite(sign)) aIsE1 = derivedError(e2, logS, X2) <= derivedError(e1, logS, X1);
     }
-    const viaClock = aIsE1 ? solveClock(e1, e2, true, lam0v, pp, fit) : solveClock(e2, e1, false, lam0v, pp, fit);
+    let viaClock = aIsE1 ? solveClock(e1, e2, true, lam0v, pp, fit) : solveClock(e2, e1, false, lam0v, pp, fit);
+    // (Both choices have the same conditioning; the other is a second try when a root search fails.)
+    if (!viaClock || !(viaClock.conditioning! <= 1e-12)) {
+      const other = aIsE1 ? solveClock(e2, e1, false, lam0v, pp, fit) : solveClock(e1, e2, true, lam0v, pp, fit);
+      if (other && (!viaClock || other.conditioning! < viaClock.conditioning!)) viaClock = other;
+    }
     if (!viaClock) return viaTails;
     if (!viaTails || viaClock.conditioning! < viaTails.conditioning!) return viaClock;
     return viaTails;
   }
 
-  /** Estimated relative error of a derived mode's product: 2 eps L |S| / (|x| phi(x)), S the clock or tail it was read from. */
+  function representable(v: number): boolean { return Math.abs(v) >= 2.2250738585072014e-308; }
+
+  /** Estimated relative error of a derived mode's product: 2 eps L |S| / (|x| phi(x)), S the clock or tail it was read from (only to choose which mode to derive). */
   function derivedError(e: LogMode, logS: number, X: number): number {
     return 2 * Number.EPSILON * e.L * Math.exp(logS - e.logPhiLog(X) - X);
+  }
+
+  /**
+   * Relative error of Lam and N (the larger, each relative to itself; a value
+   * below the double range counts 0: its log is what is reported) caused by an
+   * absolute error e^logDelta in the balance of the two clocks (T_2 - T_1 - C,
+   * or S_1 - S_2). Linearized at the solution, with y_i = dx_i / x_i and
+   * p_i = d log|P_i| / d log|x_i|:
+   *   |x_1| phi_1 y_1 + |x_2| phi_2 y_2' = delta   (y_2' = -y_2),
+   *   (|Lam| p_1 / n) y_1 = (1 - 1/n) |N| p_2 y_2'  (the fit),
+   * so the mode with the small share of the fit absorbs nearly all of delta.
+   */
+  function balanceError(e1: LogMode, e2: LogMode, x1: number, x2: number, logDelta: number): number {
+    const X1 = Math.log(Math.abs(x1)), X2 = Math.log(Math.abs(x2));
+    if (!Number.isFinite(X1) || !Number.isFinite(X2)) return 0;
+    const [lP1, p1] = e1.logProduct(X1), [lP2, p2] = e2.logProduct(X2);
+    const share = lP1 - Math.log(n) - Math.log(w2) - lP2; // log(|Lam|/n / ((1 - 1/n)|N|))
+    const logA = e1.logPhiLog(X1) + X1, logB = e2.logPhiLog(X2) + X2 + Math.log(p1 / p2) + share;
+    const logErrLam = logDelta + Math.log(p1) - logAddExp(logA, logB);
+    const logErrN = logErrLam + share;
+    const tiny = Math.log(2.2250738585072014e-308);
+    return Math.max(lP1 < tiny ? 0 : Math.exp(logErrLam), lP2 < tiny ? 0 : Math.exp(logErrN));
   }
 
   /**
@@ -595,6 +650,8 @@ export function solveBlockExact(p: ExactBlockInput): ExactBlockSolution | null {
     const LamP = e1.signedProduct(x1)[0], NP = e2.signedProduct(x2)[0];
     // The derived product from the fit where its share is small (exact to an ulp there).
     const Lam = !aIsE1 && Math.abs(w2 * NP) <= 0.25 * sq ? n * (sq - w2 * NP) : LamP;
+    // And N from the fit where Lam's share is small (a root in x_1 pins the fit only to x_1's resolution).
+    const N = Lam === LamP && Math.abs(LamP) / n <= 0.25 * sq ? (sq - LamP / n) / w2 : NP;
     const c1 = e1.clock(x1), c2 = e2.clock(x2);
     // The clock's residual as the relative change of x_B it stands for
     // (|S_A - S_B| / (|x_B| phi_B)): a mode that moved little has a small
@@ -605,11 +662,16 @@ export function solveBlockExact(p: ExactBlockInput): ExactBlockSolution | null {
     const XB = Math.log(Math.abs(xB));
     const e1e2 = Math.exp(logGap - eB.logPhiLog(XB) - XB);
     const pair = Math.max(pairResidual(lam, lam0v, lam0lo), pairResidual(nu, [...pp.a]));
+    // (A clock that cannot be re-evaluated at the root, e.g. x_1 underflowed to 0, is no answer.)
+    if (!Number.isFinite(e1e2) || !Number.isFinite(pair) || x1 === 0 || x2 === 0) return null;
     const logAbs = (v: number[]) => v.map((x) => Math.log(Math.abs(x)));
     return {
-      method: 'clock-integral', logLam: Math.log(Math.abs(Lam)), logN: Math.log(Math.abs(NP)), logLamLayers: logAbs(lam), logNuLayers: logAbs(nu),
-      lamLayers: lam, nuLayers: nu, Lam, N: NP, LamMinusN: Lam - NP, residuals: { fit: fit(LamP, NP), pairwise: pair, e1e2 },
-      conditioning: derivedError(eB, S[1], Math.log(Math.abs(xB))),
+      method: 'clock-integral', logLam: Math.log(Math.abs(Lam)), logN: Math.log(Math.abs(N)), logLamLayers: logAbs(lam), logNuLayers: logAbs(nu),
+      lamLayers: lam, nuLayers: nu, Lam, N, LamMinusN: Lam - N, residuals: { fit: fit(LamP, N), pairwise: pair, e1e2 },
+      conditioning: Math.max(representable(Lam) ? (Lam !== LamP ? (Number.EPSILON * n * (sq + w2 * Math.abs(NP))) / Math.abs(Lam) : Number.EPSILON * (2 + e1.logSize(x1))) : 0,
+        representable(N) ? (N !== NP ? (Number.EPSILON * (sq + Math.abs(LamP) / n)) / (w2 * Math.abs(N)) : Number.EPSILON * (2 + e2.logSize(x2))) : 0,
+        // S is integrated on both sides: each carries its own rounding.
+        balanceError(e1, e2, x1, x2, logAddExp(logQuadError(S[1], eA.logSize(xA) + eA.logSize(eA.v0[eA.m])), logQuadError(S[1], eB.logSize(xB) + eB.logSize(eB.v0[eB.m]))))),
     };
   }
 
@@ -669,12 +731,24 @@ export function solveBlockExact(p: ExactBlockInput): ExactBlockSolution | null {
     const errFit = LamFit > 0 ? (Number.EPSILON * n * (sq + w2 * N)) / LamFit : Infinity, errLog = logErr(lLam);
     // (The fit's form only where it means something: when Lam is far below the
     // rounding of s q, LamFit is that rounding, whatever errLog says.)
-    const Lam = errFit < errLog && errFit < 1e-3 ? LamFit : Math.exp(logLam);
-    const representable = (v: number) => Math.abs(v) >= 2.2250738585072014e-308;
-    const lamError = representable(Lam) ? Math.min(errFit, errLog) : 0, nError = representable(N) ? logErr(lNu) : 0;
+    // Both forms must agree within their estimates: where Lam leaves the double
+    // range (e^-1e11 at a log-divergent tie), LamFit is the rounding of s q.
+    const agree = (logFit: number, logOwn: number, err: number) => Math.abs(logFit - logOwn) <= 10 * err;
+    const lamFromFit = errFit < errLog && errFit < 1e-3 && agree(Math.log(LamFit), logLam, errFit + errLog);
+    const Lam = lamFromFit ? LamFit : Math.exp(logLam);
+    // Symmetrically N from the fit where Lam's share is small: the root in
+    // X_1 pins the fit only to the resolution of X_1 (ulp(X_1) is 3e-11 at
+    // a log-divergent x_1 = e^-1.4e5), which N's own layers would carry.
+    const NFit = (sq - Math.exp(logLam) / n) / w2;
+    // (Lam's own error enters NFit weighted by its share.)
+    const errFitN = !lamFromFit && NFit > 0 ? (Number.EPSILON * (sq + Math.exp(logLam) / n) + (Math.exp(logLam) / n) * errLog) / (w2 * NFit) : Infinity;
+    const errLogN = logErr(lNu);
+    const nFromFit = errFitN < errLogN && errFitN < 1e-3;
+    const Nout = nFromFit ? NFit : N;
+    const lamError = representable(Lam) ? Math.min(errFit, errLog) : 0, nError = representable(Nout) ? Math.min(errFitN, errLogN) : 0;
     return {
-      method: 'tail-integral', logLam, logN, logLamLayers: lLam, logNuLayers: lNu, lamLayers: lam, nuLayers: nu,
-      Lam, N, LamMinusN: N * Math.expm1(logLam - logN), residuals: { fit: fit(Math.exp(logLam), N), pairwise: pair, e1e2 },
+      method: 'tail-integral', logLam, logN: nFromFit ? Math.log(NFit) : logN, logLamLayers: lLam, logNuLayers: lNu, lamLayers: lam, nuLayers: nu,
+      Lam, N: Nout, LamMinusN: Nout * Math.expm1(logLam - logN), residuals: { fit: fit(Math.exp(logLam), Nout), pairwise: pair, e1e2 },
       conditioning: Math.max(lamError, nError),
     };
   }
@@ -697,9 +771,10 @@ export function solveBlockExact(p: ExactBlockInput): ExactBlockSolution | null {
     const x1 = monotoneRoot(fdf, x10, true, 0.5 * x10, Infinity);
     if (!Number.isFinite(x1) || !Number.isFinite(fdf(x1)[0])) return null;
     const lam = e1.signedValues(x1), nu = e2.signedValues(x2);
-    const LamP = e1.signedProduct(x1)[0], N = e2.signedProduct(x2)[0];
-    // Lam from the fit where N's share is small (exact to an ulp there).
-    const Lam = Math.abs(w2 * N) <= 0.25 * sq ? n * (sq - w2 * N) : LamP;
+    const LamP = e1.signedProduct(x1)[0], NP = e2.signedProduct(x2)[0];
+    // The product with the larger share from the fit (exact to an ulp there).
+    const Lam = Math.abs(w2 * NP) <= 0.25 * sq ? n * (sq - w2 * NP) : LamP;
+    const N = Lam === LamP && Math.abs(LamP) / n <= 0.25 * sq ? (sq - LamP / n) / w2 : NP;
     const e1e2 = Math.abs(Math.expm1(logAddExp(e1.signedLogTail(x1), logC) - e2.signedLogTail(x2)));
     const pair = Math.max(pairResidual(lam, lam0v, lam0lo), pairResidual(nu, [...pp.a]));
     const abs = (v: number[]) => v.map((x) => Math.log(Math.abs(x)));

@@ -40,7 +40,7 @@ let buffer = new Float64Array(0);
  * below ~1e-20 of the panel's mass. A flat stretch of width R (a log
  * divergence cut off 1e7 decades away) costs O(log R) panels, not R / 2.
  */
-function meshEdges(lo: number, hi: number, breaks: readonly number[]): number[] {
+function meshEdges(lo: number, hi: number, breaks: readonly number[], panel = PANEL): number[] {
   const pts = [lo, ...breaks.filter((b) => b > lo && b < hi && Number.isFinite(b)), hi].sort((x, y) => x - y);
   const edges: number[] = [lo];
   for (let i = 0; i + 1 < pts.length; i++) {
@@ -50,7 +50,7 @@ function meshEdges(lo: number, hi: number, breaks: readonly number[]): number[] 
     const left: number[] = [], right: number[] = [];
     let e = p, f = q;
     for (;;) {
-      const wl = Math.max(PANEL, (e - p) / 2), wr = Math.max(PANEL, (q - f) / 2);
+      const wl = Math.max(panel, (e - p) / 2), wr = Math.max(panel, (q - f) / 2);
       // (Also stop when the widths no longer move the edges: |r| beyond 2^53 PANEL.)
       if (f - e <= wl + wr || e + wl === e || f - wr === f) break;
       e += wl; left.push(e);
@@ -58,7 +58,7 @@ function meshEdges(lo: number, hi: number, breaks: readonly number[]): number[] 
     }
     // The middle piece [e, f] is at most wl + wr wide: split it once if wider than the allowed width.
     const mid = 0.5 * (e + f);
-    if (f - e > Math.max(PANEL, Math.min(e - p, q - f) / 2)) left.push(mid);
+    if (f - e > Math.max(panel, Math.min(e - p, q - f) / 2)) left.push(mid);
     edges.push(...left, ...right.reverse(), q);
   }
   return edges;
@@ -72,8 +72,8 @@ function meshEdges(lo: number, hi: number, breaks: readonly number[]): number[] 
  * is taken relative to the largest node value, so the integral may be far
  * outside the double range.
  */
-export function logIntegralExp(logf: (r: number) => number, lo: number, hi: number, breaks: readonly number[] = []): number {
-  const edges = meshEdges(lo, hi, breaks);
+export function logIntegralExp(logf: (r: number) => number, lo: number, hi: number, breaks: readonly number[] = [], panel = PANEL): number {
+  const edges = meshEdges(lo, hi, breaks, panel);
   const panels = edges.length - 1;
   const count = panels * 15;
   if (buffer.length < count) buffer = new Float64Array(count);

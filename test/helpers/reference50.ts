@@ -153,13 +153,16 @@ function gaussLegendreN(n: number): { x: D[]; w: D[] } {
  * g(w) w in r = log w, analytic in |Im r| < pi save at the breakpoints
  * log B +- i pi. Composite 20-point Gauss–Legendre on dyadic panels aligned to
  * multiples of 4 in r: a panel of width h is kept when the nearest breakpoint
- * is at least h away (else split, down to width 4). Error bound per panel:
- * Bernstein ellipse through the nearest singularity, rho >= 3.4 for width 4
- * (singularity at Im = pi, anywhere along the panel), rho >= 5.8 when the
- * breakpoint is a width away; 16 nodes give rho^-32 < 1e-17. Node values
+ * is at least h away (else split, down to width MIN_PANEL = 1). Error bound
+ * per panel: Bernstein ellipse through the nearest singularity, rho >= 12 for
+ * width 1 (singularity at Im = pi, anywhere along the panel), rho >= 5.8 when
+ * the breakpoint is a width away; 16 nodes give rho^-32 < 1e-24 times the
+ * integrand's growth toward the singularity, a pole of order up to L/2 where
+ * layers tie (width 4, as before, left 3.4e-13 at L = 16 all tied). Node values
  * w = e^r are e^(panel centre) times cached e^(h x_j / 2).
  */
 const NODES = 16;
+const MIN_PANEL = 1;
 const expCache = new Map<number, D[]>();
 function expOffsets(h: number): D[] {
   let e = expCache.get(h);
@@ -173,7 +176,7 @@ function dyadicPanels(lo: number, hi: number, hardHi: boolean, breaks: number[])
     const b = a + h;
     if (b <= lo || a >= hi) return;
     const straddlesHard = hardHi && a < hi && b > hi;
-    if (h > 4 && (dist(a, b) < h || straddlesHard)) { rec(a, h / 2); rec(a + h / 2, h / 2); return; }
+    if (h > MIN_PANEL && (dist(a, b) < h || straddlesHard)) { rec(a, h / 2); rec(a + h / 2, h / 2); return; }
     out.push([a, straddlesHard ? hi : b]);
   };
   let H = 4;
