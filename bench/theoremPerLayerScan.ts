@@ -7,8 +7,9 @@
 //   npx tsx bench/theoremPerLayerScan.ts [draws=2000] [seed=18]
 
 import fc from 'fast-check';
+import { perLayerGuess } from '../test/helpers/perLayerGuess.js';
 import { big, refBlockDepth2, refBlockPerLayer, relErr } from '../test/helpers/reference50.js';
-import { blockSpec, solveBlock, theoremLimit, type BlockParams } from '../src/index.js';
+import { blockSpec, theoremLimit, type BlockParams } from '../src/index.js';
 
 const logUniform = (lo: number, hi: number) => fc.double({ min: lo, max: hi, noNaN: true }).map((e) => 10 ** e);
 const coupling = fc.oneof({ weight: 1, arbitrary: fc.constant(0) }, { weight: 7, arbitrary: logUniform(-6, 6) });
@@ -19,16 +20,6 @@ const instance = fc.integer({ min: 2, max: 16 }).chain((L) => fc.record({
   cs: fc.array(coupling, { minLength: L, maxLength: L }),
 }));
 
-function guess(p: BlockParams): { free: 'E1' | 'E2'; sign: number; logAbsX: number } {
-  const sol = solveBlock(p);
-  const ex = sol.exact!;
-  const freeE1 = sol.Lam / p.n < (1 - 1 / p.n) * sol.N;
-  const v0 = freeE1 ? p.a.map((x, l) => x + p.d * p.b[l]) : p.a;
-  let m = 0;
-  v0.forEach((v, l) => { if (v < v0[m]) m = l; });
-  const layers = freeE1 ? ex.lamLayers : ex.nuLayers, logs = freeE1 ? ex.logLamLayers : ex.logNuLayers;
-  return { free: freeE1 ? 'E1' : 'E2', sign: layers[m] < 0 ? -1 : 1, logAbsX: logs[m] };
-}
 
 const N = Number(process.argv[2] ?? 2000), seed = Number(process.argv[3] ?? 18);
 const worst = { Lam: 0, N: 0, log10Lam: 0 };
@@ -41,7 +32,7 @@ fc.sample(instance, { numRuns: N, seed }).forEach((x, i) => {
   const t0 = Date.now();
   let ref;
   try {
-    ref = x.L === 2 ? refBlockDepth2(p.d, p.n, p.q, p.s, a, b) : refBlockPerLayer(p.d, p.n, p.q, p.s, a, b, guess(p));
+    ref = x.L === 2 ? refBlockDepth2(p.d, p.n, p.q, p.s, a, b) : refBlockPerLayer(p.d, p.n, p.q, p.s, a, b, perLayerGuess(p));
   } catch (err) {
     misses++; console.log(`draw ${i}: no reference (${(err as Error).message}); production ${lim.status} ${det.method} Lam ${det.Lam} N ${det.N}`, JSON.stringify(x));
     return;

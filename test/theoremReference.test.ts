@@ -8,7 +8,8 @@
 
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { blockSpec, firstColumnLimit, limitSweep, solveBlock, theoremAt, theoremLimit, trajectoryAt, trajectoryApplies, buildProblem, type BlockParams } from '../src/index.js';
+import { blockSpec, firstColumnLimit, limitSweep, theoremAt, theoremLimit, trajectoryAt, trajectoryApplies, buildProblem, type BlockParams } from '../src/index.js';
+import { perLayerGuess } from './helpers/perLayerGuess.js';
 import { big, refBlockBalanced, refBlockDepth2, refBlockPerLayer, refFirstColumn, refLogistic, refScalar, relErr } from './helpers/reference50.js';
 
 const RUNS = Number(process.env.REFERENCE_RUNS ?? 200);
@@ -58,23 +59,6 @@ describe('family A, balanced layers: exact to 1e-12 against 50 digits', () => {
   });
 });
 
-/**
- * The reference's unknown for a per-layer instance: log|x| of the mode with the
- * smaller share of the fit (its product may be far below the double range),
- * with its sign, from the production solution: a starting point only, the
- * reference brackets its own root.
- */
-export function perLayerGuess(p: BlockParams): { free: 'E1' | 'E2'; sign: number; logAbsX: number } {
-  const sol = solveBlock(p);
-  const ex = sol.exact;
-  if (!ex) throw new Error(`no exact solution for ${JSON.stringify(p)}`);
-  const freeE1 = sol.Lam / p.n < (1 - 1 / p.n) * sol.N;
-  const v0 = freeE1 ? p.a.map((x, l) => x + p.d * p.b[l]) : p.a;
-  let m = 0;
-  v0.forEach((v, l) => { if (v < v0[m]) m = l; });
-  const layers = freeE1 ? ex.lamLayers : ex.nuLayers, logs = freeE1 ? ex.logLamLayers : ex.logNuLayers;
-  return { free: freeE1 ? 'E1' : 'E2', sign: layers[m] < 0 ? -1 : 1, logAbsX: logs[m] };
-}
 
 /**
  * A value against its 50-digit reference, relative to itself. Below the

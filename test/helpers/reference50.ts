@@ -389,27 +389,9 @@ export function refLogistic(s: number, x0: D, t: number): D {
   return S.times(x0).div(x0.plus(S.minus(x0).times(S.times(-2 * t).exp())));
 }
 
-let GL: { x: D[]; w: D[] } | null = null;
-/** 30-point Gauss–Legendre nodes and weights on [-1, 1] at 50 digits (Newton on P_30). */
+/** 30-point Gauss–Legendre nodes and weights on [-1, 1] at 50 digits. */
 function gaussLegendre(): { x: D[]; w: D[] } {
-  if (GL) return GL;
-  const n = 30, xs: D[] = [], ws: D[] = [];
-  for (let i = 1; i <= n; i++) {
-    let x = big(Math.cos((Math.PI * (i - 0.25)) / (n + 0.5)));
-    let dp = ONE;
-    for (let it = 0; it < 100; it++) {
-      let p0 = ONE, p1 = x;
-      for (let k = 2; k <= n; k++) { const p2 = x.times(p1).times(2 * k - 1).minus(p0.times(k - 1)).div(k); p0 = p1; p1 = p2; }
-      dp = p0.minus(x.times(p1)).times(n).div(ONE.minus(x.pow(2)));
-      const dx = p1.div(dp);
-      x = x.minus(dx);
-      if (dx.abs().lt(1e-48)) break;
-    }
-    xs.push(x);
-    ws.push(TWO.div(ONE.minus(x.pow(2)).times(dp.pow(2))));
-  }
-  GL = { x: xs, w: ws };
-  return GL;
+  return gaussLegendreN(30);
 }
 
 /** int_a^b f by 30-point Gauss–Legendre. */

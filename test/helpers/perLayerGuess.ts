@@ -1,0 +1,25 @@
+// Where the 50-digit per-layer reference starts its root search. It is taken
+// from the production solution, which the reference only uses as a start
+// (it brackets its own root), so the reference stays independent of the route
+// it checks. Shared by test/theoremReference.test.ts and
+// bench/theoremPerLayerScan.ts.
+
+import { solveBlock, type BlockParams } from '../../src/index.js';
+
+/**
+ * The reference's unknown for a per-layer instance: log|x| of the mode with the
+ * smaller share of the fit (its product may be far below the double range),
+ * with its sign, from the production solution: a starting point only, the
+ * reference brackets its own root.
+ */
+export function perLayerGuess(p: BlockParams): { free: 'E1' | 'E2'; sign: number; logAbsX: number } {
+  const sol = solveBlock(p);
+  const ex = sol.exact;
+  if (!ex) throw new Error(`no exact solution for ${JSON.stringify(p)}`);
+  const freeE1 = sol.Lam / p.n < (1 - 1 / p.n) * sol.N;
+  const v0 = freeE1 ? p.a.map((x, l) => x + p.d * p.b[l]) : p.a;
+  let m = 0;
+  v0.forEach((v, l) => { if (v < v0[m]) m = l; });
+  const layers = freeE1 ? ex.lamLayers : ex.nuLayers, logs = freeE1 ? ex.logLamLayers : ex.logNuLayers;
+  return { free: freeE1 ? 'E1' : 'E2', sign: layers[m] < 0 ? -1 : 1, logAbsX: logs[m] };
+}
