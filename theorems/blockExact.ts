@@ -492,6 +492,10 @@ export function solveBlockExact(p: ExactBlockInput): ExactBlockSolution | null {
     else { lo = -1; while (F(lo) > 0) { hi = lo; lo *= 2; if (lo < -2000) return null; } }
     const u = brent(F, lo, hi, 1e-300);
     let lam = e1(u), nu = e2(u);
+    // The products as functions of the variable the root was found in: the clock u,
+    // or (re-solved below) the small layer y.
+    let products = (x: number): [number, number] => { const l = e1(x), v = e2(x); return [l[0] * l[1], v[0] * v[1]]; };
+    let root = u;
     // A large init may shrink a layer past zero: the formulas hold for signed values.
     if (![...lam, ...nu].every(Number.isFinite)) return null;
     // A layer that ends near zero comes out of (P - D/P)/2 with a relative
@@ -539,12 +543,42 @@ export function solveBlockExact(p: ExactBlockInput): ExactBlockSolution | null {
       if (G(ylo) <= 0 && G(yhi) >= 0) {
         const y = brent(G, ylo, yhi, 0);
         const a = layersA(y), b = layersB(y);
-        if ([...a, ...b].every(Number.isFinite)) [lam, nu] = aIsE1 ? [a, b] : [b, a];
+        if ([...a, ...b].every(Number.isFinite)) {
+          [lam, nu] = aIsE1 ? [a, b] : [b, a];
+          products = (x: number): [number, number] => {
+            const pa = layersA(x), pb = layersB(x), [l, v] = aIsE1 ? [pa, pb] : [pb, pa];
+            return [l[0] * l[1], v[0] * v[1]];
+          };
+          root = y;
+        }
       }
     }
     const e1e2 = relDiff((lam[0] + lam[1]) * (pp.a[0] + pp.a[1]), (nu[0] + nu[1]) * (lam0v[0] + lam0v[1]));
     const pair = Math.max(pairResidual(lam, lam0v, lam0lo), pairResidual(nu, [...pp.a]));
-    return pack('closed-form', lam, nu, fit(lam[0] * lam[1], nu[0] * nu[1]), pair, e1e2);
+    const sol = pack('closed-form', lam, nu, fit(lam[0] * lam[1], nu[0] * nu[1]), pair, e1e2);
+    sol.conditioning = depth2Conditioning(products, root, sol.Lam, sol.N);
+    return sol;
+  }
+
+  /**
+   * How well doubles pin the depth-2 root. The fit is evaluated with a rounding
+   * of about eps (|Lam|/n + (1 - 1/n)|N| + s q), which moves the root x by that
+   * over |dF/dx|; each product then moves by |dP/dx| times that. Relative to
+   * itself this is ~eps for a product that carries the fit or grows smoothly
+   * with the clock, but large for a product that is a small remainder of the
+   * fit (a large init whose product must nearly vanish: its value is fixed by
+   * the fit only to that rounding). Derivatives by central differences of the
+   * products, which are formed without cancellation in x.
+   */
+  function depth2Conditioning(products: (x: number) => [number, number], x: number, Lam: number, N: number): number {
+    const h = 1e-6 * Math.max(Math.abs(x), 1e-300);
+    const [lp, np] = products(x + h), [lm, nm] = products(x - h);
+    const dLam = (lp - lm) / (2 * h), dN = (np - nm) / (2 * h);
+    const dF = Math.abs(dLam / n + w2 * dN);
+    if (!(dF > 0) || !Number.isFinite(dF)) return 0;
+    const dx = (Number.EPSILON * (Math.abs(Lam) / n + w2 * Math.abs(N) + sq)) / dF;
+    const rel = (dP: number, P: number) => (P !== 0 && Number.isFinite(dP) ? (Math.abs(dP) * dx) / Math.abs(P) : 0);
+    return Math.max(rel(dLam, Lam), rel(dN, N));
   }
 
   /**
