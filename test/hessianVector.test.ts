@@ -9,6 +9,7 @@ import {
   blasField, buildProblem, nativeBlas, symmetricField, typescriptField, unrolledField, wasmField, wasmModule,
   type GradientField, type Problem,
 } from '../src/index.js';
+import { problemOf, problemShape } from './helpers/randomProblems.js';
 
 type Make = (p: Problem) => GradientField;
 const kernels: [string, Make | null][] = [
@@ -46,15 +47,8 @@ function fdError(field: GradientField, fresh: GradientField, y: Float64Array, v:
 describe('Hessian-vector products of the field kernels', () => {
   for (const [name, make] of kernels) {
     it.skipIf(!make)(`${name}: equal central finite differences of the field (depth 1-5, any shape and width)`, () => {
-      const shape = fc.record({
-        m: fc.integer({ min: 1, max: 9 }), n: fc.integer({ min: 1, max: 9 }), depth: fc.integer({ min: 1, max: 5 }),
-        width: fc.integer({ min: 1, max: 9 }), frac: fc.double({ min: 0.1, max: 1, noNaN: true }), seed: fc.integer({ min: 0, max: 1e6 }),
-      });
-      fc.assert(fc.property(shape, ({ m, n, depth, width, frac, seed }) => {
-        const p = buildProblem({
-          target: { kind: 'low-rank', size: [m, n], rank: 1, seed }, observed: { kind: 'random', count: Math.max(1, Math.floor(frac * m * n)), seed },
-          depth, width, init: { kind: 'gaussian', std: 0.7, seed },
-        });
+      fc.assert(fc.property(problemShape(9, 5, 0.1), (shape) => {
+        const p = problemOf(shape), seed = shape.seed;
         const field = make!(p);
         const y = p.y0, v = randomVector(y.length, seed + 1);
         // Central differences err by O(eps^2) (about 1e-10 relative) plus rounding/eps (about 1e-11).

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildProblem, forcedKernel, gradientField, KERNEL_NAMES, nativeBlas, typescriptField, wasmModule } from '../src/index.js';
+import { forcedKernel, gradientField, KERNEL_NAMES, nativeBlas, wasmModule } from '../src/index.js';
+import { expectEqualsTypescriptField, problemOf, problemShape } from './helpers/randomProblems.js';
 import { cli } from './helpers/cli.js';
 
 const available = KERNEL_NAMES.filter((k) => k === 'js' || (k === 'native' ? nativeBlas : wasmModule));
@@ -30,23 +31,11 @@ describe('DMFLOW_KERNEL', () => {
 
   for (const k of available) {
     it(`${k}: forces the field at every size and equals the TypeScript field to rounding`, () => {
-      const shape = fc.record({
-        m: fc.integer({ min: 1, max: 20 }), n: fc.integer({ min: 1, max: 20 }), depth: fc.integer({ min: 1, max: 5 }),
-        width: fc.integer({ min: 1, max: 20 }), frac: fc.double({ min: 0.05, max: 1, noNaN: true }), seed: fc.integer({ min: 0, max: 1e6 }),
-      });
-      fc.assert(fc.property(shape, ({ m, n, depth, width, frac, seed }) => {
-        const p = buildProblem({
-          target: { kind: 'low-rank', size: [m, n], rank: 1, seed }, observed: { kind: 'random', count: Math.max(1, Math.floor(frac * m * n)), seed },
-          depth, width, init: { kind: 'gaussian', std: 0.7, seed },
-        });
+      fc.assert(fc.property(problemShape(20, 5, 0.05), (shape) => {
+        const p = problemOf(shape);
         const f = withKernel(k, () => gradientField(p));
         expect(f.kernel).toBe(k);
-        const a = new Float64Array(p.y0.length), b = new Float64Array(p.y0.length);
-        typescriptField(p).rhs(0, p.y0, a);
-        f.rhs(0, p.y0, b);
-        let num = 0, den = 0;
-        for (let i = 0; i < a.length; i++) { num += (a[i] - b[i]) ** 2; den += a[i] ** 2; }
-        expect(Math.sqrt(num)).toBeLessThanOrEqual(1e-13 * Math.sqrt(den) + 1e-300);
+        expectEqualsTypescriptField(p, f);
       }), { numRuns: 60, seed: 41 });
     });
   }

@@ -7,6 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { blasField, buildProblem, nativeBlas, run, typescriptField, unrolledField } from '../src/index.js';
+import { expectEqualsTypescriptField, problemOf, problemShape } from './helpers/randomProblems.js';
 
 const required = process.env.DMFLOW_REQUIRE_NATIVE === '1';
 
@@ -16,22 +17,10 @@ describe('native BLAS field', () => {
   });
 
   it.skipIf(!nativeBlas)('equals the TypeScript field to rounding (any shape, depth, width, mask)', () => {
-    const shape = fc.record({
-      m: fc.integer({ min: 1, max: 12 }), n: fc.integer({ min: 1, max: 12 }), depth: fc.integer({ min: 1, max: 5 }),
-      width: fc.integer({ min: 1, max: 12 }), frac: fc.double({ min: 0.05, max: 1, noNaN: true }), seed: fc.integer({ min: 0, max: 1e6 }),
-    });
-    fc.assert(fc.property(shape, ({ m, n, depth, width, frac, seed }) => {
-      const p = buildProblem({
-        target: { kind: 'low-rank', size: [m, n], rank: 1, seed }, observed: { kind: 'random', count: Math.max(1, Math.floor(frac * m * n)), seed },
-        depth, width, init: { kind: 'gaussian', std: 0.7, seed },
-      });
-      const a = new Float64Array(p.y0.length), b = new Float64Array(p.y0.length);
-      const ts = typescriptField(p), bl = blasField(p, nativeBlas!);
-      ts.rhs(0, p.y0, a);
-      bl.rhs(0, p.y0, b);
-      let num = 0, den = 0;
-      for (let i = 0; i < a.length; i++) { num += (a[i] - b[i]) ** 2; den += a[i] ** 2; }
-      expect(Math.sqrt(num)).toBeLessThanOrEqual(1e-13 * Math.sqrt(den) + 1e-300);
+    fc.assert(fc.property(problemShape(12, 5, 0.05), (shape) => {
+      const p = problemOf(shape);
+      const bl = blasField(p, nativeBlas!);
+      const ts = expectEqualsTypescriptField(p, bl);
       expect(Math.abs(ts.lastLoss - bl.lastLoss)).toBeLessThanOrEqual(1e-13 * ts.lastLoss + 1e-300);
     }), { numRuns: 200, seed: 21 });
   });

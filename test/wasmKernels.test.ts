@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildProblem, run, typescriptField, WasmArena, wasmField, wasmModule } from '../src/index.js';
+import { expectEqualsTypescriptField, problemOf, problemShape } from './helpers/randomProblems.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const required = process.env.DMFLOW_REQUIRE_NATIVE === '1';
@@ -62,22 +63,10 @@ describe('wasm kernels', () => {
   });
 
   it('the wasm field equals the TypeScript field to rounding (any shape, depth, width, mask)', () => {
-    const shape = fc.record({
-      m: fc.integer({ min: 1, max: 30 }), n: fc.integer({ min: 1, max: 30 }), depth: fc.integer({ min: 1, max: 6 }),
-      width: fc.integer({ min: 1, max: 30 }), frac: fc.double({ min: 0.02, max: 1, noNaN: true }), seed: fc.integer({ min: 0, max: 1e6 }),
-    });
-    fc.assert(fc.property(shape, ({ m, n, depth, width, frac, seed }) => {
-      const p = buildProblem({
-        target: { kind: 'low-rank', size: [m, n], rank: 1, seed }, observed: { kind: 'random', count: Math.max(1, Math.floor(frac * m * n)), seed },
-        depth, width, init: { kind: 'gaussian', std: 0.7, seed },
-      });
-      const a = new Float64Array(p.y0.length), b = new Float64Array(p.y0.length);
-      const ts = typescriptField(p), wa = wasmField(p, wasmModule!);
-      ts.rhs(0, p.y0, a);
-      wa.rhs(0, p.y0, b);
-      let num = 0, den = 0;
-      for (let i = 0; i < a.length; i++) { num += (a[i] - b[i]) ** 2; den += a[i] ** 2; }
-      expect(Math.sqrt(num)).toBeLessThanOrEqual(1e-13 * Math.sqrt(den) + 1e-300);
+    fc.assert(fc.property(problemShape(30, 6, 0.02), (shape) => {
+      const p = problemOf(shape);
+      const wa = wasmField(p, wasmModule!);
+      const ts = expectEqualsTypescriptField(p, wa);
       expect(Math.abs(ts.lastLoss - wa.lastLoss)).toBeLessThanOrEqual(1e-13 * ts.lastLoss + 1e-300);
       expect(wa.evaluations).toBe(1);
       expect(wa.kernel).toBe('wasm');
