@@ -44,6 +44,7 @@ fc.sample(instance, { numRuns: N, seed }).forEach((x, i) => {
   if (!ref.Lam.abs().gte(tiny) && !ref.Lam.isZero()) worst.log10Lam = Math.max(worst.log10Lam, relErr(det.log10Lam, ref.Lam.abs().log(10)));
   if (lim.status !== 'exact') {
     flagged++;
+    if (process.env.SCAN_LIST) console.log(`draw ${i}: flagged (${det.method}) error ${Math.max(eL, eN).toExponential(2)} estimate ${det.selfCheck.conditioning}`, JSON.stringify(x));
     if (Math.max(eL, eN) > (det.selfCheck.conditioning ?? 0)) { misses++; console.log(`draw ${i}: inexact, error ${Math.max(eL, eN)} above its estimate ${det.selfCheck.conditioning}`, JSON.stringify(x)); }
     return;
   }
