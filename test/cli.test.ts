@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { cli } from './helpers/cli.js';
+import { refBlockDepth2, relErr } from './helpers/reference50.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dmflow-cli-'));
 const write = (name: string, value: unknown) => { const p = join(dir, name); writeFileSync(p, JSON.stringify(value)); return p; };
@@ -95,6 +96,21 @@ describe('dmflow limit / check / limit-sweep', () => {
     expect(report.eigenspaces.details.Lam.rel).toBeLessThan(1e-6);
     expect(report.eigenspaces.details.N.rel).toBeLessThan(1e-6);
     expect(chk.status).toBe(0);
+  });
+
+  it('limit on a per-layer init that doubles cannot pin: solved in 45 digits, exact against the 50-digit reference (issue 17)', () => {
+    // Depth 2, a = [1e-3, 1e3], b = [1e-3, 0]: N ~ 2e-12 is a small remainder
+    // of the fit Lam/2 + N/2 = 1 (a double solution erred by 4.8e-5 in N).
+    const a = [10 ** -2.999999999999995, 10 ** 2.9999999999999942];
+    const spec = { target: { kind: 'ones', size: [2, 2], scale: 1 }, observed: { kind: 'block-diagonal', blocks: [1, 1] }, depth: 2, init: { kind: 'identity-plus-ones', a, b: [a[0], 0] } };
+    const lim = cli(['limit', write('remainder.json', spec)]);
+    expect(lim.status).toBe(0);
+    const got = JSON.parse(lim.stdout);
+    expect(got.status).toBe('exact');
+    expect(got.details.method).toBe('extended-precision');
+    const ref = refBlockDepth2(2, 2, 1, 1, a, [a[0], 0]);
+    expect(relErr(got.details.N, ref.N)).toBeLessThanOrEqual(1e-12);
+    expect(relErr(got.details.Lam, ref.Lam)).toBeLessThanOrEqual(1e-12);
   });
 
   it('run --save-times adds a trajectory, --save-layers the factors, and a warm start reuses them', () => {

@@ -6,6 +6,7 @@
 // positive integrand (per-layer values). Derivation: blockDiagonal.md, "Exact numerics".
 
 import { brent } from '../src/numeric/roots.js';
+import { solveBlockPrecise } from './blockPrecise.js';
 import { ddAdd, ddDiff, ddMul, logAddExp, logIntegralExp, logSubExp, softplus, sumProduct, type DD } from './logMath.js';
 
 const LN2 = Math.LN2;
@@ -25,7 +26,7 @@ export interface ExactBlockInput {
 
 export interface ExactBlockSolution {
   /** Route: 'closed-form' (balanced or L <= 2), 'tail-integral' (per-layer, L >= 3) or 'signed-tail' (per-layer, L >= 3, a mode crossing zero). */
-  method: 'closed-form' | 'tail-integral' | 'signed-tail' | 'clock-integral';
+  method: 'closed-form' | 'tail-integral' | 'signed-tail' | 'clock-integral' | 'extended-precision';
   /** Estimated relative error of the derived mode's product (per-layer routes): above 1e-12 the status is 'inexact'. */
   conditioning?: number;
   /** Natural logarithms of the per-layer limits lam_l (E1) and nu_l (E2), and of their products. */
@@ -376,6 +377,9 @@ function logQuadError(logI: number, size: number): number {
   return logI === -Infinity ? -Infinity : logI + Math.log(Number.EPSILON * (4 + Math.abs(logI) + QUAD_SIZE * size));
 }
 
+/** Per-layer solutions whose estimate or residual exceeds this are solved again in extended precision. */
+const PRECISE_ABOVE = 1e-13;
+
 const relDiff = (x: number, y: number): number => (x === y ? 0 : Math.abs(x - y) / Math.max(Math.abs(x), Math.abs(y)));
 
 /** Exact limit on E1, E2; null when the per-layer route cannot represent it (a layer crossing zero). */
@@ -443,8 +447,15 @@ export function solveBlockExact(p: ExactBlockInput): ExactBlockSolution | null {
     const sol = pack('closed-form', [lam, lam], [nu, nu], fitResidual(lam * lam, N), 0, relDiff(lam, r * nu));
     return { ...sol, Lam: r * r * N, N, LamMinusN: N * rm1 * (rm1 + 2) };
   }
-  if (L === 2) return solveDepth2(p, lam0, fitResidual);
-  return solveTail(p, lam0, fitResidual);
+  const perLayer = L === 2 ? solveDepth2(p, lam0, fitResidual) : solveTail(p, lam0, fitResidual);
+  if (!perLayer) return perLayer;
+  // Where doubles cannot pin the values (the estimate or a residual above a
+  // tenth of the 1e-12 the status asks), the same equations in 45 digits
+  // (blockPrecise.ts), kept when their own estimate is the better one.
+  const worst = Math.max(perLayer.conditioning ?? 0, perLayer.residuals.fit, perLayer.residuals.pairwise, perLayer.residuals.e1e2);
+  if (worst <= PRECISE_ABOVE) return perLayer;
+  const precise = solveBlockPrecise(p, perLayer);
+  return precise && precise.conditioning! < worst ? precise : perLayer;
 
   function packLog(method: ExactBlockSolution['method'], lLam: number[], lNu: number[], fit: number, pairwise: number, e1e2: number): ExactBlockSolution {
     const logLam = lLam.reduce((x, y) => x + y, 0), logN = lNu.reduce((x, y) => x + y, 0);
