@@ -296,47 +296,82 @@ export class RefMode {
  * Per-layer a_l, b_l, L >= 3 (n >= 2), signed layers allowed (a large init
  * shrinking past zero). The E1–E2 invariant T_2(x_2) - T_1(x_1) = C with
  * C = T_2(x_2(0)) - T_1(x_1(0)) at 50 digits. The unknown is log|x| of one
- * mode (free: sign and mode as the guess says: the one with the smaller share
- * of the fit, whose product may be far below the double range); the other
- * mode's product comes from the fit, its x by Newton; the invariant by
- * safeguarded Newton with a verified sign change.
+ * mode (the free one: the one with the smaller share of the fit, whose
+ * product may be far below the double range); the other mode's product comes
+ * from the fit, its x by Newton; the invariant by safeguarded Newton with a
+ * verified sign change.
+ *
+ * Which mode is free and the sign of its x are decided here, from the
+ * invariant itself, not from the guess: along the fit curve F = T_2 - T_1 - C
+ * increases with x_1 and decreases with x_2 (each T decreases in its x, each
+ * product increases), so its sign where both shares are equal (Lam/n = (1 -
+ * 1/n) N = s q / 2) says which share is the smaller, and its sign at x_free = 0
+ * (finite only for an untied mode: a tie at the minimum makes T diverge like
+ * -log x, so a tied mode stays positive) says whether x_free has crossed zero.
+ * The minimum layer m is the 50-digit one: inputs whose layers tie in doubles
+ * (1 + d b_l with b_l one ulp apart) are distinct here, and the guess's layer
+ * may be the other one of the pair. The guess's logAbsX only seeds the
+ * search, and only when its mode and sign agree with these tests.
  */
-export function refBlockPerLayer(d: number, n: number, q: number, s: number, a: number[], b: number[], guess: { free: 'E1' | 'E2'; sign: number; logAbsX: number }): RefBlock {
+export function refBlockPerLayer(d: number, n: number, q: number, s: number, a: number[], b: number[], guess?: { free: 'E1' | 'E2'; sign: number; logAbsX: number }): RefBlock {
   if (n < 2) throw new Error('reference: per-layer needs n >= 2');
+  const L = a.length;
   const sq = big(s).times(q);
   const w2 = ONE.minus(ONE.div(n));
   const e1 = new RefMode(a.map((x, l) => big(x).plus(big(b[l]).times(d))));
   const e2 = new RefMode(a.map((x) => big(x)));
   const initTail = (e: RefMode) => { const x0 = e.v0[e.m]; const xi = x0.ln(); return e.tail(1, xi, xi.toNumber()); };
   const C = initTail(e2).minus(initTail(e1));
-  const free = guess.free === 'E1' ? e1 : e2, other = guess.free === 'E1' ? e2 : e1;
-  const sign = guess.sign;
-  let last: RefBlock = { Lam: ZERO, N: ZERO };
-  const F = (xi: D) => {
+  // The other product from the fit, Lam/n + (1 - 1/n) N = s q, given the free one.
+  const otherProduct = (freeE1: boolean, Pf: D) => (freeE1 ? sq.minus(Pf.div(n)).div(w2) : sq.minus(w2.times(Pf)).times(n));
+  /** The invariant's residual with the free mode's smallest layer at x = sign e^xi (xiNum = -Infinity: x = 0). */
+  const residual = (freeE1: boolean, sign: number, xi: D, xiNum: number) => {
     refStats.F++;
-    const x = xi.exp().times(sign);
+    const free = freeE1 ? e1 : e2, other = freeE1 ? e2 : e1;
+    const x = xiNum === -Infinity ? ZERO : xi.exp().times(sign);
     const pf = free.product(x);
-    // The other product from the fit: Lam/n + (1 - 1/n) N = s q.
-    const Po = guess.free === 'E1' ? sq.minus(pf.P.div(n)).div(w2) : sq.minus(w2.times(pf.P)).times(n);
-    const dPo = guess.free === 'E1' ? pf.dP.div(n).div(w2).neg() : w2.times(pf.dP).times(n).neg(); // d Po / d x_free
+    const Po = otherProduct(freeE1, pf.P);
+    const dPo = freeE1 ? pf.dP.div(n).div(w2).neg() : w2.times(pf.dP).times(n).neg(); // d Po / d x_free
     if (Po.isZero()) throw new Error('reference: the other mode sits exactly at zero');
     const so = Po.isPositive() ? 1 : -1;
     const lo = other.logXOfProduct(Po);
     const xo = lo.exp().times(so);
     const po = other.product(xo);
-    const tf = free.tail(sign, xi, xi.toNumber()), to = other.tail(so, lo, lo.toNumber());
-    const [T1, T2] = guess.free === 'E1' ? [tf, to] : [to, tf];
-    last = guess.free === 'E1' ? { Lam: pf.P, N: Po } : { Lam: Po, N: pf.P };
+    const tf = free.tail(sign, xi, xiNum), to = other.tail(so, lo, lo.toNumber());
+    const [T1, T2] = freeE1 ? [tf, to] : [to, tf];
+    const value: RefBlock = freeE1 ? { Lam: pf.P, N: Po } : { Lam: Po, N: pf.P };
     // dT/dx = -phi; x_free = sign e^xi, dx_free/dxi = x; dx_other/dxi = dPo/dx_free x / dP_o/dx_o.
     const dTf = free.phi(x.pow(2)).times(x).neg();
     const dTo = other.phi(xo.pow(2)).times(dPo.times(x).div(po.dP)).neg();
-    const [dT1, dT2] = guess.free === 'E1' ? [dTf, dTo] : [dTo, dTf];
-    return { f: T2.minus(T1).minus(C), df: dT2.minus(dT1), noise: T2.abs().plus(T1.abs()).plus(C.abs()).times(1e-20) };
+    const [dT1, dT2] = freeE1 ? [dTf, dTo] : [dTo, dTf];
+    return { f: T2.minus(T1).minus(C), df: dT2.minus(dT1), noise: T2.abs().plus(T1.abs()).plus(C.abs()).times(1e-20), value };
   };
+  // Equal shares: x_1 > 0 with Lam = n s q / 2 (then N = s q / (2 (1 - 1/n)) > 0 too).
+  const xiMid1 = e1.logXOfProduct(sq.times(n).div(2));
+  const fMid = residual(true, 1, xiMid1, xiMid1.toNumber()).f;
+  const freeE1 = fMid.isPositive(); // the root has x_1 below its equal-share value: Lam has the smaller share
+  const free = freeE1 ? e1 : e2;
+  const xiMid = freeE1 ? xiMid1 : free.logXOfProduct(sq.div(w2.times(2)));
+  // F increases with x_1 and decreases with x_2: its sign at x_free = 0 places the root.
+  let sign = 1;
+  if (!free.ties) {
+    const f0 = residual(freeE1, -1, ZERO, -Infinity);
+    if (f0.f.isZero()) return f0.value;
+    sign = f0.f.isPositive() === freeE1 ? -1 : 1;
+  }
+  // A positive x_free lies below its equal-share value, so the search stays
+  // where the other product is positive (it reaches zero only at twice the
+  // equal share, at least ln 2 / L further in log x): maxX keeps it there.
+  // A negative x_free leaves the other product above the whole fit: no bound.
+  const maxX = sign > 0 ? xiMid.toNumber() + Math.LN2 / (2 * L) : Infinity;
+  const seeded = guess && (guess.free === 'E1') === freeE1 && guess.sign === sign && Number.isFinite(guess.logAbsX);
+  const start = seeded ? guess.logAbsX : xiMid.toNumber() - 1;
+  let last: RefBlock = { Lam: ZERO, N: ZERO };
+  const F = (xi: D) => { const r = residual(freeE1, sign, xi, xi.toNumber()); last = r.value; return r; };
   // The quadratures err by < 1e-17 relative (range cut at e^-60 of the peak)
   // and move their panels with the breakpoints, so F is smooth only to about
   // that level: stop at 1e-20 in xi or at a residual of 1e-20 of the tails.
-  const xi = newtonRoot(F, guess.logAbsX, 1e-9, Infinity, 1e-20);
+  const xi = newtonRoot(F, start, seeded ? 1e-9 : 1, maxX, 1e-20);
   F(xi);
   return last;
 }
