@@ -20,7 +20,7 @@ export function perLayerGuess(p: BlockParams): { free: 'E1' | 'E2'; sign: number
   const v0 = freeE1 ? p.a.map((x, l) => x + p.d * p.b[l]) : p.a;
   const layers = freeE1 ? ex.lamLayers : ex.nuLayers, logs = freeE1 ? ex.logLamLayers : ex.logNuLayers;
   // The smallest layer; among layers tied at it in doubles (1 + d b_l with b_l
-  // an ulp apart) the one nearest zero, which is the 50-digit smallest and may
+  // 1e-14 apart) the one nearest zero, which is the 50-digit smallest and may
   // have crossed zero while its twin has not (seed 19 draw 973 of the scan).
   const vMin = Math.min(...v0);
   let m = -1;

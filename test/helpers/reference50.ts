@@ -309,7 +309,7 @@ export class RefMode {
  * (finite only for an untied mode: a tie at the minimum makes T diverge like
  * -log x, so a tied mode stays positive) says whether x_free has crossed zero.
  * The minimum layer m is the 50-digit one: inputs whose layers tie in doubles
- * (1 + d b_l with b_l one ulp apart) are distinct here, and the guess's layer
+ * (1 + d b_l with b_l 1e-14 apart, rounded to one double) are distinct here, and the guess's layer
  * may be the other one of the pair. The guess's logAbsX only seeds the
  * search, and only when its mode and sign agree with these tests.
  */
