@@ -46,7 +46,9 @@ fc.sample(instance, { numRuns: N, seed }).forEach((x, i) => {
   const tiny = 2.2250738585072014e-308;
   const eL = ref.Lam.abs().gte(tiny) ? relErr(det.Lam, ref.Lam) : 0;
   const eN = ref.N.abs().gte(tiny) ? relErr(det.N, ref.N) : 0;
-  if (!ref.Lam.abs().gte(tiny) && !ref.Lam.isZero()) worst.log10Lam = Math.max(worst.log10Lam, relErr(det.log10Lam, ref.Lam.abs().log(10)));
+  // Below the double range the log10 is compared (from the reference's log where even decimal.js stores 0).
+  const refLog10Lam = ref.Lam.isZero() ? ref.logLam?.div(Math.LN10) : ref.Lam.abs().log(10);
+  if (!ref.Lam.abs().gte(tiny) && refLog10Lam) worst.log10Lam = Math.max(worst.log10Lam, relErr(det.log10Lam, refLog10Lam));
   if (lim.status !== 'exact') {
     flagged++;
     if (process.env.SCAN_LIST) console.log(`draw ${i}: flagged (${det.method}) error ${Math.max(eL, eN).toExponential(2)} estimate ${det.selfCheck.conditioning}`, JSON.stringify(x));

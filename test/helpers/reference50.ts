@@ -82,7 +82,8 @@ export function newtonRoot(F: (x: D) => { f: D; df: D; noise?: D }, guess: numbe
 // ---------------------------------------------------------------- family A
 
 /** LamMinusN where the 50-digit difference Lam - N would lose digits (depth 1: d b, far below s q at tiny scales). */
-export interface RefBlock { Lam: D; N: D; LamMinusN?: D }
+/** logLam, logN: natural logs of |Lam|, |N| where the value is below even decimal.js's range (e^-9e15), which stores it as 0. */
+export interface RefBlock { Lam: D; N: D; LamMinusN?: D; logLam?: D; logN?: D }
 
 /** Balanced layers a_l = a, b_l = b: closed forms for L <= 2, safeguarded Newton in log lam for L >= 3 (the guess only saves iterations). */
 export function refBlockBalanced(d: number, n: number, q: number, s: number, a: number, b: number, L: number, guessLogLam?: number): RefBlock {
@@ -238,6 +239,19 @@ export class RefMode {
     }
   }
   get L(): number { return this.v0.length; }
+  /**
+   * Where x = e^xi leaves even decimal.js's range (a log-divergent tie, x
+   * below e^-9e15: x is stored as 0) the asymptotic form is all there is: its
+   * slope dT/dxi = -K, and log of the product, 2 xi + sum_untied log D_l / 2
+   * (the two tied layers are x each, the others sqrt(D_l) to O(x^2)). Null
+   * elsewhere.
+   */
+  underflowed(xi: D, xiNum: number): { slope: D; logProduct: D } | null {
+    const as = this.asym;
+    if (!as || !(xiNum < as.xiA) || !xi.exp().isZero()) return null;
+    const half = this.D.filter((x) => !x.isZero()).reduce((acc, x) => acc.plus(x.ln()), ZERO).div(2);
+    return { slope: as.K.neg(), logProduct: xi.times(2).plus(half) };
+  }
   /** T at x = sign e^xi (xi as a 50-digit number and a double). */
   tail(sign: number, xi: D, xiNum: number): D {
     const L = this.L, m = this.m;
@@ -339,9 +353,10 @@ export function refBlockPerLayer(d: number, n: number, q: number, s: number, a: 
     const po = other.product(xo);
     const tf = free.tail(sign, xi, xiNum), to = other.tail(so, lo, lo.toNumber());
     const [T1, T2] = freeE1 ? [tf, to] : [to, tf];
-    const value: RefBlock = freeE1 ? { Lam: pf.P, N: Po } : { Lam: Po, N: pf.P };
+    const under = sign > 0 && xiNum !== -Infinity ? free.underflowed(xi, xiNum) : null;
+    const value: RefBlock = freeE1 ? { Lam: pf.P, N: Po, ...(under ? { logLam: under.logProduct } : {}) } : { Lam: Po, N: pf.P, ...(under ? { logN: under.logProduct } : {}) };
     // dT/dx = -phi; x_free = sign e^xi, dx_free/dxi = x; dx_other/dxi = dPo/dx_free x / dP_o/dx_o.
-    const dTf = free.phi(x.pow(2)).times(x).neg();
+    const dTf = under ? under.slope : free.phi(x.pow(2)).times(x).neg();
     const dTo = other.phi(xo.pow(2)).times(dPo.times(x).div(po.dP)).neg();
     const [dT1, dT2] = freeE1 ? [dTf, dTo] : [dTo, dTf];
     return { f: T2.minus(T1).minus(C), df: dT2.minus(dT1), noise: T2.abs().plus(T1.abs()).plus(C.abs()).times(1e-20), value };
@@ -371,7 +386,8 @@ export function refBlockPerLayer(d: number, n: number, q: number, s: number, a: 
   // The quadratures err by < 1e-17 relative (range cut at e^-60 of the peak)
   // and move their panels with the breakpoints, so F is smooth only to about
   // that level: stop at 1e-20 in xi or at a residual of 1e-20 of the tails.
-  const xi = newtonRoot(F, start, seeded ? 1e-9 : 1, maxX, 1e-20);
+  // (A seed at |xi| ~ 5e24 is off by ~1e9 in doubles: the first bracket scales with it.)
+  const xi = newtonRoot(F, start, seeded ? Math.max(1e-9, 1e-12 * Math.abs(start)) : 1, maxX, 1e-20);
   F(xi);
   return last;
 }
