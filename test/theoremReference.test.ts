@@ -77,6 +77,22 @@ function compareValue(value: number, log10: number, ref: ReturnType<typeof big>,
   return 0;
 }
 
+/**
+ * Every layer (lam_l on E1, nu_l on E2) against the reference's, relative to
+ * itself; a layer below the double range must come out below it too (0 or a
+ * subnormal: its product is what 'unrepresentable' reports).
+ */
+function compareLayers(got: number[], ref: ReturnType<typeof big>[] | undefined): number {
+  expect(ref, 'the reference returns its layers').toBeDefined();
+  let worstErr = 0;
+  ref!.forEach((r, l) => {
+    if (r.abs().gte(2.2250738585072014e-308)) worstErr = Math.max(worstErr, relErr(got[l], r));
+    else expect(Math.abs(got[l])).toBeLessThan(2.2250738585072014e-308);
+  });
+  return worstErr;
+}
+const layersOf = (det: unknown) => (det as { layers: { lam: number[]; nu: number[] } }).layers;
+
 describe('family A, per-layer values: exact to 1e-12 against 50 digits', () => {
   const instance = fc.integer({ min: 2, max: 16 }).chain((L) => fc.record({
     n: fc.integer({ min: 2, max: 4 }), q: fc.integer({ min: 1, max: 2 }), L: fc.constant(L),
@@ -101,6 +117,8 @@ describe('family A, per-layer values: exact to 1e-12 against 50 digits', () => {
       expect(Math.max(d2.selfCheck.fit, d2.selfCheck.pairwise, d2.selfCheck.e1e2, d2.selfCheck.conditioning ?? 0)).toBeLessThanOrEqual(TOL);
       expect(seen('block per-layer: Lam', errLam)).toBeLessThanOrEqual(TOL);
       expect(seen('block per-layer: N', errN)).toBeLessThanOrEqual(TOL);
+      const ly = layersOf(det);
+      expect(seen('block per-layer: layers', Math.max(compareLayers(ly.lam, ref.lam), compareLayers(ly.nu, ref.nu)))).toBeLessThanOrEqual(TOL);
     }), { numRuns: PERLAYER_RUNS, seed: SEED + 1 });
   });
   it('a large init whose smallest layer crosses zero (E1, then E2), a tie whose Lam leaves the double range, and the scan misses', LONG, () => {
@@ -124,6 +142,8 @@ describe('family A, per-layer values: exact to 1e-12 against 50 digits', () => {
       expect(lim.status).toBe('exact');
       expect(compareValue(det.Lam, d2.log10Lam, ref.Lam, 'Lam', d2.unrepresentable, 'block per-layer')).toBeLessThanOrEqual(TOL);
       expect(compareValue(det.N, d2.log10N, ref.N, 'N', d2.unrepresentable, 'block per-layer')).toBeLessThanOrEqual(TOL);
+      const ly = layersOf(det);
+      expect(Math.max(compareLayers(ly.lam, ref.lam), compareLayers(ly.nu, ref.nu))).toBeLessThanOrEqual(TOL);
     }
   });
   it('draws doubles cannot pin are solved in 45 digits and exact: a small remainder of the fit at depth 2, minor modes read back from large clocks', LONG, () => {
@@ -150,6 +170,8 @@ describe('family A, per-layer values: exact to 1e-12 against 50 digits', () => {
       expect(lim.status).toBe('exact');
       expect(compareValue(det.Lam, d2.log10Lam, ref.Lam, 'Lam', d2.unrepresentable, 'block per-layer')).toBeLessThanOrEqual(TOL);
       expect(compareValue(det.N, d2.log10N, ref.N, 'N', d2.unrepresentable, 'block per-layer')).toBeLessThanOrEqual(TOL);
+      const ly = layersOf(det);
+      expect(Math.max(compareLayers(ly.lam, ref.lam), compareLayers(ly.nu, ref.nu))).toBeLessThanOrEqual(TOL);
     }
   });
 });

@@ -83,7 +83,7 @@ export function newtonRoot(F: (x: D) => { f: D; df: D; noise?: D }, guess: numbe
 
 /** LamMinusN where the 50-digit difference Lam - N would lose digits (depth 1: d b, far below s q at tiny scales). */
 /** logLam, logN: natural logs of |Lam|, |N| where the value is below even decimal.js's range (e^-9e15), which stores it as 0. */
-export interface RefBlock { Lam: D; N: D; LamMinusN?: D; logLam?: D; logN?: D }
+export interface RefBlock { Lam: D; N: D; LamMinusN?: D; logLam?: D; logN?: D; lam?: D[]; nu?: D[] }
 
 /** Balanced layers a_l = a, b_l = b: closed forms for L <= 2, safeguarded Newton in log lam for L >= 3 (the guess only saves iterations). */
 export function refBlockBalanced(d: number, n: number, q: number, s: number, a: number, b: number, L: number, guessLogLam?: number): RefBlock {
@@ -283,6 +283,11 @@ export class RefMode {
     this.D.forEach((dl, l) => { if (l !== this.m) p = p.times(dl.plus(x2)); });
     return ONE.div(p.sqrt());
   }
+  /** The layers at the signed smallest value x: x itself, sqrt(x^2 + D_l) for the others. */
+  layers(x: D): D[] {
+    const x2 = x.pow(2);
+    return this.D.map((dl, l) => (l === this.m ? x : dl.plus(x2).sqrt()));
+  }
   /** Signed product x prod sqrt(x^2 + D_l) and its derivative in x. */
   product(x: D): { P: D; dP: D } {
     const x2 = x.pow(2);
@@ -354,7 +359,8 @@ export function refBlockPerLayer(d: number, n: number, q: number, s: number, a: 
     const tf = free.tail(sign, xi, xiNum), to = other.tail(so, lo, lo.toNumber());
     const [T1, T2] = freeE1 ? [tf, to] : [to, tf];
     const under = sign > 0 && xiNum !== -Infinity ? free.underflowed(xi, xiNum) : null;
-    const value: RefBlock = freeE1 ? { Lam: pf.P, N: Po, ...(under ? { logLam: under.logProduct } : {}) } : { Lam: Po, N: pf.P, ...(under ? { logN: under.logProduct } : {}) };
+    const [lf, lo2] = [free.layers(x), other.layers(xo)];
+    const value: RefBlock = freeE1 ? { Lam: pf.P, N: Po, lam: lf, nu: lo2, ...(under ? { logLam: under.logProduct } : {}) } : { Lam: Po, N: pf.P, lam: lo2, nu: lf, ...(under ? { logN: under.logProduct } : {}) };
     // dT/dx = -phi; x_free = sign e^xi, dx_free/dxi = x; dx_other/dxi = dPo/dx_free x / dP_o/dx_o.
     const dTf = under ? under.slope : free.phi(x.pow(2)).times(x).neg();
     const dTo = other.phi(xo.pow(2)).times(dPo.times(x).div(po.dP)).neg();
@@ -398,7 +404,9 @@ export function refBlockDepth2(d: number, n: number, q: number, s: number, a: nu
   const mode = (v1: D, v2: D) => {
     const S0 = v1.plus(v2), Dd = v1.pow(2).minus(v2.pow(2));
     // v1 + v2 = S0 e^u, v1 - v2 = D / (S0 e^u): product = (P^2 - D^2/P^2)/4.
-    return (u: D) => { const P = S0.times(u.exp()); return P.pow(2).minus(Dd.pow(2).div(P.pow(2))).div(4); };
+    const f = (u: D) => { const P = S0.times(u.exp()); return P.pow(2).minus(Dd.pow(2).div(P.pow(2))).div(4); };
+    const layers = (u: D) => { const P = S0.times(u.exp()), R = Dd.div(P); return [P.plus(R).div(2), P.minus(R).div(2)]; };
+    return Object.assign(f, { layers });
   };
   const E1 = mode(big(a[0]).plus(big(b[0]).times(d)), big(a[1]).plus(big(b[1]).times(d)));
   const E2 = mode(big(a[0]), big(a[1]));
@@ -410,7 +418,7 @@ export function refBlockDepth2(d: number, n: number, q: number, s: number, a: nu
   // beside layers of 1e3, scan seed 21 draw 455) moves by (dN/du) du, which
   // 1e-30 in u left at 1.4e-13 of N.
   const u = bisect(F, lo, hi, 1e-45);
-  return { Lam: E1(u), N: E2(u) };
+  return { Lam: E1(u), N: E2(u), lam: E1.layers(u), nu: E2.layers(u) };
 }
 
 // ---------------------------------------------------------------- family B
