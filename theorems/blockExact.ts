@@ -449,6 +449,7 @@ export function solveBlockExact(p: ExactBlockInput): ExactBlockSolution | null {
   }
   const perLayer = L === 2 ? solveDepth2(p, lam0, fitResidual) : solveTail(p, lam0, fitResidual);
   if (!perLayer) return perLayer;
+  if (L >= 3) layersFromProducts(perLayer);
   // Where doubles cannot pin the values (the estimate or a residual above a
   // tenth of the 1e-12 the status asks), the same equations in 45 digits
   // (blockPrecise.ts), kept when their own estimate is the better one.
@@ -456,6 +457,41 @@ export function solveBlockExact(p: ExactBlockInput): ExactBlockSolution | null {
   if (worst <= PRECISE_ABOVE) return perLayer;
   const precise = solveBlockPrecise(p, perLayer);
   return precise && precise.conditioning! < worst ? precise : perLayer;
+
+  /**
+   * A product taken from the fit (exact to an ulp where its share is large)
+   * is more accurate than the layers of its root, which carry the root's
+   * resolution (ulp(log x_1) at a log-divergent x_1, or a clock read back):
+   * N = 3 exact beside a smallest E2 layer off by 7e-11. The smallest layer
+   * is then found again from the product (monotone in x: its relative error
+   * is the product's over d log P / d log x >= 1), and the other layers from
+   * the pairwise invariants.
+   */
+  function layersFromProducts(sol: ExactBlockSolution): void {
+    const e1 = new LogMode(lam0, lam0lo), e2 = new LogMode(p.a);
+    const redo = (e: LogMode, P: number, layers: number[], logs: number[]): [number[], number[]] | null => {
+      if (!(Math.abs(P) >= 2.2250738585072014e-308) || !Number.isFinite(P)) return null;
+      const x = layers[e.m], X = logs[e.m];
+      if (P > 0 && !(x < 0) && Number.isFinite(X)) {
+        const lP = Math.log(P);
+        const Xn = monotoneRoot((y) => { const [lp, dlp] = e.logProduct(y); return [lp - lP, dlp]; }, X, true, 1e-6 * Math.max(1, Math.abs(X)), e.maxLog);
+        if (!Number.isFinite(Xn)) return null;
+        const ls = e.logLayers(Xn);
+        return [ls.map(Math.exp), ls];
+      }
+      if (P < 0 && x < 0) {
+        const xn = monotoneRoot((y) => { const [q, dq] = e.signedProduct(y); return [q - P, dq]; }, x, true, 1e-6 * Math.abs(x), Infinity);
+        if (!Number.isFinite(xn) || !(xn < 0)) return null;
+        const vs = e.signedValues(xn);
+        return [vs, vs.map((v) => Math.log(Math.abs(v)))];
+      }
+      return null;
+    };
+    const r1 = redo(e1, sol.Lam, sol.lamLayers, sol.logLamLayers), r2 = redo(e2, sol.N, sol.nuLayers, sol.logNuLayers);
+    if (r1) [sol.lamLayers, sol.logLamLayers] = r1;
+    if (r2) [sol.nuLayers, sol.logNuLayers] = r2;
+    if (r1 || r2) sol.residuals.pairwise = Math.max(pairResidual(sol.lamLayers, lam0, lam0lo), pairResidual(sol.nuLayers, [...p.a]));
+  }
 
   function packLog(method: ExactBlockSolution['method'], lLam: number[], lNu: number[], fit: number, pairwise: number, e1e2: number): ExactBlockSolution {
     const logLam = lLam.reduce((x, y) => x + y, 0), logN = lNu.reduce((x, y) => x + y, 0);
