@@ -6,9 +6,13 @@
 // REFERENCE_RUNS=n draws n instances per family (default 200); a failure
 // prints fast-check's shrunk counterexample and seed.
 
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { blockSpec, firstColumnLimit, limitSweep, theoremAt, theoremLimit, trajectoryAt, trajectoryApplies, buildProblem, type BlockParams } from '../src/index.js';
+import { cli } from './helpers/cli.js';
 import { perLayerGuess } from './helpers/perLayerGuess.js';
 import { big, refBlockBalanced, refBlockDepth2, refBlockPerLayer, refFirstColumn, refLogistic, refScalar, relErr } from './helpers/reference50.js';
 
@@ -220,7 +224,7 @@ describe('family B, first column 2x2: exact to 1e-12 against 50 digits', () => {
   });
 });
 
-describe('family C, scalar depth L: exact to 1e-12 against 50 digits, or flagged', () => {
+describe('family C, scalar depth L: exact to 1e-12 against 50 digits', () => {
   // t spans 0 to 1e3 escape times: t = factor * t_esc, t_esc = x0^(2/L - 1) / (L - 2) s^... (order of magnitude).
   const instance = fc.record({
     L: fc.integer({ min: 1, max: 16 }), s: logUniform(-6, 6),
@@ -238,15 +242,10 @@ describe('family C, scalar depth L: exact to 1e-12 against 50 digits, or flagged
       const spec = { target: [[s]], observed: { kind: 'all' as const }, depth: L, init: { kind: 'layers' as const, layers: new Array(L).fill([[w0]]) } };
       const at = theoremAt(spec, t);
       const x = at.matrix[0][0];
-      if (at.status !== 'exact') {
-        // Flagged: near the escape time from a tiny x0 the flow amplifies the
-        // last-bit rounding of t (and s, x0) beyond 1e-12. That is only
-        // possible when the scaled time T = t s^(2-2/L) is so large that one
-        // ulp of it exceeds 1e-12 / L of the O(1) scale of the transition.
-        expect(L).toBeGreaterThanOrEqual(3);
-        expect(t * Math.pow(s, 2 - 2 / L) * Number.EPSILON * L).toBeGreaterThan(1e-13);
-        return;
-      }
+      // Near the escape from a tiny x0, where doubles cannot resolve x (the
+      // difference of two terms of 1e262), x is solved in extended precision:
+      // every draw is exact at the double inputs.
+      expect(at.status).toBe('exact');
       const ref = L === 1
         ? big(s).plus(big(w0).minus(s).times(big(-t).exp()))
         : L === 2 ? refLogistic(s, big(w0).pow(2), t) : refScalar(L, s, w0, t, x);
@@ -328,5 +327,23 @@ describe('issue 17 regression cases', () => {
     }
     // x^(-1/3) = x0^(-1/3) - t at depth 3 far below s: 1e7 - 5e6 = 5e6, so x = 8e-21.
     expect(theoremAt(scalar(3, 1e-7), 5e6).matrix[0][0]).toBeCloseTo(8e-21, 30);
+  });
+  it('scalar at the escape from a tiny x0, where doubles cannot resolve x(t): solved in extended precision, through the dmflow bin', () => {
+    // Scan draw 81 (seed 20): depth 13, x0 = 1e-294, t = 5.3e241 within 1e-13
+    // of the escape: x = s v^13 with v^-11 = 11 (c0 - T), c0 - T = 4.7e240
+    // beside c0 = 6.4e252. Doubles gave 6.6e-278 flagged 'inexact' (cond 5.8e14).
+    // And depth 4, x0 = 1e-300, t at the escape time computed in doubles.
+    const cases: [number, number, number, number][] = [[13, 999999.9999999673, 2.424462017082539e-23, 5.343650974790408e+241], [4, 1, 1.0000000000001635e-75, 4.9999999999983645e+149]];
+    for (const [L, s, w, t] of cases) {
+      const spec = { target: [[s]], observed: { kind: 'all' }, depth: L, init: { kind: 'layers', layers: new Array(L).fill([[w]]) } };
+      const dir = mkdtempSync(join(tmpdir(), 'dmflow-escape-'));
+      writeFileSync(join(dir, 'spec.json'), JSON.stringify(spec));
+      const r = cli(['limit', join(dir, 'spec.json'), '--at', String(t)]);
+      expect(r.status).toBe(0);
+      const got = JSON.parse(r.stdout);
+      expect(got.status).toBe('exact');
+      expect(got.details.method).toBe('extended-precision');
+      expect(relErr(got.matrix[0][0], refScalar(L, s, w, t, got.matrix[0][0]))).toBeLessThanOrEqual(TOL);
+    }
   });
 });

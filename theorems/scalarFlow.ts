@@ -11,13 +11,16 @@
 import { integrate } from '../src/numeric/quadrature.js';
 import { brent } from '../src/numeric/roots.js';
 import { logAddExp } from './logMath.js';
+import { scalarFlowPrecise } from './scalarPrecise.js';
 
 export interface ScalarValue {
   x: number;
   /** Relative condition number of x in t, s and x0 as the double inputs fix them: the result carries ~cond * 1e-16. */
   cond: number;
-  /** 'exact': cond * 4 eps <= 1e-12; 'inexact': x is sensitive beyond double precision to the last bits of the inputs. */
+  /** 'exact': x is within 1e-12 of x(t) at the exact double inputs (cond * 4 eps <= 1e-12, or solved in extended precision); 'inexact': neither. */
   status: 'exact' | 'inexact';
+  /** 'extended-precision' where doubles could not resolve x (cond * 4 eps > 1e-12): solved again in decimals (scalarPrecise.ts). */
+  method?: 'extended-precision';
 }
 
 const EPS = Number.EPSILON;
@@ -109,5 +112,10 @@ export function scalarFlow(L: number, s: number, w0: number, t: number): ScalarV
   const xm = solve(Math.max(0, T - dT)).x, xp = solve(T + dT).x;
   const spread = Math.max(Math.abs(xp - x), Math.abs(x - xm)) / x;
   const cond = spread / (4 * EPS) + 1;
-  return result(x, cond);
+  const r = result(x, cond);
+  if (r.status === 'exact') return r;
+  // Doubles cannot resolve x here (the difference of two huge terms near the
+  // escape): the exact double inputs still fix it, so solve again with enough digits.
+  const precise = scalarFlowPrecise(L, s, w0, t);
+  return precise && precise.error <= 1e-13 ? { x: precise.x, cond, status: 'exact', method: 'extended-precision' } : r;
 }

@@ -83,7 +83,7 @@ export function trajectoryAt(params: TrajectoryParams, t: number): TheoremAt {
     return {
       matrix: [[r.x]], status: r.status,
       details: {
-        x: r.x, conditionNumber: r.cond,
+        x: r.x, conditionNumber: r.cond, ...(r.method ? { method: r.method } : {}),
         ...(r.status === 'inexact' ? { note: `x(t) moves by ${r.cond.toExponential(2)} x the last-bit rounding of t, s or the init: the double inputs fix it only to ~${(r.cond * Number.EPSILON).toExponential(1)} relative` } : {}),
       },
     };
