@@ -701,7 +701,11 @@ export function solveBlockExact(p: ExactBlockInput): ExactBlockSolution | null {
     const logErrLam = logDelta + Math.log(p1) - logAddExp(logA, logB);
     const logErrN = logErrLam + share;
     const tiny = Math.log(2.2250738585072014e-308);
-    return Math.max(lP1 < tiny ? 0 : Math.exp(logErrLam), lP2 < tiny ? 0 : Math.exp(logErrN));
+    // A product below the double range is reported by its log, but its
+    // smallest layer may still be a double (a log-divergent tie at x = 4e-216,
+    // whose layer carried 8.9e-13): that layer's own error, the product's over p.
+    const own = (lP: number, logErr: number, X: number, pp: number) => (lP >= tiny ? Math.exp(logErr) : X >= tiny ? Math.exp(logErr) / pp : 0);
+    return Math.max(own(lP1, logErrLam, X1, p1), own(lP2, logErrN, X2, p2));
   }
 
   /**

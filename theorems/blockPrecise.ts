@@ -278,7 +278,9 @@ export function solveBlockPrecise(p: ExactBlockInput, start: ExactBlockSolution)
     if (P.isZero() || P.abs().lt(2.2250738585072014e-308)) return 0;
     return dP.abs().div(P.abs()).toNumber() * dx;
   };
-  const conditioning = Math.max(Number.EPSILON / 2, relP(st.P1, st.dP1, dx1), relP(st.P2, st.dP2, dx2));
+  // (A smallest layer that is a double beside a product that is not: its own error.)
+  const relX = (x: B, dx: number) => (x.abs().lt(2.2250738585072014e-308) ? 0 : dx / x.abs().toNumber());
+  const conditioning = Math.max(Number.EPSILON / 2, relP(st.P1, st.dP1, dx1), relP(st.P2, st.dP2, dx2), relX(st.x1, dx1), relX(st.x2, dx2));
   if (!Number.isFinite(conditioning)) return null;
 
   const lam = e1.layers(st.x1), nu = e2.layers(st.x2);
