@@ -50,7 +50,11 @@ fc.sample(instance, { numRuns: N, seed }).forEach((x, i) => {
   const eN = ref.N.abs().gte(tiny) ? relErr(det.N, ref.N) : 0;
   // Below the double range the log10 is compared (from the reference's log where even decimal.js stores 0).
   const refLog10Lam = ref.Lam.isZero() ? ref.logLam?.div(Math.LN10) : ref.Lam.abs().log(10);
-  if (!ref.Lam.abs().gte(tiny) && refLog10Lam) worst.log10Lam = Math.max(worst.log10Lam, relErr(det.log10Lam, refLog10Lam));
+  if (!ref.Lam.abs().gte(tiny) && refLog10Lam) {
+    const e = relErr(det.log10Lam, refLog10Lam);
+    worst.log10Lam = Math.max(worst.log10Lam, e);
+    if (e > 1e-12) console.log(`draw ${i}: log10Lam ${det.log10Lam} off by ${e.toExponential(2)} (reference ${refLog10Lam.toString().slice(0, 24)}; ${det.method})`, JSON.stringify(x));
+  }
   if (lim.status !== 'exact') {
     flagged++;
     if (process.env.SCAN_LIST) console.log(`draw ${i}: flagged (${det.method}) error ${Math.max(eL, eN).toExponential(2)} estimate ${det.selfCheck.conditioning}`, JSON.stringify(x));
