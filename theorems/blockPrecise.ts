@@ -9,8 +9,8 @@
 // double solution, with the tails integrated by 32-point Gauss–Legendre on
 // dyadic panels in r = log w. Derivation: blockDiagonal.md, "Extended precision".
 
-import { bignumberDependencies, create, type BigNumber } from 'mathjs';
 import type { ExactBlockInput, ExactBlockSolution } from './blockExact.js';
+import { decimalContext, gaussLegendreDecimal, type Decimal, type ToDecimal } from './decimal.js';
 
 const DIGITS = 45;
 /**
@@ -21,39 +21,15 @@ const DIGITS = 45;
 const TAU = 1e-36;
 const GL_NODES = 32;
 
-type B = BigNumber;
-interface Context { big: (x: number | string) => B; zero: B; one: B; two: B; glx: B[]; glw: B[] }
+type B = Decimal;
+interface Context { big: ToDecimal; zero: B; one: B; two: B; glx: B[]; glw: B[] }
 let context: Context | undefined;
 
-/** The decimal context and the Gauss–Legendre rule, built on first use (only flagged draws pay for them). */
+/** The 45-digit context and the 32-point rule, built on first use (only flagged draws pay for them). */
 function ctx(): Context {
   if (context) return context;
-  const math = create({ bignumberDependencies }, { precision: DIGITS });
-  const big = (x: number | string): B => math.bignumber(typeof x === 'number' ? (x === 0 ? '0' : x.toPrecision(60)) : x) as B;
-  const zero = big(0), one = big(1), two = big(2);
-  // Nodes of P_n by Newton's method: a double start (Tricomi's estimate, then
-  // double Newton), then three decimal steps (quadratic: 1e-15 -> 1e-60).
-  const n = GL_NODES, glx: B[] = [], glw: B[] = [];
-  const legendre = (x: B): [B, B] => {
-    let p0 = one, p1 = x;
-    for (let k = 2; k <= n; k++) { const p2 = x.times(p1).times(2 * k - 1).minus(p0.times(k - 1)).div(k); p0 = p1; p1 = p2; }
-    // P_n'(x) = n (x P_n - P_{n-1}) / (x^2 - 1)
-    return [p1, x.times(p1).minus(p0).times(n).div(x.times(x).minus(one))];
-  };
-  for (let i = 1; i <= n; i++) {
-    let xd = Math.cos((Math.PI * (i - 0.25)) / (n + 0.5));
-    for (let it = 0; it < 8; it++) {
-      let p0 = 1, p1 = xd;
-      for (let k = 2; k <= n; k++) { const p2 = ((2 * k - 1) * xd * p1 - (k - 1) * p0) / k; p0 = p1; p1 = p2; }
-      xd -= p1 / ((n * (xd * p1 - p0)) / (xd * xd - 1));
-    }
-    let x = big(xd);
-    for (let it = 0; it < 3; it++) { const [p, dp] = legendre(x); x = x.minus(p.div(dp)); }
-    const dp = legendre(x)[1];
-    glx.push(x);
-    glw.push(two.div(one.minus(x.times(x)).times(dp.times(dp))));
-  }
-  context = { big, zero, one, two, glx, glw };
+  const big = decimalContext(DIGITS), { x, w } = gaussLegendreDecimal(DIGITS, GL_NODES);
+  context = { big, zero: big(0), one: big(1), two: big(2), glx: x, glw: w };
   return context;
 }
 

@@ -7,54 +7,10 @@
 // enough decimal digits that the difference c0 - T is exact to 1e-40 of the
 // transition's O(1) scale. Derivation: trajectories.md, "Extended precision".
 
-import { bignumberDependencies, create, type BigNumber } from 'mathjs';
+import { decimalContext, gaussLegendreDecimal, type Decimal } from './decimal.js';
 
-type B = BigNumber;
-const contexts = new Map<number, (x: number | string) => B>();
-function context(P: number): (x: number | string) => B {
-  let big = contexts.get(P);
-  if (!big) {
-    const math = create({ bignumberDependencies }, { precision: P });
-    big = (x: number | string) => math.bignumber(x) as B;
-    contexts.set(P, big);
-  }
-  return big;
-}
-
-/** A double as its exact binary value m 2^e (to the context's precision). */
-function exact(x: number, big: (x: number | string) => B): B {
-  if (x === 0) return big(0);
-  let m = Math.abs(x), e = 0;
-  while (m >= 2 ** 53) { m /= 2; e++; }
-  while (m < 2 ** 52) { m *= 2; e--; }
-  const v = big(m).times(big(2).pow(e));
-  return x < 0 ? v.neg() : v;
-}
-
+type B = Decimal;
 const GL_NODES = 30;
-const glCache = new Map<number, { x: B[]; w: B[] }>();
-/** Gauss–Legendre nodes on [-1, 1] at precision P: double start, then decimal Newton steps. */
-function gaussLegendre(P: number): { x: B[]; w: B[] } {
-  let g = glCache.get(P);
-  if (g) return g;
-  const big = context(P), one = big(1), n = GL_NODES;
-  const legendre = (x: B): [B, B] => {
-    let p0 = one, p1 = x;
-    for (let k = 2; k <= n; k++) { const p2 = x.times(p1).times(2 * k - 1).minus(p0.times(k - 1)).div(k); p0 = p1; p1 = p2; }
-    return [p1, x.times(p1).minus(p0).times(n).div(x.times(x).minus(one))];
-  };
-  const xs: B[] = [], ws: B[] = [];
-  for (let i = 1; i <= n; i++) {
-    let x = big(Math.cos((Math.PI * (i - 0.25)) / (n + 0.5)));
-    // Quadratic convergence: 1e-16 after the double start's first steps, then P digits.
-    for (let it = 0; it < 4 + Math.ceil(Math.log2(P / 15)); it++) { const [p, dp] = legendre(x); x = x.minus(p.div(dp)); }
-    const dp = legendre(x)[1];
-    xs.push(x); ws.push(big(2).div(one.minus(x.times(x)).times(dp.times(dp))));
-  }
-  g = { x: xs, w: ws };
-  glCache.set(P, g);
-  return g;
-}
 
 export interface ScalarPrecise { x: number; /** Estimated relative error of x. */ error: number; digits: number }
 
@@ -69,8 +25,9 @@ export function scalarFlowPrecise(L: number, s: number, w0: number, t: number): 
   const c0d = (Math.pow(w0, 2 - L) * Math.pow(s, (L - 2) / L)) / (L - 2), Td = t * Math.pow(s, 2 - 2 / L);
   const scale = Math.max(1, Number.isFinite(c0d) ? c0d : 1e308, Number.isFinite(Td) ? Td : 1e308);
   const P = 45 + Math.ceil(Math.log10(scale));
-  const big = context(P), one = big(1), zero = big(0);
-  const S = exact(s, big), W = exact(w0, big), tt = exact(t, big);
+  const big = decimalContext(P), one = big(1), zero = big(0);
+  // (Inputs converted exactly: m 2^e.)
+  const S = big(s), W = big(w0), tt = big(t);
   const lnS = S.ln();
   const q0 = W.pow(L).div(S); // x0 / s = v0^L
   if (q0.eq(one)) return { x: s, error: 0, digits: P };
@@ -99,7 +56,7 @@ export function scalarFlowPrecise(L: number, s: number, w0: number, t: number): 
     }
     return acc;
   };
-  const gl = gaussLegendre(P);
+  const gl = gaussLegendreDecimal(P, GL_NODES);
   const h = (u: B) => { const uL2 = u.pow(L - 2); return u.times(one.minus(uL2)).div(one.minus(uL2.times(u).times(u))); };
   const quad = (a: B, b: B): B => {
     const lo = a.lt(b) ? a : b, hi = a.lt(b) ? b : a;
