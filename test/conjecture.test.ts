@@ -45,8 +45,8 @@ function report(stdout: string): ConjectureReport {
 }
 
 describe('dmflow conjecture', () => {
-  it('the examples print what the README says (two claims that hold, one shrunk counterexample)', () => {
-    const readme = readFileSync(fileURLToPath(new URL('../README.md', import.meta.url)), 'utf8');
+  it('the examples print what docs/conjectures.md says (two claims that hold, one shrunk counterexample)', () => {
+    const readme = readFileSync(fileURLToPath(new URL('../docs/conjectures.md', import.meta.url)), 'utf8');
     const block = /rank-one-boundary\.json` \(exit 1\):\n\n```json\n([\s\S]*?)\n```/.exec(readme)?.[1];
     const boundaryRun = cli(['conjecture', example('rank-one-boundary')]);
     expect(boundaryRun.status).toBe(1);

@@ -39,7 +39,7 @@ export interface FactorRunResult extends FlowTotals {
   model: 'udv' | 'udu';
   status: FactorRunStatus;
   message: string;
-  /** The loss tolerance the run aimed at (absolute), and where it came from (the deep model's rule, README "Stop rules"). */
+  /** The loss tolerance the run aimed at (absolute), and where it came from (the deep model's rule, docs/runs.md, "Stop rules"). */
   lossTol: number;
   lossTolSource: LossTolerance['source'];
   /** loss / scale, scale = 1/2 ||P_Omega(W*)||^2 (the initial loss when that is 0). */

@@ -15,7 +15,7 @@ import type { Problem } from '../model/problem.js';
 import { endToEnd } from '../model/product.js';
 import type { SolverSpec } from '../model/spec.js';
 
-/** Default loss tolerance relative to the observed target energy (README "Stop rules"). */
+/** Default loss tolerance relative to the observed target energy (docs/runs.md, "Stop rules"). */
 export const DEFAULT_LOSS_REL_TOL = 1e-12;
 /**
  * The default tolerance never asks for a relative residual below this many
@@ -67,7 +67,7 @@ export function tolText(tol: LossTolerance): string {
  * error scale atol + rtol |y_i| with a random sign (mean of four probes, fixed
  * signs so that results are reproducible). An estimate: measured floors of
  * Dormand–Prince lay within a factor 10 of it at rtol 1e-8 .. 5e-10, 66x below
- * it at rtol 1e-6 (README "Stop rules").
+ * it at rtol 1e-6 (docs/runs.md, "Stop rules").
  */
 export function lossFloorEstimate(problem: Problem, y: Float64Array, rtol: number, atol: number): number {
   const W = endToEnd(problem, y);
@@ -137,7 +137,7 @@ export const FLOW_WINDOW = 10;
  * integration's errors seed every direction at that level, so an unstable
  * direction growing at rate mu lifts the gradient above the margin within
  * ln(NOISE_MARGIN) / (2 mu); staying under it for t (1 - 1/100) means
- * mu < 2.3 / t (README "Stop rules"). An escaping saddle turns its gradient
+ * mu < 2.3 / t (docs/runs.md, "Stop rules"). An escaping saddle turns its gradient
  * around before it reaches the noise level, or soon after.
  */
 export const SADDLE_WINDOW = 100;
@@ -328,7 +328,7 @@ export function gradientNoiseProbe(rhs: (t: number, y: Float64Array, dy: Float64
 /**
  * Tolerances that would bring the floor down to lossTol. The error scale is
  * atol + rtol |y_i|, so both shrink by one factor; floors fell about in
- * proportion to it (README "Stop rules"), so the factor is lossTol / floor
+ * proportion to it (docs/runs.md, "Stop rules"), so the factor is lossTol / floor
  * with a margin of 2, rounded down to one digit.
  */
 export function suggestedTolerances(rtol: number, atol: number, floorLoss: number, lossTol: number): { rtol: number; atol: number } {

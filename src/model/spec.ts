@@ -65,7 +65,7 @@ export const solverFields = {
   tMax: finite.positive().default(1e6),
   /** Absolute loss tolerance; when absent the run stops at lossRelTol times the problem's loss scale (src/experiments/stopRules.ts). */
   lossTol: finite.nonnegative().optional(),
-  /** Loss tolerance relative to the observed target energy 1/2 ||P_Omega(W*)||^2 (README "Stop rules"). */
+  /** Loss tolerance relative to the observed target energy 1/2 ||P_Omega(W*)||^2 (docs/runs.md, "Stop rules"). */
   lossRelTol: finite.nonnegative().optional(),
   gradTol: finite.positive().optional(),
   maxSteps: posInt.default(1_000_000),
