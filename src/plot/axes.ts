@@ -87,8 +87,10 @@ function niceStep(span: number, count: number): number {
  * never shows values below 1, an error axis none below 0).
  */
 export function linearDomain(lo: number, hi: number, min = -Infinity, max = Infinity): [number, number] {
-  if (hi === lo) {
-    const pad = lo === 0 ? 1 : Math.abs(lo) * 0.1;
+  const size = Math.max(Math.abs(lo), Math.abs(hi));
+  if (!(hi - lo > size * 1e-12 && hi - lo > 1e-290)) {
+    // A single value (or a span too small to step through): a band around it.
+    const pad = size * 0.1 > 1e-290 ? size * 0.1 : 1;
     lo -= pad;
     hi += pad;
   }
@@ -102,13 +104,14 @@ export function linearDomain(lo: number, hi: number, min = -Infinity, max = Infi
  * 10^k on each side, cut to the known range.
  */
 export function logDomain(lo: number, hi: number, min = 0, max = Infinity): [number, number] {
+  // Candidates around the decade of v (log10 may be off by an ulp), compared exactly.
   const down = (v: number) => {
-    const k = Math.floor(Math.log10(v) + 1e-12);
-    return [5, 2, 1].map((m) => decimal(m, k)).find((c) => c <= v * (1 + 1e-12)) ?? decimal(1, k);
+    const k = Math.floor(Math.log10(v) + 1e-9);
+    return [5, 2, 1].flatMap((m) => [decimal(m, k), decimal(m, k - 1)]).sort((x, y) => y - x).find((c) => c <= v) ?? decimal(1, k - 1);
   };
   const up = (v: number) => {
-    const k = Math.floor(Math.log10(v) - 1e-12);
-    return [1, 2, 5, 10].map((m) => decimal(m, k)).find((c) => c >= v * (1 - 1e-12)) ?? decimal(1, k + 1);
+    const k = Math.floor(Math.log10(v) - 1e-9);
+    return [1, 2, 5].flatMap((m) => [decimal(m, k), decimal(m, k + 1)]).sort((x, y) => x - y).find((c) => c >= v) ?? decimal(1, k + 2);
   };
   let [a, b] = [down(lo), up(hi)];
   if (a === b) [a, b] = [a / 2, b * 2];

@@ -140,8 +140,11 @@ export function runFigure(result: unknown, source = 'the result', options: RunFi
 
   // y domains from what lies in the t range (and the loss tolerance).
   const lossIn = loss.filter((d) => inRange(d.t)).map((d) => d.loss);
-  const lossTol = typeof end.lossTol === 'number' && end.lossTol > 0 ? end.lossTol : undefined;
-  const lossDomain = logDomain(Math.min(...lossIn, lossTol ?? Infinity), Math.max(...lossIn));
+  // The loss tolerance widens the loss axis only when the end state is in view
+  // (zoomed into the early dynamics it would flatten them).
+  const tol = typeof end.lossTol === 'number' && end.lossTol > 0 ? end.lossTol : undefined;
+  const lossDomain = logDomain(Math.min(...lossIn, endShown && tol !== undefined ? tol : Infinity), Math.max(...lossIn));
+  const lossTol = tol !== undefined && tol >= lossDomain[0] && tol <= lossDomain[1] ? tol : undefined;
   const sigmaIn = sigma.filter((d) => inRange(d.t)).map((d) => d.sigma);
   const sigmaDomain = logDomain(Math.min(...sigmaIn), Math.max(...sigmaIn));
 
@@ -159,7 +162,7 @@ export function runFigure(result: unknown, source = 'the result', options: RunFi
   const x = {
     field: 't', type: 'quantitative', title: `t (${log ? 'log' : 'linear'} scale)`,
     scale: { type: log ? 'log' : 'linear', domain: tRange, nice: false, ...(log ? {} : { zero: false }) },
-    ...(tTicks && tTicks.length >= 2 ? { axis: axisWithTicks(tTicks) } : {}),
+    ...(tTicks && tTicks.length >= 2 ? { axis: axisWithTicks(tTicks) } : log ? {} : { axis: { tickCount: 10 } }),
   };
   const yAxis = (domain: [number, number], title: string, field: string) => {
     const ticks = logTicks(domain[0], domain[1], 7);
@@ -209,7 +212,7 @@ export function runFigure(result: unknown, source = 'the result', options: RunFi
   const size = sizeOf(result, endSigma);
   const plateausLeft = segments.length - saddles.length;
   const subtitle = [
-    `ended at t = ${formatNumber(tEnd)} with loss ${formatNumber(endLoss)}${lossTol !== undefined ? ` (lossTol ${formatNumber(lossTol)}, dashed)` : ''}; ◆ the end state${endShown ? '' : ' (outside the t range)'}`,
+    `ended at t = ${formatNumber(tEnd)} with loss ${formatNumber(endLoss)}${tol !== undefined ? ` (lossTol ${formatNumber(tol)}${lossTol !== undefined ? ', dashed' : ''})` : ''}; ◆ the end state${endShown ? '' : ' (outside the t range)'}`,
     `from the run's ${from} (${drawable.length} points), t from ${formatNumber(tRange[0])} to ${formatNumber(tRange[1])}${options.tRange ? ' (--t-range)' : log && tRange[0] > drawable[0].t ? ', starting a decade before the loss first moves' : ''}`,
     saddles.length
       ? `shaded: ${saddles.length} saddle${saddles.length > 1 ? 's' : ''} (plateaus the flow leaves by a rank step)${plateausLeft ? `; ${plateausLeft} later plateau${plateausLeft > 1 ? 's' : ''} with no rank step after it not shaded` : ''}`
