@@ -8,7 +8,9 @@ import { readResults, summarize } from '../src/experiments/summarize.js';
 import { colorScale, isNiceLogTick, linearDomain, logDomain, logTicks, OKABE_ITO, tickLabels } from '../src/plot/axes.js';
 import { defaultTRange, runFigure, saddlePlateaus } from '../src/plot/runFigure.js';
 import { sweepFigure, type SweepRow } from '../src/plot/sweepFigure.js';
+import { run } from '../src/experiments/run.js';
 import { cli } from './helpers/cli.js';
+import { randomSpec } from './helpers/randomSpecs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dmflow-plot-'));
 const write = (name: string, text: string) => { const p = join(dir, name); writeFileSync(p, text); return p; };
@@ -226,6 +228,36 @@ describe('dmflow plot run', () => {
     expect(saddlePlateaus(segs, [{ t: 2, rank: 1 }, { t: 5, rank: 2 }])).toEqual(segs.slice(0, 2));
     expect(saddlePlateaus(segs, [{ t: 2, rank: 1 }])).toEqual(segs.slice(0, 1));
     expect(saddlePlateaus(segs, [{ t: 2, rank: 1 }, { t: 5, rank: 2 }], { status: 'saddle', plateau: { tFrom: 20, t: 80 } })).toEqual(segs);
+  });
+
+  it('on a population of runs, a plateau is shaded exactly when the rank, recounted from the samples, rises after it (never at depth 1)', () => {
+    // Sizes 2-6, depths 1-4, product scales 1e-6..1 (saddles and plain descents), tMax 1e4.
+    let shaded = 0, plain = 0, shallowRises = 0;
+    for (let i = 0; i < 30; i++) {
+      const r = randomSpec(27, i, { maxSide: 6, maxDepth: 4, minScale: 1e-6 });
+      const result = run({ ...r.spec, solver: { ...(r.spec.solver as object | undefined), tMax: 1e4 } }, { samples: 80, maxWallTime: 5 });
+      const samples = result.samples!;
+      const segments = result.saddles!.segments;
+      // The rank of a sample: singular values above 1% of the largest one along the run (docs/runs.md).
+      const top = Math.max(...samples.map((p) => p.singularValues[0] ?? 0));
+      const rank = (p: { singularValues: number[] }) => p.singularValues.filter((v) => v > 0.01 * top).length;
+      const saddles = runFigure(result, r.label, { spec: r.spec }).saddles;
+      const deep = (r.spec.depth as number) > 1;
+      segments.forEach((seg, k) => {
+        const next = segments[k + 1]?.tStart ?? Infinity;
+        const rises = samples.some((p) => p.t >= seg.tStart && p.t <= next && rank(p) > seg.rank);
+        // A run the stop rules ended at a saddle: its last plateau, where the stop rule's window falls on it.
+        const p = result.plateau;
+        const endedHere = result.status === 'saddle' && k === segments.length - 1 && p !== undefined && p.t >= seg.tStart && p.tFrom <= seg.tEnd;
+        expect(saddles.includes(seg), `${r.label}: plateau ${k} at rank ${seg.rank}`).toBe(deep && (rises || endedHere));
+        if (saddles.includes(seg)) shaded++;
+        else plain++;
+        if (!deep && rises) shallowRises++;
+      });
+    }
+    expect(shaded).toBeGreaterThan(5);
+    expect(plain).toBeGreaterThan(5);
+    expect(shallowRises).toBeGreaterThan(0); // depth-1 runs whose rank rises after their early flat stretch: not saddles
   });
 
   it('σ legend: the top k beside the σ panel, the rest grey without entries; title with problem and status; end state marked', () => {

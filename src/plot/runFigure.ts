@@ -56,9 +56,12 @@ function pointsOf(result: unknown, source: string): { points: Point[]; from: 'sa
  * flow leaves by learning one more singular direction (Jacot et al. 2021; Li,
  * Luo & Lyu 2021): the rank rises after its start and before the next
  * plateau. A run that the stop rules ended at a saddle (status "saddle") has
- * its last plateau shaded too, when it overlaps the stop rule's window.
+ * its last plateau shaded too, when it overlaps the stop rule's window. A
+ * depth-1 run (known from its spec) has no saddles.
  */
-export function saddlePlateaus(segments: readonly Segment[], rankSteps: readonly RankStep[], end: Ending = {}): Segment[] {
+export function saddlePlateaus(segments: readonly Segment[], rankSteps: readonly RankStep[], end: Ending = {}, depth?: number): Segment[] {
+  // Depth 1 is a convex quadratic: its early flat stretch is the flow not having moved yet.
+  if (depth === 1) return [];
   return segments.filter((s, i) => {
     const next = segments[i + 1]?.tStart ?? Infinity;
     if (rankSteps.some((r) => r.t >= s.tStart && r.t <= next && r.rank > s.rank)) return true;
@@ -89,7 +92,7 @@ export function formatNumber(v: number): string {
 }
 
 /** "10x10 rank-3 target, 60 of 100 observed, depth 3, gaussian init productScale 1e-6" from a spec. */
-export function describeProblem(specValue: unknown): { text: string; m: number; n: number } {
+export function describeProblem(specValue: unknown): { text: string; m: number; n: number; depth: number } {
   const spec = parseSpec(specValue, 'spec');
   const target = makeTarget(spec.target);
   const { m, n } = target;
@@ -102,7 +105,7 @@ export function describeProblem(specValue: unknown): { text: string; m: number; 
   const initText = Object.entries(init).filter(([k]) => k !== 'kind' && k !== 'seed' && k !== 'layers' && k !== 'path')
     .map(([k, v]) => `${k} ${typeof v === 'number' ? formatNumber(v) : JSON.stringify(v)}`).join(', ');
   const text = `${m}x${n} ${targetText}, ${observed} of ${m * n} observed, depth ${spec.depth}${spec.width !== undefined ? ` (width ${spec.width})` : ''}, ${init.kind} init${initText ? ` ${initText}` : ''}`;
-  return { text, m, n };
+  return { text, m, n, depth: spec.depth };
 }
 
 /**
@@ -148,7 +151,8 @@ export function runFigure(result: unknown, source = 'the result', options: RunFi
   const sigmaIn = sigma.filter((d) => inRange(d.t)).map((d) => d.sigma);
   const sigmaDomain = logDomain(Math.min(...sigmaIn), Math.max(...sigmaIn));
 
-  const saddles = saddlePlateaus(segments, rankSteps, end);
+  const problem = options.spec !== undefined ? describeProblem(options.spec) : null;
+  const saddles = saddlePlateaus(segments, rankSteps, end, problem?.depth);
   const shade = {
     data: { values: saddles.filter((s) => s.tEnd >= tRange[0] && s.tStart <= tRange[1]).map((s) => ({ tStart: Math.max(s.tStart, tRange[0]), tEnd: Math.min(s.tEnd, tRange[1]), rank: s.rank })) },
     mark: { type: 'rect', color: '#888', opacity: 0.2 },
@@ -206,7 +210,6 @@ export function runFigure(result: unknown, source = 'the result', options: RunFi
     ],
   };
 
-  const problem = options.spec !== undefined ? describeProblem(options.spec) : null;
   if (problem) checkSize(problem, result, endSigma);
   const statusText = end.status ? `status ${end.status}` : 'status unknown';
   const size = sizeOf(result, endSigma);
@@ -216,7 +219,7 @@ export function runFigure(result: unknown, source = 'the result', options: RunFi
     `from the run's ${from} (${drawable.length} points), t from ${formatNumber(tRange[0])} to ${formatNumber(tRange[1])}${options.tRange ? ' (--t-range)' : log && tRange[0] > drawable[0].t ? ', starting a decade before the loss first moves' : ''}`,
     saddles.length
       ? `shaded: ${saddles.length} saddle${saddles.length > 1 ? 's' : ''} (plateaus the flow leaves by a rank step)${plateausLeft ? `; ${plateausLeft} later plateau${plateausLeft > 1 ? 's' : ''} with no rank step after it not shaded` : ''}`
-      : segments.length ? `no saddle: ${segments.length} plateau${segments.length > 1 ? 's' : ''} found, none followed by a rank step` : from === 'samples' ? 'no plateau found in the samples' : 'saddles are found in samples only (--samples N)',
+      : segments.length ? `no saddle: ${segments.length} plateau${segments.length > 1 ? 's' : ''} found, ${problem?.depth === 1 ? 'and depth 1 has no saddles' : 'none followed by a rank step'}` : from === 'samples' ? 'no plateau found in the samples' : 'saddles are found in samples only (--samples N)',
   ];
   const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
