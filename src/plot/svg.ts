@@ -5,6 +5,7 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { textWidth } from './textWidth.js';
 
 const esmImport = new Function('s', 'return import(s)') as (s: string) => Promise<any>;
 
@@ -12,13 +13,30 @@ const esmImport = new Function('s', 'return import(s)') as (s: string) => Promis
 export async function renderSvg(spec: object): Promise<string> {
   const vl = await esmImport('vega-lite');
   const vega = await esmImport('vega');
+  // Lay text out with the PNG font's widths (Vega's own estimate without a canvas is 0.8 em a character).
+  const metrics = vega.textMetrics ?? vega.default.textMetrics;
+  metrics.width = (item: { text?: unknown; fontSize?: number; fontWeight?: unknown }, text?: unknown) => {
+    const t = String(text ?? item.text ?? '').trim();
+    const bold = item.fontWeight === 'bold' || Number(item.fontWeight) >= 600;
+    return textWidth(t, item.fontSize ?? 11, bold);
+  };
   const compiled = (vl.compile ?? vl.default.compile)(spec).spec;
   const V = vega.View ?? vega.default.View;
   const parse = vega.parse ?? vega.default.parse;
   const view = new V(parse(compiled), { renderer: 'none' });
   const svg = await view.toSVG();
   view.finalize();
-  return svg;
+  return withTitles(svg);
+}
+
+/**
+ * Give each point mark a <title> child holding its description (Vega writes
+ * the tooltip fields into aria-label only), so that an SVG viewer shows it on
+ * hover: the per-point n and quartiles of a sweep figure.
+ */
+export function withTitles(svg: string): string {
+  return svg.replace(/<path aria-label="([^"]*)" role="graphics-symbol" aria-roledescription="point"([^>]*)\/>/g,
+    (_, label: string, rest: string) => `<path aria-label="${label}" role="graphics-symbol" aria-roledescription="point"${rest}><title>${label}</title></path>`);
 }
 
 /** Render and write to a file (directories created). */
