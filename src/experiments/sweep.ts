@@ -282,8 +282,8 @@ function runShared(
     const end = (e?: Error) => {
       if (settled) return;
       settled = true;
-      for (const w of pool) void w.terminate();
-      if (e) reject(e); else resolve(onWorkers);
+      // Answer only once every worker has exited: the caller then holds no thread or message port of the pool.
+      void Promise.allSettled(pool.map((w) => w.terminate())).then(() => (e ? reject(e) : resolve(onWorkers)));
     };
     const done = (i: number, result: CellResult) => {
       write(todo[i], result);
@@ -300,6 +300,7 @@ function runShared(
       }
     };
     const spawn = () => {
+      if (settled) return;
       for (let k = 0; k < count; k++) pool.push(startWorker());
     };
     const startWorker = () => {
@@ -320,6 +321,8 @@ function runShared(
         feed(w);
       });
       w.on('error', (e) => end(e));
+      // A worker that dies without an error event would leave its batch unwritten and the sweep waiting forever.
+      w.on('exit', (code) => { if (!settled) end(new Error(`a worker thread exited (code ${code}) before the sweep ended`)); });
       return w;
     };
     // This thread's share: a chunk at a time, yielding between chunks so that
