@@ -29,8 +29,9 @@ const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Num
 
 /**
  * A cell whose numbers are not all finite: JSON writes NaN as null, so a NaN
- * loss or singular value reads back as null. Its effective rank (0 from NaN
- * singular values) means nothing, so none of its metrics is averaged.
+ * loss or singular value reads back as null. Its effective rank (NaN from
+ * NaN singular values; 0 in older files) means nothing, so none of its
+ * metrics is averaged.
  * reconstructionError is null by design when every entry is observed.
  */
 export function hasNonFiniteMetrics(result: Record<string, unknown>): boolean {
