@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { canonical, expandCells, lockFile, parseSweep, readResults, runSweep, shardFromEnv } from '../src/index.js';
 import { BIN, cli } from './helpers/cli.js';
+import { expectedSweepLine, lastLine } from './helpers/sweepLine.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dmflow-concurrent-'));
 const base = {
@@ -52,7 +53,7 @@ function expectTakeTurns(codes: (number | null)[], stderr: string[]) {
     if (code === 2) expect(stderr[i]).toMatch(/^dmflow: --out: expected no other dmflow writing .*, got process \d+ on /);
     else {
       expect(code, stderr[i]).toBe(0);
-      ran += Number(/(\d+) cells run/.exec(stderr[i])![1]);
+      ran += Number(/; (\d+) run now, \d+ already in /.exec(stderr[i])![1]);
     }
   });
   expect(codes.filter((c) => c === 0).length).toBeGreaterThanOrEqual(1);
@@ -81,7 +82,7 @@ describe('one results file, several processes: a lock', () => {
     const c = cli(['sweep', longFile, '--out', out, '--workers', '1']);
     expect(c.status).toBe(0);
     expect(c.stderr).toContain(`took over the lock of process ${a.pid}, which is gone`);
-    expect(c.stderr).toContain(`${600 - before} cells run, ${before} already in`);
+    expect(lastLine(c.stderr)).toBe(expectedSweepLine(out, 600 - before, before));
     expectEveryCellOnce(out, long);
     expect(existsSync(`${out}.lock`)).toBe(false);
   });
@@ -180,7 +181,7 @@ describe('dmflow merge', () => {
     // A single-process run writes cells in cell order too: the files are equal byte for byte.
     expect(readFileSync(out, 'utf8')).toBe(readFileSync(whole, 'utf8'));
     // A merged file is a results file of the sweep: summarize and resume take it.
-    expect(cli(['sweep', sweepFile, '--out', out]).stderr).toMatch(/0 cells run, 24 already in/);
+    expect(cli(['sweep', sweepFile, '--out', out]).stderr).toBe(`${expectedSweepLine(out, 0, 24)}\n`);
     // Merging again over the earlier merge is allowed (it is ours, of this sweep).
     expect(cli(['merge', '--sweep', sweepFile, '--out', out, ...shards]).status).toBe(0);
   });

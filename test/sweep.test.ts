@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { canonical, expandCells, parseSweep, runSweep, summarize, summaryCsv, readResults } from '../src/index.js';
 import { BIN, cli } from './helpers/cli.js';
+import { expectedSweepLine, lastLine } from './helpers/sweepLine.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dmflow-sweep-'));
 const base = {
@@ -75,7 +76,7 @@ describe('dmflow sweep: shards, resume, summaries', () => {
     expect(rows).toHaveLength(120);
     expect(new Set(rows.map((l) => canonical(l.cell))).size).toBe(120);
     expect(readFileSync(out, 'utf8').endsWith('\n')).toBe(true);
-    expect(r.stderr).toMatch(new RegExp(`${120 - before} cells run, ${before} already in`));
+    expect(lastLine(r.stderr)).toBe(expectedSweepLine(out, 120 - before, before));
   });
 
   it('summarize prints the exact columns, and Fig. 1\'s depth effect shows on the disconnected pattern', () => {
@@ -98,6 +99,41 @@ describe('dmflow sweep: shards, resume, summaries', () => {
     const bad = cli(['summarize', out, '--by', 'width']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/^dmflow: --by: expected grid keys of the sweep/);
+  });
+});
+
+describe('dmflow sweep: exit code and closing line', () => {
+  it('exits 0 when every cell ran, whatever their statuses, and ends with one line counting them (also on resume and per shard)', async () => {
+    // maxSteps 3 stops the first cells of each trial early; the others converge.
+    const file = join(dir, 'statuses.json');
+    writeFileSync(file, JSON.stringify({ base, grid: { 'solver.maxSteps': [3, 100000] }, trials: 3 }));
+    const out = join(dir, 'statuses.jsonl');
+    const r = cli(['sweep', file, '--out', out]);
+    expect(r.status, r.stderr).toBe(0);
+    const statuses = readResults(out).map((l) => l.result.status);
+    expect(statuses).toEqual(['max-steps', 'max-steps', 'max-steps', 'converged', 'converged', 'converged']);
+    // Nothing else on stderr in a pipe: the closing line only.
+    expect(r.stderr).toBe(`dmflow sweep: 6 cells: 3 converged, 3 max-steps; 6 run now, 0 already in ${out}\n`);
+    expect(r.stderr).toBe(`${expectedSweepLine(out, 6, 0)}\n`);
+    // Resumed: every cell reused, still counted by status.
+    const again = cli(['sweep', file, '--out', out]);
+    expect(again.status).toBe(0);
+    expect(again.stderr).toBe(`dmflow sweep: 6 cells: 3 converged, 3 max-steps; 0 run now, 6 already in ${out}\n`);
+    // A shard counts its own cells (0, 2, 4: max-steps, max-steps, converged).
+    const shardOut = join(dir, 'statuses-shard.jsonl');
+    const sh = cli(['sweep', file, '--out', shardOut, '--shard', '0/2']);
+    expect(sh.status).toBe(0);
+    expect(sh.stderr).toBe(`dmflow sweep: 3 cells of shard 0/2: 1 converged, 2 max-steps; 3 run now, 0 already in ${shardOut}\n`);
+    // The library reports the same counts.
+    const lib = await runSweep(parseSweep(JSON.parse(readFileSync(file, 'utf8'))), { out: join(dir, 'statuses-lib.jsonl'), workers: 1 });
+    expect(lib.statuses).toEqual({ 'max-steps': 3, converged: 3 });
+    // A sweep that cannot run its cells exits 2 with one line, and writes nothing.
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ base, grid: { depth: [2, 0] } }));
+    const refused = cli(['sweep', bad, '--out', join(dir, 'bad.jsonl')]);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/^dmflow: sweep cell \{"depth":0,"trial":0\}, spec\.depth: [^\n]*expected[^\n]*\n$/);
+    expect(existsSync(join(dir, 'bad.jsonl'))).toBe(false);
   });
 });
 

@@ -5,6 +5,7 @@
 
 import { matmulNT, matmulTN } from '../linalg/dense.js';
 import type { Problem } from '../model/problem.js';
+import { scaledNorm } from './norms.js';
 
 /** The L-1 balancedness matrices C_l (each d_l x d_l, row-major). */
 export function balanceInvariants(problem: Pick<Problem, 'dims' | 'offsets'>, y: Float64Array): Float64Array[] {
@@ -28,12 +29,10 @@ export function balanceInvariants(problem: Pick<Problem, 'dims' | 'offsets'>, y:
 export function invariantDrift(initial: Float64Array[], current: Float64Array[]): number {
   let worst = 0;
   for (let l = 0; l < initial.length; l++) {
-    let d = 0, s = 0;
-    for (let i = 0; i < initial[l].length; i++) {
-      d += (current[l][i] - initial[l][i]) ** 2;
-      s += initial[l][i] ** 2;
-    }
-    worst = Math.max(worst, Math.sqrt(d) / Math.max(1, Math.sqrt(s)));
+    const c0 = initial[l], c = current[l];
+    // Norms formed on scaled values (norms.ts): layers of size 1e160 do not overflow them.
+    const d = scaledNorm(c0.length, (i) => c[i] - c0[i]);
+    worst = Math.max(worst, d / Math.max(1, scaledNorm(c0.length, (i) => c0[i])));
   }
   return worst;
 }

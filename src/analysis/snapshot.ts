@@ -3,7 +3,8 @@
 
 import type { Problem } from '../model/problem.js';
 import { endToEnd, lossOf } from '../model/product.js';
-import { effectiveRank, singularValues } from './spectrum.js';
+import { normRatio, scaledNorm } from './norms.js';
+import { effectiveRank, nuclearNorm, singularValues } from './spectrum.js';
 
 export interface Snapshot {
   t: number;
@@ -16,13 +17,11 @@ export interface Snapshot {
 }
 
 export function reconstructionError(problem: Pick<Problem, 'mask' | 'target'>, W: ArrayLike<number>): number | null {
-  let num = 0, den = 0;
-  for (let i = 0; i < W.length; i++) {
-    if (problem.mask[i]) continue;
-    num += (W[i] - problem.target[i]) ** 2;
-    den += problem.target[i] ** 2;
-  }
-  return den > 0 ? Math.sqrt(num / den) : null;
+  // Both norms over the unobserved entries, each formed on scaled values (norms.ts).
+  const { mask, target } = problem;
+  const den = (i: number) => (mask[i] ? 0 : target[i]);
+  if (!(scaledNorm(W.length, den) > 0)) return null;
+  return normRatio(W.length, (i) => (mask[i] ? 0 : W[i] - target[i]), den);
 }
 
 export function snapshot(problem: Problem, t: number, y: Float64Array): Snapshot {
@@ -33,7 +32,7 @@ export function snapshot(problem: Problem, t: number, y: Float64Array): Snapshot
     loss: lossOf(problem, W),
     singularValues: sigma,
     effectiveRank: effectiveRank(sigma),
-    nuclearNorm: sigma.reduce((a, b) => a + b, 0),
+    nuclearNorm: nuclearNorm(sigma),
     reconstructionError: reconstructionError(problem, W),
   };
 }

@@ -10,19 +10,38 @@ export function singularValues(W: ArrayLike<number>, m: number, n: number): numb
 }
 
 /**
- * Effective rank (Roy & Vetterli 2007): exp of the Shannon entropy of the
- * normalized singular values p_i = sigma_i / sum_j sigma_j; zeros skipped.
+ * Effective rank (Roy & Vetterli 2007): exp of the Shannon entropy of
+ * p_i = sigma_i / sum_j sigma_j (zeros contribute nothing). Formed on
+ * q_i = sigma_i / max_j sigma_j in (0, 1], with S = sum_i q_i in [1, n]:
+ * erank = S exp(-(1/S) sum_i q_i ln q_i), which neither overflows (no sum of
+ * raw values) nor meets 0 ln 0 (a q_i that underflows to 0 is skipped, its
+ * term being 0 in the limit); every term q ln q lies in [-1/e, 0]. Finite,
+ * in [1, n], for every finite sigma >= 0 not all zero; 0 for all zeros; NaN
+ * when a value is NaN or infinite.
  */
 export function effectiveRank(sigma: readonly number[]): number {
-  const total = sigma.reduce((a, b) => a + b, 0);
-  if (!(total > 0)) return 0;
-  let h = 0;
+  let top = 0;
   for (const s of sigma) {
-    if (s <= 0) continue;
-    const p = s / total;
-    h -= p * Math.log(p);
+    if (!Number.isFinite(s)) return NaN;
+    if (s > top) top = s;
   }
-  return Math.exp(h);
+  if (top === 0) return 0;
+  let sum = 0, ent = 0;
+  for (const s of sigma) {
+    if (!(s > 0)) continue;
+    const q = s / top;
+    if (q === 0) continue;
+    sum += q;
+    ent -= q * Math.log(q);
+  }
+  return sum * Math.exp(ent / sum);
+}
+
+/** Nuclear norm: the sum of the singular values. */
+export function nuclearNorm(sigma: readonly number[]): number {
+  let s = 0;
+  for (const v of sigma) s += v;
+  return s;
 }
 
 /** Thin SVD of an m x n row-major matrix: A = U diag(s) V^T (s not sorted). */

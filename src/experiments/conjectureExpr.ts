@@ -3,6 +3,7 @@
 // Checked before any run: syntax, every name, and every dotted field.
 
 import { all, create, type MathNode } from 'mathjs';
+import { normRatio, scaledNorm } from '../analysis/norms.js';
 import { InputError } from '../model/errors.js';
 
 /** Result fields in scope, and the fields of the ones that are objects. */
@@ -19,9 +20,9 @@ export const THEOREM_FIELDS = ['theorem', 'matrix', 'singularValues', 'zeroLoss'
 export function relerr(a: unknown, b: unknown): number {
   const x = flatNumbers(a, 'relerr'), y = flatNumbers(b, 'relerr');
   if (x.length !== y.length) throw new Error(`relerr: expected arguments of the same size, got ${x.length} and ${y.length} entries`);
-  let d = 0, nb = 0;
-  for (let i = 0; i < x.length; i++) { d += (x[i] - y[i]) ** 2; nb += y[i] ** 2; }
-  return nb > 0 ? Math.sqrt(d / nb) : Math.sqrt(d);
+  // Norms formed on scaled values (norms.ts): finite for entries up to the largest double.
+  const diff = (i: number) => x[i] - y[i], ref = (i: number) => y[i];
+  return scaledNorm(y.length, ref) > 0 ? normRatio(x.length, diff, ref) : scaledNorm(x.length, diff);
 }
 
 /** Numerical rank: how many singular values exceed tol times the largest. */

@@ -6,7 +6,8 @@
 import { glrl, type GlrlResult } from './glrl.js';
 import { run, type RunStatus } from './run.js';
 import { nuclearNormCompletion } from '../analysis/nuclearNorm.js';
-import { diffNorm, norm2, toRows } from '../linalg/dense.js';
+import { normRatio, scaledNorm } from '../analysis/norms.js';
+import { toRows } from '../linalg/dense.js';
 import { makeMask, makeTarget } from '../model/problem.js';
 import { parseGlrlSpec, type GlrlOptions } from '../model/spec.js';
 
@@ -44,14 +45,18 @@ export function compareWithGlrl(input: unknown, options: CompareOptions): GlrlCo
   const spec = parseGlrlSpec(input);
   const tol = options.tol ?? 1e-2;
   const g = glrl(input, options.glrl);
-  const scale = norm2(g.matrix.flat());
+  const gm = g.matrix.flat();
+  // Norms formed on scaled values (norms.ts); relative to a zero GLRL output, the distance itself (as relerr).
+  const scale = scaledNorm(gm.length, (i) => gm[i]);
   const { glrl: _g, depth: _d, init: _i, ...problem } = spec;
   const rows: GlrlDistance[] = [];
   for (const depth of options.depths) {
     for (const std of options.stds) {
       const r = run({ ...problem, depth, init: { kind: 'gaussian', std, seed: options.seed ?? 0 } });
-      const distance = diffNorm(r.matrix.flat(), g.matrix.flat());
-      rows.push({ depth, std, status: r.status, distance, relative: distance / scale, effectiveRank: r.effectiveRank });
+      const w = r.matrix.flat();
+      const diff = (i: number) => w[i] - gm[i];
+      const distance = scaledNorm(w.length, diff);
+      rows.push({ depth, std, status: r.status, distance, relative: scale > 0 ? normRatio(w.length, diff, (i) => gm[i]) : distance, effectiveRank: r.effectiveRank });
     }
   }
   const greedyUpTo = options.depths.map((depth) => {
@@ -78,8 +83,9 @@ export function compareWithNuclearNorm(input: unknown, g: GlrlResult): NuclearNo
   const spec = parseGlrlSpec(input);
   const { m, n, values } = makeTarget(spec.target);
   const nn = nuclearNormCompletion(values, makeMask(spec.observed, m, n), m, n);
+  const gm = g.matrix.flat();
   return {
     nuclearNorm: nn.nuclearNorm, lowerBound: nn.lowerBound, gap: nn.gap, converged: nn.converged, iterations: nn.iterations,
-    matrix: toRows(nn.matrix, m, n), distance: diffNorm(g.matrix.flat(), nn.matrix),
+    matrix: toRows(nn.matrix, m, n), distance: scaledNorm(nn.matrix.length, (i) => gm[i] - nn.matrix[i]),
   };
 }

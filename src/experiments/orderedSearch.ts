@@ -33,8 +33,9 @@ export function orderedSearch(specs: readonly unknown[], options: OrderedSearchO
     const end = (e?: Error) => {
       if (settled) return;
       settled = true;
-      for (const w of pool) void w.terminate();
-      if (e) reject(e); else resolve(onWorkers);
+      // Answer only once every worker has exited: the caller then holds no
+      // thread or message port of this search, and the process can exit.
+      void Promise.allSettled(pool.map((w) => w.terminate())).then(() => (e ? reject(e) : resolve(onWorkers)));
     };
     const finish = (i: number, result: RunResult) => {
       inFlight--;
@@ -51,6 +52,7 @@ export function orderedSearch(specs: readonly unknown[], options: OrderedSearchO
       if (i !== null) w.postMessage({ i, spec: specs[i], baseDir, full: true });
     };
     const startWorker = () => {
+      if (settled) return; // the answer is known: a worker now would only keep the process alive
       const w = new Worker(options.workerScript);
       w.on('message', (msg: { ready?: boolean; i?: number; result?: RunResult; error?: { field?: string; expected?: string; message: string } }) => {
         if (settled) return;
@@ -69,6 +71,8 @@ export function orderedSearch(specs: readonly unknown[], options: OrderedSearchO
         feed(w);
       });
       w.on('error', (e) => end(e));
+      // A worker that dies without an error event would leave its cells in flight forever.
+      w.on('exit', (code) => { if (!settled) end(new Error(`a worker thread exited (code ${code}) before the search ended`)); });
       pool.push(w);
     };
     const start = performance.now();
@@ -87,6 +91,7 @@ export function orderedSearch(specs: readonly unknown[], options: OrderedSearchO
         return;
       }
       ranHere++;
+      if (settled) return; // that run ended the search
       if (pool.length === 0 && options.threads > 1 && workersWorthStarting((performance.now() - start) / 1000, ranHere, specs.length - next, workersAfter)) {
         for (let k = 1; k < options.threads; k++) startWorker();
       }

@@ -72,6 +72,11 @@ export function parseResultLine(line: string): ResultLine | null {
   return isObj(o) && isObj(o!.cell) && isObj(o!.result) ? (o as ResultLine) : null;
 }
 
+/** A result's status as the sweep's closing line counts it ("no status" for a line without one). */
+export function statusOf(result: Record<string, unknown>): string {
+  return typeof result.status === 'string' ? result.status : 'no status';
+}
+
 function preview(line: string): string {
   const s = line.length > 40 ? line.slice(0, 40) + '...' : line;
   return JSON.stringify(s);
@@ -114,13 +119,13 @@ export function checkHeader(path: string, sweep: SweepSpec): void {
 
 /**
  * Validate the whole file as results of `sweep` whose cells are `keys`, and
- * return the finished cells. Only after every line has passed is a damaged
+ * return the finished cells with the status each ended on (statusOf). Only after every line has passed is a damaged
  * last line (no newline: the sweep was killed while writing it) cut off.
  * An empty or absent file gets the header.
  */
-export function prepareForAppend(path: string, sweep: SweepSpec, keys: ReadonlySet<string>, options: ReadLinesOptions = {}): Set<string> {
+export function prepareForAppend(path: string, sweep: SweepSpec, keys: ReadonlySet<string>, options: ReadLinesOptions = {}): Map<string, string> {
   checkHeader(path, sweep);
-  const done = new Set<string>();
+  const done = new Map<string, string>();
   if (!existsSync(path) || statSync(path).size === 0) {
     writeHeader(path, sweep);
     return done;
@@ -136,7 +141,7 @@ export function prepareForAppend(path: string, sweep: SweepSpec, keys: ReadonlyS
     if (r === null) throw new InputError(`${path}:${info.no}`, `expected one result {"cell": ..., "result": ...} per line, got ${preview(line)}; only a damaged last line is repaired, so the file was left as it was`);
     const key = canonical(r.cell);
     if (!keys.has(key)) throw new InputError(`${path}:${info.no}`, `expected a cell of this sweep, got ${preview(key)}; the file was left as it was`);
-    done.add(key);
+    done.set(key, statusOf(r.result));
   }, { ...options, field: '--out' });
   if (summary.tailOffset !== null) {
     const fd = openSync(path, 'r+');

@@ -29,8 +29,9 @@ const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Num
 
 /**
  * A cell whose numbers are not all finite: JSON writes NaN as null, so a NaN
- * loss or singular value reads back as null. Its effective rank (0 from NaN
- * singular values) means nothing, so none of its metrics is averaged.
+ * loss or singular value reads back as null. Its effective rank (NaN from
+ * NaN singular values; 0 in older files) means nothing, so none of its
+ * metrics is averaged.
  * reconstructionError is null by design when every entry is observed.
  */
 export function hasNonFiniteMetrics(result: Record<string, unknown>): boolean {
@@ -41,19 +42,31 @@ export function hasNonFiniteMetrics(result: Record<string, unknown>): boolean {
   return re !== undefined && re !== null && !isFiniteNumber(re);
 }
 
-/** Running mean and variance (Welford 1962): one pass, no list of values kept. */
+/**
+ * Running mean and variance (Welford 1962): one pass, no list of values kept.
+ * The sum of squared deviations is kept as scale^2 * ssq, scale the largest
+ * deviation factor seen (as LAPACK's dlassq does), so that it does not
+ * overflow for values up to 1e300.
+ */
 class Moments {
   n = 0;
   mean = 0;
-  m2 = 0;
+  private scale = 0;
+  private ssq = 0;
   add(x: number): void {
     this.n++;
     const d = x - this.mean;
     this.mean += d / this.n;
-    this.m2 += d * (x - this.mean);
+    // d and x - mean have the same sign: the term is |d| |x - mean| >= 0, and |d| is the larger factor.
+    const a = Math.abs(d), b = Math.abs(x - this.mean);
+    if (a > this.scale) {
+      this.ssq *= (this.scale / a) ** 2;
+      this.scale = a;
+    }
+    if (a > 0) this.ssq += (a / this.scale) * (b / this.scale);
   }
   stats(): [number, number] | null {
-    return this.n === 0 ? null : [this.mean, this.n > 1 ? Math.sqrt(this.m2 / (this.n - 1)) : 0];
+    return this.n === 0 ? null : [this.mean, this.n > 1 ? this.scale * Math.sqrt(this.ssq / (this.n - 1)) : 0];
   }
 }
 

@@ -176,6 +176,21 @@ export interface SweepSummary {
   onWorkers: number;
   /** Pid of a killed sweep whose stale lock on --out was taken over, if any. */
   staleLockOf: number | null;
+  /** Cells (of this shard: those already in the file and those run now) by the status they ended on. */
+  statuses: Record<string, number>;
+}
+
+/**
+ * The sweep's closing line: cells by status (converged first, then the others
+ * by name), and how many ran now and how many were already in the file.
+ */
+export function sweepLine(summary: SweepSummary, out: string, shard?: { index: number; count: number }): string {
+  const byStatus = Object.entries(summary.statuses)
+    .sort(([a], [b]) => (a === 'converged' ? -1 : b === 'converged' ? 1 : a < b ? -1 : a > b ? 1 : 0))
+    .map(([status, n]) => `${n} ${status}`);
+  const statuses = byStatus.length > 0 ? byStatus.join(', ') : 'none';
+  const of = shard && shard.count > 1 ? ` of shard ${shard.index}/${shard.count}` : '';
+  return `dmflow sweep: ${summary.cells} cells${of}: ${statuses}; ${summary.ran} run now, ${summary.skipped} already in ${out}`;
 }
 
 /** Strip what is large from a run result for the results file. */
@@ -208,12 +223,15 @@ export async function runSweep(sweep: SweepSpec, options: SweepOptions): Promise
   try {
     const done = prepareForAppend(options.out, sweep, new Set(all.map((c) => c.key)), { chunkBytes: options.readChunkBytes });
     const todo = mine.filter((c) => !done.has(c.key));
-    const summary: SweepSummary = { cells: mine.length, skipped: mine.length - todo.length, ran: 0, onWorkers: 0, staleLockOf: lock.tookOverFrom?.pid ?? null };
+    const summary: SweepSummary = { cells: mine.length, skipped: mine.length - todo.length, ran: 0, onWorkers: 0, staleLockOf: lock.tookOverFrom?.pid ?? null, statuses: {} };
+    const count = (status: string) => { summary.statuses[status] = (summary.statuses[status] ?? 0) + 1; };
+    for (const c of mine) { const status = done.get(c.key); if (status !== undefined) count(status); }
     const fd = openSync(options.out, 'a');
     const write = (c: Cell, result: CellResult) => {
       // One write per line: a line reaches the file whole or, if the process
       // dies inside the call, as a tail that the next run cuts off.
       writeSync(fd, JSON.stringify({ cell: c.cell, result }) + '\n');
+      count(result.status);
       summary.ran++;
       options.onCell?.(summary.skipped + summary.ran, summary.cells, summary.ran);
     };
@@ -282,8 +300,8 @@ function runShared(
     const end = (e?: Error) => {
       if (settled) return;
       settled = true;
-      for (const w of pool) void w.terminate();
-      if (e) reject(e); else resolve(onWorkers);
+      // Answer only once every worker has exited: the caller then holds no thread or message port of the pool.
+      void Promise.allSettled(pool.map((w) => w.terminate())).then(() => (e ? reject(e) : resolve(onWorkers)));
     };
     const done = (i: number, result: CellResult) => {
       write(todo[i], result);
@@ -300,6 +318,7 @@ function runShared(
       }
     };
     const spawn = () => {
+      if (settled) return;
       for (let k = 0; k < count; k++) pool.push(startWorker());
     };
     const startWorker = () => {
@@ -320,6 +339,8 @@ function runShared(
         feed(w);
       });
       w.on('error', (e) => end(e));
+      // A worker that dies without an error event would leave its batch unwritten and the sweep waiting forever.
+      w.on('exit', (code) => { if (!settled) end(new Error(`a worker thread exited (code ${code}) before the sweep ended`)); });
       return w;
     };
     // This thread's share: a chunk at a time, yielding between chunks so that

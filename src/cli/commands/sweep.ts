@@ -17,7 +17,7 @@ export function register(program: Command): void {
     .option('--progress [seconds]', 'print progress on stderr even in a pipe, a line every few seconds (default 5)')
     .action(async (path: string, opts: { out: string; workers?: string; shard?: string; progress?: string | boolean }) => {
       const { value, dir } = readJsonFile(path, 'sweep');
-      const { parseShard, parseSweep, runSweep } = await import('../../experiments/sweep.js');
+      const { parseShard, parseSweep, runSweep, sweepLine } = await import('../../experiments/sweep.js');
       const sweep = parseSweep(value);
       const { checkSweepMemory } = await import('../../model/resources.js');
       checkSweepMemory(sweep);
@@ -44,7 +44,8 @@ export function register(program: Command): void {
         });
         bar.stop();
         if (summary.staleLockOf !== null) process.stderr.write(`dmflow sweep: took over the lock of process ${summary.staleLockOf}, which is gone\n`);
-        process.stderr.write(`dmflow sweep: ${summary.ran} cells run, ${summary.skipped} already in ${opts.out}, ${summary.cells} in all\n`);
+        // Exit 0 whatever the cells' statuses: each line carries its own; the one closing line counts them.
+        process.stderr.write(`${sweepLine(summary, opts.out, shard)}\n`);
       } finally {
         bar.stop();
       }

@@ -23,7 +23,7 @@ export function factorSingularValues(p: Pick<FactorProblem, 'm' | 'n' | 'k' | 'o
   const comps: { c: number; w: number; a: number; b: number }[] = [];
   for (let c = 0; c < k; c++) {
     const a = colNorm(offU, m, c), b = colNorm(offV, n, c);
-    const w = Math.abs(x[offD + c]) * a * b;
+    const w = weight(Math.abs(x[offD + c]), a, b);
     if (w > 0) comps.push({ c, w, a, b });
   }
   comps.sort((s, t) => t.w - s.w);
@@ -131,6 +131,20 @@ function jacobiSingularValues(M: Float64Array, rows: number, cols: number): numb
     s.push(sc === 0 ? 0 : sc * Math.sqrt(sumSquares(rows, (l) => M[c * rows + l] / sc)));
   }
   return s;
+}
+
+/**
+ * d a b (all >= 0) without a spurious overflow or underflow in the partial
+ * product: 1e188 * 1e137 * 1e-172 is 1e153, not Infinity. Where d a is a
+ * normal double the usual order (values round as they always did); else the
+ * largest times the smallest first, whose product cannot overflow or lose
+ * digits unless the whole product does.
+ */
+function weight(d: number, a: number, b: number): number {
+  const da = d * a;
+  if (da >= 2.2250738585072014e-308 && da < Infinity) return da * b;
+  const [lo, mid, hi] = [d, a, b].sort((p, q) => p - q);
+  return hi * lo * mid;
 }
 
 function sumSquares(len: number, at: (i: number) => number): number {
