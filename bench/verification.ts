@@ -3,17 +3,18 @@
 // (test/helpers/randomSpecs.ts: sizes 2-12, depths 1-5, all mask kinds) is run
 // with verification, i.e. at its rtol and again at rtol/100 with the same
 // absolute lossTol, and the distance between the two end states is recorded.
-//   npx tsx bench/verification.ts [--runs 400] [--seed 25] [--log verification.jsonl] [--max-time 60]
+//   npx tsx bench/verification.ts [--runs 400] [--seed 25] [--log verification.jsonl] [--max-time 60] [--third]
 // One JSON line per spec goes to --log (a rerun skips the specs already in it);
 // the summary prints the distances among runs converged at both tolerances
 // (quantiles), the ratio distance / (rtol + residual) that the threshold is a
-// multiple of, and the specs flagged sensitive.
+// multiple of, and the specs flagged sensitive; --third runs each flagged spec
+// again at rtol/1e4 (same lossTol) and prints the three pairwise distances.
 
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { buildProblem } from '../src/model/problem.js';
 import { run } from '../src/experiments/run.js';
 import { targetEnergy } from '../src/experiments/stopRules.js';
-import { VERIFY_MARGIN, verificationThreshold, type Verification } from '../src/experiments/verify.js';
+import { relativeDistance, VERIFY_MARGIN, verificationThreshold, type Verification } from '../src/experiments/verify.js';
 import { randomSpec } from '../test/helpers/randomSpecs.js';
 
 const arg = (name: string, dflt: string): string => {
@@ -71,6 +72,15 @@ console.log(`flagged sensitive: ${flagged.length} (${flagged.filter((r) => both.
 for (const r of flagged) console.log(`  #${r.index} ${r.label}: ${r.status}/${r.repeatStatus} distance ${e(r.distance)} threshold ${e(VERIFY_MARGIN * scaleOf(r))} ratio ${e(r.distance / scaleOf(r))}`);
 const unflagged = rows.filter((r) => !sensitive(r)).sort((x, y) => y.distance / scaleOf(y) - x.distance / scaleOf(x));
 console.log(`largest ratios not flagged: ${unflagged.slice(0, 4).map((r) => `#${r.index} ${e(r.distance / scaleOf(r))} (${r.status}/${r.repeatStatus}, ${r.label})`).join('; ')}`);
+if (process.argv.includes('--third')) {
+  for (const r of flagged) {
+    const spec = randomSpec(seed, r.index).spec;
+    const solver = (spec.solver ?? {}) as Record<string, unknown>;
+    const at = (f: number) => run({ ...spec, solver: { ...solver, rtol: r.rtol / f, atol: (buildProblem(spec).spec.solver.atol) / f, lossTol: r.lossTol } }, { maxWallTime: maxTime });
+    const [a, b, c] = [at(1), at(100), at(1e4)];
+    console.log(`  #${r.index} third tolerance: d(rtol, rtol/100) ${e(relativeDistance(a.matrix, b.matrix))}, d(rtol/100, rtol/1e4) ${e(relativeDistance(b.matrix, c.matrix))}, d(rtol, rtol/1e4) ${e(relativeDistance(a.matrix, c.matrix))} (${a.status}/${b.status}/${c.status})`);
+  }
+}
 const others = rows.filter((r) => !both.includes(r) && !sensitive(r)).map((r) => r.distance / scaleOf(r));
 if (others.length) console.log(`not converged at both and not flagged: ${others.length}, ratio median ${e(q(others, 0.5))} max ${e(Math.max(...others))}`);
 console.log(`seconds: total ${rows.reduce((a, r) => a + r.seconds, 0).toFixed(0)}, max ${Math.max(...rows.map((r) => r.seconds)).toFixed(1)}`);
