@@ -63,9 +63,14 @@ export interface ConjectureOptions {
   replay?: string;
   /** Called after each instance of the search (not of the shrinking). */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Repeat every run at rtol/100, atol/100 (run option verify) and stop the
+   * search at a sensitive instance, status "sensitive" (default true).
+   */
+  verify?: boolean;
 }
 
-export type ConjectureStatus = 'holds' | 'counterexample' | 'integration-failure';
+export type ConjectureStatus = 'holds' | 'counterexample' | 'integration-failure' | 'sensitive';
 
 export interface ConjectureReport {
   status: ConjectureStatus;
@@ -78,11 +83,11 @@ export interface ConjectureReport {
     /** The shrunk spec, concrete: runnable as is with `dmflow run`. */
     spec: unknown;
     claim: string;
-    /** The claim's value (false), or null after an integration failure. */
+    /** The claim's value (false), or null after an integration failure or at a sensitive instance. */
     value: unknown;
     /** The fields the expressions read, at this instance. */
     fields: Record<string, unknown>;
-    run: { status: RunResult['status']; message: string };
+    run: { status: RunResult['status']; message: string; verification?: RunResult['verification'] };
   };
   /** Accepted shrinks that changed the spec. */
   shrinkSteps?: number;
@@ -98,7 +103,8 @@ type Outcome =
   | { kind: 'discard' }
   | { kind: 'pass' }
   | { kind: 'fail'; value: unknown; scope: ClaimScope }
-  | { kind: 'integration'; scope: ClaimScope };
+  | { kind: 'integration'; scope: ClaimScope }
+  | { kind: 'sensitive'; scope: ClaimScope };
 
 interface Prepared {
   template: Template;
@@ -107,6 +113,8 @@ interface Prepared {
   /** Result fields the expressions read. */
   fields: string[];
   usesStatus: boolean;
+  /** The expressions read sensitive or verification: they decide sensitive instances themselves. */
+  usesSensitive: boolean;
   usesTheorem: boolean;
 }
 
@@ -153,12 +161,17 @@ function prepare(options: ConjectureOptions): Prepared {
   } else {
     throw new InputError('claim', 'expected a mathjs expression or a predicate');
   }
+  const usesSensitive = exprs.some((e) => e.roots.has('sensitive') || e.roots.has('verification'));
+  if (usesSensitive && options.verify === false) {
+    throw new InputError('claim', 'reads "sensitive" or "verification", which only a verifying search computes; drop --no-verify (verify: false)');
+  }
   return {
     template, given, claim,
     fields: [...new Set(exprs.flatMap((e) => e.fields))],
     // A predicate sees the status itself; an expression that never reads it
     // would silently judge an unfinished run, so such runs are failures of their own.
     usesStatus: exprs.some((e) => e.roots.has('status')),
+    usesSensitive,
     usesTheorem: exprs.some((e) => e.roots.has('theorem')),
   };
 }
@@ -218,11 +231,14 @@ async function search(options: ConjectureOptions, prep: Prepared, store: RunStor
   const outcomes = new Map<string, Outcome>();
   const specOf = (tuple: readonly number[]) => template.materialize(tuple);
   let integrations = 0, reused = 0;
+  const verify = options.verify ?? true;
+  // A stored run without verification is run again when the search verifies.
+  const usable = (stored: RunResult | undefined): stored is RunResult => stored !== undefined && (!verify || stored.verification !== undefined);
   const runOf = (raw: unknown): RunResult => {
     integrations++;
     const stored = store.get(raw);
-    if (stored) { reused++; return stored; }
-    const result = run(raw, { baseDir: options.baseDir });
+    if (usable(stored)) { reused++; return stored; }
+    const result = run(raw, { baseDir: options.baseDir, verify });
     store.put(raw, result);
     return result;
   };
@@ -248,6 +264,8 @@ async function search(options: ConjectureOptions, prep: Prepared, store: RunStor
     }
     if (prep.given && !prep.given.specOnly && !prep.given.test(spec, () => scope)) return { kind: 'discard' };
     if (!prep.usesStatus && typeof options.claim === 'string' && result.status !== 'converged') return { kind: 'integration', scope };
+    // A result the tighter repeat did not confirm is neither a pass nor a failure (predicates included).
+    if (result.sensitive === true && !(prep.usesSensitive && typeof options.claim === 'string')) return { kind: 'sensitive', scope };
     const value = evaluating('claim', prep.claim.text, raw, () => prep.claim.test(scope));
     if (typeof options.claim === 'string') truth(value, 'claim', prep.claim.text, raw);
     return value === true ? { kind: 'pass' } : { kind: 'fail', value, scope };
@@ -286,13 +304,13 @@ async function search(options: ConjectureOptions, prep: Prepared, store: RunStor
     // judged here, and the first failure among them ends the list.
     const todo: number[][] = [];
     for (const t of new Map(drawn.map((t) => [keyOf(t), t])).values()) {
-      if (store.get(specOf(t)) === undefined) { todo.push(t); continue; }
+      if (!usable(store.get(specOf(t)))) { todo.push(t); continue; }
       const o = outcomeOf(t);
-      if (o.kind === 'fail' || o.kind === 'integration') break;
+      if (o.kind !== 'pass' && o.kind !== 'discard') break;
     }
     let done = 0;
     onWorkers = await orderedSearch(todo.map(specOf), {
-      threads, workerScript: options.workerScript, baseDir: options.baseDir, workersAfterSeconds: options.workersAfterSeconds,
+      threads, workerScript: options.workerScript, baseDir: options.baseDir, workersAfterSeconds: options.workersAfterSeconds, verify,
       onResult: (i, result) => {
         const raw = specOf(todo[i]);
         integrations++;
@@ -300,7 +318,7 @@ async function search(options: ConjectureOptions, prep: Prepared, store: RunStor
         const o = judge(raw, parsed(raw), result);
         outcomes.set(keyOf(todo[i]), o);
         options.onProgress?.(++done, todo.length);
-        return o.kind === 'fail' || o.kind === 'integration';
+        return o.kind !== 'pass' && o.kind !== 'discard';
       },
     });
   }
@@ -308,7 +326,7 @@ async function search(options: ConjectureOptions, prep: Prepared, store: RunStor
   // fast-check drives the search and the shrinking. Bad input found while it
   // runs is kept aside (fast-check would treat a throw as a failure and shrink it).
   let fatal: unknown = null;
-  let firstKind: 'fail' | 'integration' | null = null;
+  let firstKind: 'fail' | 'integration' | 'sensitive' | null = null;
   let lastFailing: string | null = null;
   let shrinkSteps = 0;
   let searched = 0;
@@ -353,16 +371,16 @@ async function search(options: ConjectureOptions, prep: Prepared, store: RunStor
   }
   const tuple = details.counterexample[0];
   const o = outcomeOf(tuple);
-  if (o.kind !== 'fail' && o.kind !== 'integration') throw new Error(`fast-check reported instance ${keyOf(tuple)} as failing, but it ${o.kind === 'pass' ? 'holds' : 'is discarded'}`);
+  if (o.kind === 'pass' || o.kind === 'discard') throw new Error(`fast-check reported instance ${keyOf(tuple)} as failing, but it ${o.kind === 'pass' ? 'holds' : 'is discarded'}`);
   return {
-    status: o.kind === 'fail' ? 'counterexample' : 'integration-failure',
+    status: o.kind === 'fail' ? 'counterexample' : o.kind === 'integration' ? 'integration-failure' : 'sensitive',
     ...head,
     counterexample: {
       spec: specOf(tuple),
       claim: prep.claim.text,
       value: o.kind === 'fail' ? plain(o.value) : null,
       fields: Object.fromEntries(prep.fields.map((f) => [f, readPath(o.scope, f)])),
-      run: { status: o.scope.status, message: o.scope.message },
+      run: { status: o.scope.status, message: o.scope.message, ...(o.kind === 'sensitive' ? { verification: o.scope.verification } : {}) },
     },
     shrinkSteps: options.replay === undefined ? shrinkSteps : undefined,
     replay: { seed, path: details.counterexamplePath },

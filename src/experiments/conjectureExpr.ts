@@ -12,6 +12,9 @@ export const RESULT_FIELDS: Record<string, readonly string[] | null> = {
   matrix: null, singularValues: null, effectiveRank: null, reconstructionError: null, invariantDrift: null,
   coupling: ['index', 'decoupled', 'groups'],
   connectivity: ['connected', 'components'],
+  // With verification (the default): the repeat at rtol/100 (src/experiments/verify.ts).
+  sensitive: null,
+  verification: ['rtol', 'atol', 'lossTol', 'distance', 'threshold', 'sensitive', 'message', 'repeat'],
 };
 /** Fields of `theorem` (TheoremLimit); anything below `details`. */
 export const THEOREM_FIELDS = ['theorem', 'matrix', 'singularValues', 'zeroLoss', 'details'] as const;

@@ -16,6 +16,8 @@ export interface OrderedSearchOptions {
   baseDir?: string;
   /** Start workers only when the rest is estimated to take longer than this (seconds; 0: at once). */
   workersAfterSeconds?: number;
+  /** Run with verification (run option verify). */
+  verify?: boolean;
   /** Handle a finished run; return true when it stops the search. */
   onResult(i: number, result: RunResult): boolean;
 }
@@ -25,7 +27,7 @@ const IN_FLIGHT = 2;
 
 /** Resolves with the number of runs done on workers. */
 export function orderedSearch(specs: readonly unknown[], options: OrderedSearchOptions): Promise<number> {
-  const { baseDir } = options;
+  const { baseDir, verify } = options;
   const workersAfter = options.workersAfterSeconds ?? WORKER_WORTH_SECONDS;
   return new Promise((resolve, reject) => {
     let next = 0, inFlight = 0, stopped = false, settled = false, onWorkers = 0;
@@ -49,7 +51,7 @@ export function orderedSearch(specs: readonly unknown[], options: OrderedSearchO
     };
     const feed = (w: Worker) => {
       const i = take();
-      if (i !== null) w.postMessage({ i, spec: specs[i], baseDir, full: true });
+      if (i !== null) w.postMessage({ i, spec: specs[i], baseDir, full: true, verify });
     };
     const startWorker = () => {
       if (settled) return; // the answer is known: a worker now would only keep the process alive
@@ -85,7 +87,7 @@ export function orderedSearch(specs: readonly unknown[], options: OrderedSearchO
         return; // the workers finish what they hold
       }
       try {
-        finish(i, run(specs[i], { baseDir }));
+        finish(i, run(specs[i], { baseDir, verify }));
       } catch (e) {
         end(e as Error);
         return;

@@ -21,6 +21,7 @@ import {
   type LossTolerance, type PlateauVerdict, type PlateauWatchState,
 } from './stopRules.js';
 import type { FieldKernel, GradientField, KernelName } from '../model/field/types.js';
+import { GD_SKIPPED, repeatProblem, verification, type Verification, type VerificationSkipped } from './verify.js';
 
 export type RunStatus =
   | 'converged' | 't-max' | 'max-steps' | 'max-evals' | 'diverged' | 'stiff' | 'step-too-small'
@@ -78,6 +79,10 @@ export interface RunResult extends FlowTotals {
   /** Plateaus and rank steps found in the samples (saddle-to-saddle dynamics). */
   saddles?: Saddles;
   layers?: number[][][];
+  /** With options.verify: the run repeated at rtol/100, atol/100 and the distance between the two end states (verify.ts). */
+  verification?: Verification | VerificationSkipped;
+  /** With options.verify (not for method gd): whether the end state moved by more than the tolerances explain (verification.message says why). */
+  sensitive?: boolean;
 }
 
 export interface RunOptions extends BuildOptions {
@@ -102,6 +107,13 @@ export interface RunOptions extends BuildOptions {
    * when it belongs to another spec or other options).
    */
   checkpoint?: { path: string; everyMs: number };
+  /**
+   * Repeat the run at rtol/100, atol/100 (same absolute lossTol, every other
+   * setting the same) and report the distance between the two end states
+   * (result.verification, result.sensitive). Method "gd", which has no
+   * integration tolerance, reports verification: {skipped: reason}.
+   */
+  verify?: boolean;
 }
 
 export interface RunProgress {
@@ -368,7 +380,17 @@ export function runProblem(problem: Problem, options: RunOptions = {}): RunResul
   rule.replayUntil = sol.t;
   const sampled = sampleTimes.length > 0 ? integrate(sampleTimes, 1).sol : null;
   const stoppedByClock = ck !== undefined && resumableStop(runOutcome, false);
-  return runResult(problem, field, tol, first, sampled, times, options, maxWallTime, stoppedByClock ? ck!.path : null);
+  const result = runResult(problem, field, tol, first, sampled, times, options, maxWallTime, stoppedByClock ? ck!.path : null);
+  if (options.verify && s.method === 'gd') result.verification = GD_SKIPPED;
+  else if (options.verify) {
+    // The repeat gets the run's clock budget (afresh) and no checkpoint or samples: it only supplies an end state.
+    const again = runProblem(repeatProblem(problem, tol.abs), { kernel: options.kernel, maxWallTime });
+    const v = verification(result, again, s, tol.scale);
+    // The verdict next to the status it qualifies; the evidence at the end.
+    const { status, message, ...rest } = result;
+    return { status, message: v.sensitive ? `${message}; but the end state is sensitive (see verification.message)` : message, sensitive: v.sensitive, ...rest, verification: v };
+  }
+  return result;
 }
 
 /**

@@ -50,7 +50,9 @@ export function openRunStore(path?: string): RunStore {
     put(spec, result) {
       const key = canonical(spec);
       // NaN and Infinity do not survive JSON: such a run is not stored (it runs again).
-      if (map.has(key) || hasNonFinite(result)) return;
+      // A verified run replaces one stored without verification (a later line wins when the file is read).
+      const old = map.get(key);
+      if ((old && (old.verification !== undefined || result.verification === undefined)) || hasNonFinite(result)) return;
       map.set(key, result);
       // One write per line: whole, or a tail the next open cuts off.
       if (fd !== null) writeSync(fd, JSON.stringify({ spec, result }) + '\n');

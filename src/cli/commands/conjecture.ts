@@ -17,7 +17,8 @@ export function register(program: Command): void {
     .option('--workers <n>', 'threads for the runs before the first failure: this one plus n - 1 workers (default: one per core)')
     .option('--results <file>', 'keep every run in this JSON-lines file and reuse the runs already in it (resume a killed search, or re-check an edited claim)')
     .option('--replay <path>', 'replay the counterexample at this path (printed under "replay", with its seed), without shrinking')
-    .action(async (path: string, opts: { runs?: string; seed?: string; workers?: string; replay?: string; results?: string }) => {
+    .option('--no-verify', 'do not repeat each run at rtol/100, atol/100 (by default a sensitive instance stops the search with status "sensitive")')
+    .action(async (path: string, opts: { runs?: string; seed?: string; workers?: string; replay?: string; results?: string; verify: boolean }) => {
       const { value, dir } = readJsonFile(path, 'conjecture');
       const runs = opts.runs !== undefined ? parseCount(opts.runs, '--runs') : undefined;
       if (runs === 0) throw new InputError('--runs', 'expected at least 1');
@@ -38,6 +39,7 @@ export function register(program: Command): void {
           workers,
           replay: opts.replay,
           results: opts.results,
+          verify: opts.verify,
           baseDir: dir,
           workerScript: workerScript(),
           onProgress: (done, total) => bar.update(done / total, `${done}/${total} instances`),
@@ -49,7 +51,7 @@ export function register(program: Command): void {
         print(shown);
         process.stderr.write(`dmflow conjecture: integrations ${integrations} (${reused} reused from ${opts.results ?? 'no results file'}), on worker threads ${onWorkers}\n`);
         // Exit 1 for anything but "holds": the JSON's status tells a counterexample from an
-        // integration failure, and every dmflow command keeps to 0 / 1 (a check failed) / 2.
+        // integration failure or a sensitive instance, and every dmflow command keeps to 0 / 1 (a check failed) / 2.
         if (report.status !== 'holds') process.exitCode = 1;
       } finally {
         bar.stop();

@@ -18,7 +18,8 @@ export function register(program: Command): void {
     .option('--max-time <duration>', 'wall-clock budget (90s, 10m, 1.5h): status "time-limit" with the state reached (overrides solver.maxWallTime)')
     .option('--no-plateau-stop', 'do not end the run on a plateau (integration floor, saddle, slow decay): integrate on to tMax')
     .option('--progress [seconds]', 'print progress on stderr even in a pipe, a line every few seconds (default 5)')
-    .action(async (path: string | undefined, opts: { saveTimes?: string; saveLayers?: boolean; samples?: string; checkpoint?: string; checkpointEvery: string; maxTime?: string; plateauStop: boolean; progress?: string | boolean }) => {
+    .option('--verify', 'repeat the run at rtol/100, atol/100 (same lossTol) and report the distance of the two end states; "sensitive": true (exit 1) when it exceeds the verification threshold')
+    .action(async (path: string | undefined, opts: { saveTimes?: string; saveLayers?: boolean; samples?: string; checkpoint?: string; checkpointEvery: string; maxTime?: string; plateauStop: boolean; progress?: string | boolean; verify?: boolean }) => {
       const { value, dir } = await loadSpec(path);
       const saveTimes = opts.saveTimes !== undefined ? parseNumberList(opts.saveTimes, '--save-times') : undefined;
       const samples = opts.samples !== undefined ? parseCount(opts.samples, '--samples') : undefined;
@@ -33,6 +34,7 @@ export function register(program: Command): void {
       const factored = kind !== 'deep';
       if (factored && samples !== undefined) throw new InputError('--samples', `expected none for model "${kind}" (samples cover the deep model; use --save-times)`);
       if (factored && checkpoint) throw new InputError('--checkpoint', `expected none for model "${kind}" (checkpoints cover the deep model's runs)`);
+      if (factored && opts.verify) throw new InputError('--verify', `expected none for model "${kind}" (verification covers the deep model's runs)`);
       if (factored && (maxWallTime !== undefined || !opts.plateauStop)) throw new InputError(maxWallTime !== undefined ? '--max-time' : '--no-plateau-stop', `expected none for model "${kind}" (the wall-clock budget and the plateau detector cover the deep model's runs)`);
       const spec = opts.plateauStop ? value : withPlateauStopOff(value);
       const { progressBar, runFraction } = await import('../progress.js'); // cli-progress: not for --help
@@ -55,12 +57,15 @@ export function register(program: Command): void {
             samples,
             checkpoint,
             maxWallTime,
+            verify: opts.verify,
             onProgress: (p) => {
               bar.update(runFraction(p), `t = ${p.t.toExponential(2)}, loss = ${p.loss.toExponential(2)} -> ${p.lossTol.toExponential(1)}, ${p.method} h = ${p.h.toExponential(1)}`);
             },
           });
         bar.stop();
         print(result);
+        // An end state the tighter repeat moved is not the answer it looks like.
+        if ('sensitive' in result && result.sensitive === true) process.exitCode = 1;
       } finally {
         bar.stop();
       }
