@@ -7,6 +7,7 @@
 // passage amplifying them) ends elsewhere. docs/runs.md, "Verification", has
 // the measurement behind the threshold.
 
+import { normRatio, scaledNorm } from '../analysis/norms.js';
 import type { Problem } from '../model/problem.js';
 import type { SolverSpec } from '../model/spec.js';
 
@@ -84,19 +85,13 @@ export function verificationThreshold(rtol: number, loss: number, lossScale: num
   return VERIFY_MARGIN * (rtol + residual);
 }
 
-/** Relative Frobenius distance ||A - B||_F / max(||A||_F, ||B||_F); 0 when both are 0. */
+/** Relative Frobenius distance ||A - B||_F / max(||A||_F, ||B||_F); 0 when both are 0 (norms scaled: finite for every finite input). */
 export function relativeDistance(A: number[][], B: number[][]): number {
-  let d = 0, a = 0, b = 0;
-  for (let i = 0; i < A.length; i++) {
-    for (let j = 0; j < A[i].length; j++) {
-      d += (A[i][j] - B[i][j]) ** 2;
-      a += A[i][j] ** 2;
-      b += B[i][j] ** 2;
-    }
-  }
-  const den = Math.sqrt(Math.max(a, b));
-  if (den === 0) return 0;
-  return Math.sqrt(d) / den;
+  const a = A.flat(), b = B.flat();
+  const na = scaledNorm(a.length, (i) => a[i]), nb = scaledNorm(b.length, (i) => b[i]);
+  if (na === 0 && nb === 0) return 0;
+  const big = na >= nb ? a : b;
+  return normRatio(a.length, (i) => a[i] - b[i], (i) => big[i]);
 }
 
 /**
