@@ -75,22 +75,34 @@ function continued(spec: FamilySpec, W: number[][], r: number, tMax: number, sam
 }
 
 /**
- * A converged GLRL result of rank r against the width-r depth-2 flow from a small init. Where the
- * rank-r completion is locally unique (tangentObservability > 0; for this family at rank 2 the
- * target itself), both lie within sqrt(2 L) / sigma_min of it, so they may differ by the sum of
- * the two radii and no more. Otherwise the flow's end depends on its path, and the small-init
- * theory (Li, Luo & Lyu 2021) only says it approaches GLRL's as std -> 0.
+ * A converged GLRL result against the depth-2 flow of the same width from a small init. The target
+ * has rank 2; where its rank-2 completion is locally unique (tangent observability above rounding),
+ * a rank-2 result and the flow both lie within sqrt(2 L) / sigma_min of it, so they may differ by
+ * the sum of the two radii and no more. Where it is not (a row or column observed fewer than twice,
+ * ...), every matrix of a flat set completes the observations, and GLRL at epsilon and the flow at
+ * std end at different points of it by an amount the theory does not bound: both must still be
+ * completions. A result of higher rank has a set of completions of that rank anyway, and only
+ * approaches the flow as std -> 0 (Li, Luo & Lyu 2021), over the scales test/glrl.test.ts uses.
  */
-function expectMatchesFlow(spec: FamilySpec, g: GlrlResult, seed: number, mask: Uint8Array): void {
-  const sMin = tangentObservability(g.matrix, mask, g.rank);
-  if (sMin > 0) {
-    const f = flow(spec, g.rank, 1e-7, seed);
+function expectMatchesFlow(spec: FamilySpec, g: GlrlResult, seed: number): 'radius' | 'flat' | 'scales' {
+  const p = buildProblem({ target: spec.target, observed: spec.observed, depth: 2, init: { kind: 'gaussian', std: 1 } });
+  const target = Array.from({ length: p.m }, (_, i) => Array.from(p.target.subarray(i * p.n, (i + 1) * p.n)));
+  if (g.rank === 2) {
+    const f = flow(spec, 2, 1e-7, seed);
     expect(f.status).toBe('converged');
-    const radius = (Math.sqrt(2 * g.loss) + Math.sqrt(2 * f.loss)) / sMin;
-    expect(frob(f.matrix, g.matrix)).toBeLessThanOrEqual(radius);
+    // Below sqrt(machine epsilon) the first-order radius is not resolved (the flat cases measure ~1e-16).
+    const sMin = tangentObservability(target, p.mask, 2);
+    if (sMin > 1.5e-8) {
+      const radius = (Math.sqrt(2 * g.loss) + Math.sqrt(2 * f.loss)) / sMin;
+      expect(frob(f.matrix, g.matrix)).toBeLessThanOrEqual(radius);
+      return 'radius';
+    }
+    return 'flat';
   } else {
-    const d = [1e-3, 1e-9, 1e-27].map((std) => frob(flow(spec, g.rank, std, seed).matrix, g.matrix));
-    expect(d[2]).toBeLessThan(0.5 * d[0]);
+    const d = [1e-3, 1e-9, 1e-27, 1e-81].map((std) => frob(flow(spec, g.rank, std, seed).matrix, g.matrix));
+    const floor = 1e-6 * frob(g.matrix, g.matrix.map((r) => r.map(() => 0)));
+    expect(d[3] < 0.5 * d[0] || d[0] < floor).toBe(true);
+    return 'scales';
   }
 }
 
@@ -113,8 +125,7 @@ describe('GLRL stage ends (generic 6x6 rank 2, 22 observations, rtol 1e-10, tigh
     expect(g.stages.map((s) => s.end)).toEqual(['critical-point', 'loss-tol']);
     // Stage 2 passed stageGradTol on its way: below it, the loss fell at a rate that reaches lossTol within tMax.
     expect(g.stages[1].gradNorm).toBeLessThan(1e-10);
-    const p = buildProblem({ target: spec.target, observed: spec.observed, depth: 2, init: { kind: 'gaussian', std: 1 } });
-    expectMatchesFlow(spec, g, 703, p.mask);
+    expectMatchesFlow(spec, g, 703);
   });
 
   // Before: stage 2 stopped at loss 2.9e-16 > lossTol; stage 3's epsilon u v^T (sigma 2.3e-8) lowered the
@@ -126,7 +137,7 @@ describe('GLRL stage ends (generic 6x6 rank 2, 22 observations, rtol 1e-10, tigh
     expect(g.singularValues[2]).toBeLessThan(1e-12 * g.singularValues[0]);
   });
 
-  it('a stage whose loss cannot reach lossTol within tMax, and a next component that cannot grow: stage-failed names both times', () => {
+  it('a stage whose loss cannot reach lossTol within tMax, then a component that cannot grow: stage-failed names the stage that left the residual, and its advice holds', () => {
     // stageGradTol 1e-8 is reached while the loss still falls at rate ~8e-5: too slowly for lossTol within tMax = 2.5e5.
     const spec = { ...family(703, 7, 1e-16, 1e-7), solver: { rtol: 1e-10, lossTol: 1e-16, tMax: 2.5e5 }, glrl: { epsilon: 1e-7, stageGradTol: 1e-8 } };
     const g = glrl(spec);
@@ -135,14 +146,39 @@ describe('GLRL stage ends (generic 6x6 rank 2, 22 observations, rtol 1e-10, tigh
     const [, s2] = g.stages;
     const toTol = Math.log(s2.loss / 1e-16) / s2.lossRate;
     expect(s2.t + toTol).toBeGreaterThan(2.5e5);
-    expect(g.message).toMatch(/^stage 3: reached tMax = 250000 before the new component could grow .* Stage 2 ended at t = .* while its loss still fell at the rate .* raise solver.tMax above/);
+    expect(g.message).toMatch(/^stage 3: reached tMax = 250000 before the new component could grow .* Stage 2 ended at t = .* while its loss still fell at the rate /);
+    expect(g.message).toContain(`with solver.tMax above ${(s2.t + toTol).toExponential(3)} stage 2 reaches lossTol at rank 2`);
+    // The advice holds: with that tMax (and 10% to spare, the rate being the present one) stage 2 reaches lossTol.
+    const advised = glrl({ ...spec, solver: { ...spec.solver, tMax: 1.1 * (s2.t + toTol) } });
+    expect(advised.status).toBe('converged');
+    expect(advised.rank).toBe(2);
     // Independent check: the rank-2 flow continued from stage 2's end does not reach lossTol in the stage's remaining time.
     const c = continued(spec as FamilySpec, stageMatrix(spec as FamilySpec, 2), 2, 2.5e5 - s2.t);
     expect(c.status).not.toBe('converged');
   });
 
+  // Before: both "stage-unbounded". Seed 13's factors grew by more each decade only because its loss
+  // approaches zero with a time constant of ~1e6; continued, it reaches lossTol at t ~ 5e7 with bounded factors.
+  it('stage-unbounded only where the log-log slope of the loss stops rising: a slow exponential approach is not unbounded', () => {
+    const slow = family(13, 0, 1e-14, 1e-8);
+    const g = glrl(slow);
+    expect(g.status).toBe('stage-failed');
+    expect(g.message).toMatch(/^stage 2: reached tMax = 1000000 before the stage converged .* its loss .* falls at the rate -d ln L\/dt = \|grad\|\^2 \/ L = .* raise solver.tMax/);
+    // Independent: over one more decade of the rank-2 flow the log-log slope of the loss rises, as on an exponential approach.
+    const c = continued(slow, g.matrix, 2, 9 * TMAX, 20);
+    const at = (t: number) => c.samples!.reduce((a, b) => (Math.abs(Math.log(b.t / t)) < Math.abs(Math.log(a.t / t)) ? b : a));
+    const [a, b, e] = [at(1e-3 * TMAX), at(TMAX), at(9 * TMAX)];
+    const slope = (x: typeof a, y: typeof a) => Math.log(x.loss / y.loss) / Math.log((TMAX + y.t) / (TMAX + x.t));
+    expect(slope(b, e)).toBeGreaterThan(slope(a, b));
+    expect(c.loss).toBeLessThan(1e-2 * g.loss);
+    const unbounded = glrl(family(30, 0, 1e-14, 1e-8));
+    expect(unbounded.status).toBe('stage-unbounded');
+    expect(unbounded.message).toMatch(/^stage 2: the factors keep growing .* with a log-log slope that no longer rises/);
+  });
+
   it('property: converged results match the small-init flow; no stage ends short of lossTol that could reach it within tMax; unbounded stages keep growing', () => {
     const counts: Record<string, number> = {};
+    const compared: Record<string, number> = {};
     fc.assert(fc.property(fc.integer({ min: 0, max: 1e6 }), fc.constantFrom(1e-14, 1e-16), fc.constantFrom(1e-7, 1e-8), (seed, lossTol, epsilon) => {
       const spec = family(seed, 1, lossTol, epsilon);
       const g = glrl(spec);
@@ -157,8 +193,8 @@ describe('GLRL stage ends (generic 6x6 rank 2, 22 observations, rtol 1e-10, tigh
       });
       const last = g.stages[g.stages.length - 1];
       if (g.status === 'converged') {
-        const p = buildProblem({ target: spec.target, observed: spec.observed, depth: 2, init: { kind: 'gaussian', std: 1 } });
-        expectMatchesFlow(spec, g, seed, p.mask);
+        const how = expectMatchesFlow(spec, g, seed);
+        compared[how] = (compared[how] ?? 0) + 1;
       } else if (g.status === 'stage-failed') {
         // A failed stage used its whole tMax (the other ways to fail are budgets this family does not reach).
         expect(last.end).toBe('failed');
@@ -179,6 +215,8 @@ describe('GLRL stage ends (generic 6x6 rank 2, 22 observations, rtol 1e-10, tigh
         expect(slope(b, e)).toBeLessThanOrEqual(slope(a, b));
       }
     }), { numRuns: RUNS, seed: 25 });
-    console.log(`GLRL stage ends, ${RUNS} instances: ${JSON.stringify(counts)}`);
+    // The comparison with the flow must have bitten on some instances, not only the flat ones.
+    expect(compared.radius ?? 0).toBeGreaterThan(0);
+    console.log(`GLRL stage ends, ${RUNS} instances: ${JSON.stringify(counts)}; converged ones compared with the flow by ${JSON.stringify(compared)}`);
   });
 });

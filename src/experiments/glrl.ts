@@ -219,20 +219,23 @@ function runStage(field: GradientField, y0: Float64Array, rank: number, escapeRa
   // Unbounded: the stage ran out of time or steps while ||y|| grew by no less per unit of ln t over
   // its last decade of t than over the one before (a flow converging to a limit grows by less and
   // less), the gradient norm fell over both (an escape that has not finished grows with a rising
-  // gradient), and the loss's log-log slope -d ln L / d ln t = t |grad|^2 / L fell over the last
-  // decade. That slope is what separates a loss reached only at infinity (L - L_inf ~ t^-a: the
-  // slope a (L - L_inf) / L does not increase) from an exponential approach to a finite minimizer
-  // (L ~ e^(-rate t): the slope rate t increases), which before its time scale 1 / rate also shows
-  // factors growing by more each decade.
+  // gradient), and the loss's log-log slope -d ln L / d ln t fell over the last decade. That slope
+  // separates a loss reached only at infinity (L - L_inf ~ t^-a: the slope a (L - L_inf) / L does
+  // not rise) from an exponential approach to a finite minimizer (L - L_inf ~ e^(-rate t): the slope
+  // rises like rate t), which before its time scale 1 / rate also grows its factors by more each
+  // decade. The slope is read two ways, at the two ends of the decade (t |grad|^2 / L, exact but
+  // from single steps) and as the decade's mean (Delta ln L / Delta ln t, smooth but lagging); an
+  // exponential approach raises it by both.
   const lastDecade = sol.t > 0 ? Math.floor(Math.log10(sol.t)) : 0;
   const [d1, d2] = [atDecade.get(lastDecade - 1), atDecade.get(lastDecade - 2)];
   // Evaluations, not steps, measure cost (an RKC step can take thousands): solver.maxEvals bounds a stage.
   const outOfEvals = sol.status === 'max-evals';
   const logSlope = (x: { t: number; grad: number; loss: number }) => x.t * lossRateOf(x.loss, x.grad);
+  const meanSlope = (a: { t: number; loss: number }, b: { t: number; loss: number }) => Math.log(a.loss / b.loss) / Math.log(b.t / a.t);
   const growth = (b: { t: number; norm: number }, a: { t: number; norm: number }) => (b.norm - a.norm) / Math.log(b.t / a.t);
   const unbounded = !ok && !diverged && !stalled && !outOfEvals && d1 !== undefined && d2 !== undefined && sol.t >= 10 * tArm && sol.t > d1.t && d1.t > d2.t &&
     growth(end, d1) >= growth(d1, d2) && end.norm - d1.norm > UNBOUNDED_GROWTH * end.norm &&
-    end.grad < d1.grad && d1.grad < d2.grad && logSlope(end) <= logSlope(d1);
+    end.grad < d1.grad && d1.grad < d2.grad && (logSlope(end) <= logSlope(d1) || meanSlope(d1, end) <= meanSlope(d2, d1));
   const g = fmt(end.grad);
   const toTol = timeToLossTol(loss, lossRate, s.lossTol);
   // What the loss's present rate says about the rest of the stage, for the messages.
@@ -247,12 +250,12 @@ function runStage(field: GradientField, y0: Float64Array, rank: number, escapeRa
       'a badly scaled target makes the stage very stiff: rescale it, or raise solver.maxEvals'
     : unbounded ? `the factors keep growing (norm ${fmt(d2!.norm)} at t = ${fmt(d2!.t)}, ${fmt(d1!.norm)} at t = ${fmt(d1!.t)}, ` +
       `${fmt(end.norm)} at t = ${fmt(sol.t)}) `+
-      `while the gradient norm (${fmt(d2!.grad)}, ${fmt(d1!.grad)}, ${g}) falls and the loss (${fmt(d2!.loss)}, ${fmt(d1!.loss)}, ${fmt(loss)}) falls ever more slowly ` +
-      `(its log-log slope t |grad|^2 / L from ${fmt(logSlope(d1!))} to ${fmt(logSlope(end))}): ` +
+      `while the gradient norm (${fmt(d2!.grad)}, ${fmt(d1!.grad)}, ${g}) falls and the loss (${fmt(d2!.loss)}, ${fmt(d1!.loss)}, ${fmt(loss)}) falls ` +
+      `with a log-log slope that no longer rises (t |grad|^2 / L from ${fmt(logSlope(d1!))} to ${fmt(logSlope(end))}, over the two decades ${fmt(meanSlope(d2!, d1!))} and ${fmt(meanSlope(d1!, end))}): ` +
       `the rank-${rank} flow heads for a loss it reaches only at infinity, so this stage, and GLRL, has no limit`
     : sol.status === 'done' && sol.t < tArm ? `reached tMax = ${s.tMax} before the new component could grow (half its escape time ln(1/epsilon) / (4 sigma) = ${fmt(tArm)}, sigma = ${fmt(escapeRate)})`
     : sol.status === 'done' ? `reached tMax = ${s.tMax} before the stage converged (gradient norm ${g} > stageGradTol ${options.stageGradTol}): ${rateText}; ` +
-      (Number.isFinite(toTol) ? `raise solver.tMax to more than ${fmt(sol.t + toTol)} (the rate only slows near a limit)` : 'raise solver.tMax')
+      (Number.isFinite(toTol) ? `raise solver.tMax (past ${fmt(sol.t + toTol)} if that rate holds)` : 'raise solver.tMax')
     : `${sol.status}: ${sol.message}`;
   return {
     y: sol.y, t: sol.t, loss, gradNorm: end.grad, nfev: sol.nfev, steps: sol.naccept, rejected: sol.nreject, ok, unbounded, lossRate, message,
@@ -366,11 +369,11 @@ class Accumulator {
       const toTol = timeToLossTol(prev.loss, prev.lossRate, s.lossTol);
       message += `: sigma is the top singular value of the residual left by stage ${r - 1} (loss ${fmt(prev.loss)} > lossTol ${s.lossTol}), ` +
         `and the escape time ln(1/epsilon) / (2 sigma) = ${fmt(escape)} exceeds tMax. Stage ${r - 1} ended at t = ${fmt(prev.t)} with its gradient norm ${fmt(prev.gradNorm)} <= stageGradTol ` +
-        (Number.isFinite(toTol) && prev.t + toTol < escape
+        (prev.t + toTol <= escape
           ? `while its loss still fell at the rate |grad|^2 / L = ${fmt(prev.lossRate)}, which would reach lossTol at t ~ ${fmt(prev.t + toTol)}, after tMax: ` +
-            `GLRL stands at rank ${r - 1} as close to lossTol as tMax allows at that rate; raise solver.tMax above ${fmt(prev.t + toTol)} for stage ${r - 1} to reach lossTol at rank ${r - 1}`
-          : `and its loss falling at the rate |grad|^2 / L = ${fmt(prev.lossRate)}` + (Number.isFinite(toTol) ? ` (lossTol at t ~ ${fmt(prev.t + toTol)})` : '') +
-            `: a critical point of rank ${r - 1} with positive loss; raise solver.tMax above ${fmt(escape)}, or epsilon, for the new component to grow`);
+            `GLRL stands at rank ${r - 1} as close to lossTol as tMax allows at that rate; with solver.tMax above ${fmt(prev.t + toTol)} stage ${r - 1} reaches lossTol at rank ${r - 1}`
+          : `and its loss falling at the rate |grad|^2 / L = ${fmt(prev.lossRate)}` + (Number.isFinite(toTol) ? ` (lossTol at t ~ ${fmt(prev.t + toTol)} at that rate)` : '') +
+            `; raise solver.tMax above ${fmt(escape)}, or epsilon, for the new component to grow`);
     }
     return this.finish(stage.unbounded ? 'stage-unbounded' : 'stage-failed', message, W, r);
   }
