@@ -88,7 +88,10 @@ function expectMatchesFlow(spec: FamilySpec, g: GlrlResult, seed: number): 'radi
   const p = buildProblem({ target: spec.target, observed: spec.observed, depth: 2, init: { kind: 'gaussian', std: 1 } });
   const target = Array.from({ length: p.m }, (_, i) => Array.from(p.target.subarray(i * p.n, (i + 1) * p.n)));
   if (g.rank === 2) {
-    const f = flow(spec, 2, 1e-7, seed);
+    // The init must be small enough for the second component to stay small until the first has
+    // settled: at std 1e-7 the width-2 flow takes another path (into a stage with no limit) on about
+    // 1 in 60 of these instances, at 1e-81 (products 1e-162, still normal doubles) on none measured.
+    const f = flow(spec, 2, 1e-81, seed);
     expect(f.status).toBe('converged');
     // Below sqrt(machine epsilon) the first-order radius is not resolved (the flat cases measure ~1e-16).
     const sMin = tangentObservability(target, p.mask, 2);
