@@ -25,6 +25,13 @@ import { lossTolerance, targetEnergy } from './stopRules.js';
 
 export type GlrlStatus = 'converged' | 'psd-optimal' | 'max-rank' | 'stage-failed' | 'stage-unbounded';
 
+/**
+ * How a stage ended: "loss-tol" (its loss reached lossTol), "critical-point" (its gradient norm
+ * fell to glrl.stageGradTol while its loss, falling at its present logarithmic rate until tMax,
+ * would stay above lossTol), "unbounded" (its factors grow without limit) or "failed".
+ */
+export type StageEnd = 'loss-tol' | 'critical-point' | 'unbounded' | 'failed';
+
 export interface GlrlStage {
   rank: number;
   /** Top singular value (symmetric: top eigenvalue) of -grad L(W) when the stage began. */
@@ -33,7 +40,11 @@ export interface GlrlStage {
   t: number;
   tEnd: number;
   loss: number;
+  /** Norm of the gradient of the stage's loss in its factors, at its end. */
   gradNorm: number;
+  /** -d ln L / dt = gradNorm^2 / loss at the end of the stage (0 when the loss is 0). */
+  lossRate: number;
+  end: StageEnd;
   nfev: number;
   singularValues: number[];
 }
@@ -118,8 +129,14 @@ function negativeGradient(c: Completion, W: ArrayLike<number>): Float64Array {
 interface StageRun extends FlowTotals {
   y: Float64Array;
   ok: boolean;
+  /** How the stage ended (see GlrlStage.end). */
+  end: StageEnd;
   /** The stage's factors grew without bound: its loss has no minimizer of this rank. */
   unbounded: boolean;
+  /** It reached tMax before half the new component's escape time. */
+  noEscape: boolean;
+  /** -d ln L / dt at the end: |grad|^2 / L. */
+  lossRate: number;
   message: string;
 }
 
@@ -128,7 +145,26 @@ const STALL_WINDOW = 20;
 /** Growth of the factor norm over the last decade of time, relative to it, below which a stage is not called unbounded. */
 const UNBOUNDED_GROWTH = 1e-3;
 
-/** Integrate one stage's flow until its loss reaches lossTol or its gradient norm stageGradTol. */
+/**
+ * -d ln L / dt = |grad L|^2 / L along a gradient flow (dL/dt = -|grad L|^2 exactly).
+ * Near any limit the flow is linear and this rate does not increase: the error
+ * concentrates in the slowest modes, and at a limit with positive loss the rate
+ * falls to 0. So L exp(-rate (tMax - t)) is the lowest loss the stage can reach
+ * by tMax, which decides whether this rank can still reach lossTol.
+ */
+function lossRateOf(loss: number, gradNorm: number): number {
+  return loss > 0 ? (gradNorm * gradNorm) / loss : 0;
+}
+
+/** Time the loss needs to fall from `loss` to `lossTol` at the logarithmic rate `rate` (Infinity when it cannot). */
+function timeToLossTol(loss: number, rate: number, lossTol: number): number {
+  if (loss <= lossTol) return 0;
+  return lossTol > 0 && rate > 0 ? Math.log(loss / lossTol) / rate : Infinity;
+}
+
+const fmt = (x: number): string => (Number.isFinite(x) ? x.toExponential(3) : String(x));
+
+/** Integrate one stage's flow until its loss reaches lossTol or the stage reaches a critical point of its rank. */
 function runStage(field: GradientField, y0: Float64Array, rank: number, escapeRate: number, spec: TolSpec, options: GlrlOptions): StageRun {
   const s = spec.solver;
   // The new component starts at size epsilon and grows like epsilon e^(2 sigma t): the gradient
@@ -136,13 +172,13 @@ function runStage(field: GradientField, y0: Float64Array, rank: number, escapeRa
   // of the escape time ln(1/epsilon) / (2 sigma) on (else a slow escape ends the stage at once).
   const tArm = Math.log(1 / options.epsilon) / (4 * escapeRate);
   let reached = false;
+  let critical = false;
   let diverged = false;
   let stalled = false;
   let gradNorm = Infinity;
   const stiffGrads: number[] = [];
-  // ||y|| and the gradient norm at the first accepted step past each power of ten in t.
-  const atDecade = new Map<number, { norm: number; grad: number }>();
-  let lastNorm = norm2(y0);
+  // t, ||y||, the gradient norm and the loss at the first accepted step past each power of ten in t.
+  const atDecade = new Map<number, { t: number; norm: number; grad: number; loss: number }>();
   const sol = solveIvp(field.rhs, [0, s.tMax], y0, {
     method: s.method, lr: s.lr, rtol: s.rtol, atol: s.atol, maxSteps: s.maxSteps, maxEvals: s.maxEvals, h0: s.h0, hMax: s.hMax,
     // A stage ends at a critical point of the rank-r loss, often with a positive
@@ -158,42 +194,74 @@ function runStage(field: GradientField, y0: Float64Array, rank: number, escapeRa
     },
     stop: (t, y, dy) => {
       gradNorm = norm2(dy);
-      lastNorm = norm2(y);
+      const loss = field.lastLoss;
       const decade = t > 0 ? Math.floor(Math.log10(t)) : -Infinity;
-      if (Number.isFinite(decade) && !atDecade.has(decade)) atDecade.set(decade, { norm: lastNorm, grad: gradNorm });
-      if (field.lastLoss <= s.lossTol || (t >= tArm && gradNorm <= options.stageGradTol)) { reached = true; return true; }
+      if (Number.isFinite(decade) && !atDecade.has(decade)) atDecade.set(decade, { t, norm: norm2(y), grad: gradNorm, loss });
+      if (loss <= s.lossTol) { reached = true; return true; }
+      // A small gradient alone does not make a critical point of this rank: on a slow approach to
+      // zero loss (an ill-conditioned minimum) the gradient falls below stageGradTol while the loss
+      // still falls at a fixed logarithmic rate. The stage ends only where even that rate, held to
+      // tMax, leaves the loss above lossTol; otherwise the next rank is not needed.
+      if (t >= tArm && gradNorm <= options.stageGradTol && timeToLossTol(loss, lossRateOf(loss, gradNorm), s.lossTol) > s.tMax - t) {
+        reached = critical = true;
+        return true;
+      }
       for (let i = 0; i < y.length; i++) if (!(Math.abs(y[i]) <= s.divergeAt)) { diverged = true; return true; }
       return false;
     },
   });
   const dy = new Float64Array(sol.y.length);
   field.rhs(sol.t, sol.y, dy);
+  const loss = field.lastLoss;
   const ok = reached && !diverged;
-  // Unbounded: the stage ran out of time or steps while ||y|| grew by no less over its last decade
-  // of t than over the one before (a flow converging to a limit grows by less and less), and the
-  // gradient norm fell over both (an escape that has not finished grows with a rising gradient).
+  const end = { t: sol.t, norm: norm2(sol.y), grad: norm2(dy), loss };
+  const lossRate = lossRateOf(loss, end.grad);
+  // Unbounded: the stage ran out of time or steps while ||y|| grew by no less per unit of ln t over
+  // its last decade of t than over the one before (a flow converging to a limit grows by less and
+  // less), the gradient norm fell over both (an escape that has not finished grows with a rising
+  // gradient), and the loss's log-log slope -d ln L / d ln t fell over the last decade. That slope
+  // separates a loss reached only at infinity (L - L_inf ~ t^-a: the slope a (L - L_inf) / L does
+  // not rise) from an exponential approach to a finite minimizer (L - L_inf ~ e^(-rate t): the slope
+  // rises like rate t), which before its time scale 1 / rate also grows its factors by more each
+  // decade. The slope is read two ways, at the two ends of the decade (t |grad|^2 / L, exact but
+  // from single steps) and as the decade's mean (Delta ln L / Delta ln t, smooth but lagging); an
+  // exponential approach raises it by both.
   const lastDecade = sol.t > 0 ? Math.floor(Math.log10(sol.t)) : 0;
-  const end = { norm: norm2(sol.y), grad: norm2(dy) };
   const [d1, d2] = [atDecade.get(lastDecade - 1), atDecade.get(lastDecade - 2)];
   // Evaluations, not steps, measure cost (an RKC step can take thousands): solver.maxEvals bounds a stage.
   const outOfEvals = sol.status === 'max-evals';
-  const unbounded = !ok && !diverged && !stalled && !outOfEvals && d1 !== undefined && d2 !== undefined && sol.t >= 10 * tArm &&
-    end.norm - d1.norm >= d1.norm - d2.norm && end.norm - d1.norm > UNBOUNDED_GROWTH * end.norm && end.grad < d1.grad && d1.grad < d2.grad;
-  const g = norm2(dy).toExponential(3);
+  const logSlope = (x: { t: number; grad: number; loss: number }) => x.t * lossRateOf(x.loss, x.grad);
+  const meanSlope = (a: { t: number; loss: number }, b: { t: number; loss: number }) => Math.log(a.loss / b.loss) / Math.log(b.t / a.t);
+  const growth = (b: { t: number; norm: number }, a: { t: number; norm: number }) => (b.norm - a.norm) / Math.log(b.t / a.t);
+  const unbounded = !ok && !diverged && !stalled && !outOfEvals && d1 !== undefined && d2 !== undefined && sol.t >= 10 * tArm && sol.t > d1.t && d1.t > d2.t &&
+    growth(end, d1) >= growth(d1, d2) && end.norm - d1.norm > UNBOUNDED_GROWTH * end.norm &&
+    end.grad < d1.grad && d1.grad < d2.grad && (logSlope(end) <= logSlope(d1) || meanSlope(d1, end) <= meanSlope(d2, d1));
+  const g = fmt(end.grad);
+  const toTol = timeToLossTol(loss, lossRate, s.lossTol);
+  // What the loss's present rate says about the rest of the stage, for the messages.
+  const rateText = `its loss ${fmt(loss)} falls at the rate -d ln L/dt = |grad|^2 / L = ${fmt(lossRate)}, which would take it to lossTol ${s.lossTol} ` +
+    (Number.isFinite(toTol) ? `in ${fmt(toTol)} more time units (at t ~ ${fmt(sol.t + toTol)})` : 'never');
   const message = ok ? ''
     : diverged ? `the factors blew up (an entry above divergeAt = ${s.divergeAt})`
     : stalled ? `the gradient norm fell by less than half over the last ${STALL_WINDOW} stiffness detections (now ${g} > stageGradTol ${options.stageGradTol}) ` +
       `while the step of method ${s.method} stayed stability-limited: an explicit method holds the stiff modes of a critical point at its tolerance; ` +
       'use solver.method "auto" (the default for GLRL) or "rkc", or raise glrl.stageGradTol'
-    : outOfEvals ? `used ${sol.nfev} vector-field evaluations (solver.maxEvals = ${s.maxEvals}) before the stage converged (gradient norm ${g} > stageGradTol ${options.stageGradTol} at t = ${sol.t.toExponential(3)}); ` +
+    : outOfEvals ? `used ${sol.nfev} vector-field evaluations (solver.maxEvals = ${s.maxEvals}) before the stage converged (gradient norm ${g} > stageGradTol ${options.stageGradTol} at t = ${fmt(sol.t)}); ` +
       'a badly scaled target makes the stage very stiff: rescale it, or raise solver.maxEvals'
-    : unbounded ? `the factors keep growing (norm ${d2!.norm.toExponential(3)} at t = 1e${lastDecade - 2}, ${d1!.norm.toExponential(3)} at t = 1e${lastDecade - 1}, ` +
-      `${end.norm.toExponential(3)} at t = ${sol.t.toExponential(3)}) `+
-      `while the loss and gradient norm (${g}) fall: the rank-${rank} flow heads for a loss it reaches only at infinity, so this stage, and GLRL, has no limit`
-    : sol.status === 'done' && sol.t < tArm ? `reached tMax = ${s.tMax} before the new component could grow (half its escape time ln(1/epsilon) / (4 sigma) = ${tArm.toExponential(3)}, sigma = ${escapeRate.toExponential(3)}); raise solver.tMax or epsilon`
-    : sol.status === 'done' ? `reached tMax = ${s.tMax} before the stage converged (gradient norm ${g} > stageGradTol ${options.stageGradTol}); raise solver.tMax`
+    : unbounded ? `the factors keep growing (norm ${fmt(d2!.norm)} at t = ${fmt(d2!.t)}, ${fmt(d1!.norm)} at t = ${fmt(d1!.t)}, ` +
+      `${fmt(end.norm)} at t = ${fmt(sol.t)}) `+
+      `while the gradient norm (${fmt(d2!.grad)}, ${fmt(d1!.grad)}, ${g}) falls and the loss (${fmt(d2!.loss)}, ${fmt(d1!.loss)}, ${fmt(loss)}) falls ` +
+      `with a log-log slope that no longer rises (t |grad|^2 / L from ${fmt(logSlope(d1!))} to ${fmt(logSlope(end))}, over the two decades ${fmt(meanSlope(d2!, d1!))} and ${fmt(meanSlope(d1!, end))}): ` +
+      `the rank-${rank} flow heads for a loss it reaches only at infinity, so this stage, and GLRL, has no limit`
+    : sol.status === 'done' && sol.t < tArm ? `reached tMax = ${s.tMax} before the new component could grow (half its escape time ln(1/epsilon) / (4 sigma) = ${fmt(tArm)}, sigma = ${fmt(escapeRate)})`
+    : sol.status === 'done' ? `reached tMax = ${s.tMax} before the stage converged (gradient norm ${g} > stageGradTol ${options.stageGradTol}): ${rateText}; ` +
+      (Number.isFinite(toTol) ? `raise solver.tMax (past ${fmt(sol.t + toTol)} if that rate holds)` : 'raise solver.tMax')
     : `${sol.status}: ${sol.message}`;
-  return { y: sol.y, t: sol.t, loss: field.lastLoss, gradNorm: norm2(dy), nfev: sol.nfev, steps: sol.naccept, rejected: sol.nreject, ok, unbounded, message };
+  return {
+    y: sol.y, t: sol.t, loss, gradNorm: end.grad, nfev: sol.nfev, steps: sol.naccept, rejected: sol.nreject, ok, unbounded, lossRate, message,
+    noEscape: !ok && !unbounded && sol.status === 'done' && sol.t < tArm,
+    end: !ok ? (unbounded ? 'unbounded' : 'failed') : critical ? 'critical-point' : 'loss-tol',
+  };
 }
 
 /** W = U V^T as state of a depth-2 factorization W_2 W_1 with W_1 = V^T (r x n), W_2 = U (m x r). */
@@ -220,7 +288,7 @@ function asymmetricGlrl(spec: TolSpec, c: Completion, options: GlrlOptions, maxR
     U = stage.y.slice(shape.offsets[1], shape.offsets[2]);
     W = endToEnd(shape, stage.y);
     acc.add(r, sigma, stage, W);
-    if (!stage.ok) return acc.finish(stage.unbounded ? 'stage-unbounded' : 'stage-failed', `stage ${r}: ${stage.message}`, W, r);
+    if (!stage.ok) return acc.failed(r, sigma, stage, spec, options, W);
   }
 }
 
@@ -245,7 +313,7 @@ function symmetricGlrl(spec: TolSpec, c: Completion, options: GlrlOptions, maxRa
     W = new Float64Array(n * n);
     matmulNT(U, 0, U, 0, W, 0, n, n, r);
     acc.add(r, lambda, stage, W);
-    if (!stage.ok) return acc.finish(stage.unbounded ? 'stage-unbounded' : 'stage-failed', `stage ${r}: ${stage.message}`, W, r);
+    if (!stage.ok) return acc.failed(r, lambda, stage, spec, options, W);
   }
 }
 
@@ -279,9 +347,35 @@ class Accumulator {
     this.steps += stage.steps;
     this.rejected += stage.rejected;
     this.stages.push({
-      rank, escapeRate, t: stage.t, tEnd: this.t, loss: this.loss(W), gradNorm: stage.gradNorm, nfev: stage.nfev,
+      rank, escapeRate, t: stage.t, tEnd: this.t, loss: this.loss(W), gradNorm: stage.gradNorm, lossRate: stage.lossRate, end: stage.end, nfev: stage.nfev,
       singularValues: singularValues(W, this.c.m, this.c.n),
     });
+  }
+
+  /**
+   * The result of a stage that could not finish. A new component that cannot grow within tMax has a
+   * cause in the stage before it: its residual (the escape rate sigma is the residual's top singular
+   * value) was left small, either by a stage that ended at a critical point of small loss, or by one
+   * whose loss was still falling, too slowly to reach lossTol by tMax. Say which, with both times.
+   */
+  failed(r: number, sigma: number, stage: StageRun, spec: TolSpec, options: GlrlOptions, W: Float64Array): GlrlResult {
+    const s = spec.solver;
+    const escape = Math.log(1 / options.epsilon) / (2 * sigma);
+    let message = `stage ${r}: ${stage.message}`;
+    const prev = this.stages[this.stages.length - 2];
+    if (stage.noEscape && prev === undefined) {
+      message += `; raise solver.tMax above the escape time ${fmt(escape)}, or epsilon`;
+    } else if (stage.noEscape) {
+      const toTol = timeToLossTol(prev.loss, prev.lossRate, s.lossTol);
+      message += `: sigma is the top singular value of the residual left by stage ${r - 1} (loss ${fmt(prev.loss)} > lossTol ${s.lossTol}), ` +
+        `and the escape time ln(1/epsilon) / (2 sigma) = ${fmt(escape)} exceeds tMax. Stage ${r - 1} ended at t = ${fmt(prev.t)} with its gradient norm ${fmt(prev.gradNorm)} <= stageGradTol ` +
+        (prev.t + toTol <= escape
+          ? `while its loss still fell at the rate |grad|^2 / L = ${fmt(prev.lossRate)}, which would reach lossTol at t ~ ${fmt(prev.t + toTol)}, after tMax: ` +
+            `GLRL stands at rank ${r - 1} as close to lossTol as tMax allows at that rate; with solver.tMax above ${fmt(prev.t + toTol)} stage ${r - 1} reaches lossTol at rank ${r - 1}`
+          : `and its loss falling at the rate |grad|^2 / L = ${fmt(prev.lossRate)}` + (Number.isFinite(toTol) ? ` (lossTol at t ~ ${fmt(prev.t + toTol)} at that rate)` : '') +
+            `; raise solver.tMax above ${fmt(escape)}, or epsilon, for the new component to grow`);
+    }
+    return this.finish(stage.unbounded ? 'stage-unbounded' : 'stage-failed', message, W, r);
   }
 
   finish(status: GlrlStatus, message: string, W: Float64Array, rank: number): GlrlResult {
