@@ -50,7 +50,7 @@ export { glrl, type GlrlResult, type GlrlStage, type GlrlStatus } from './experi
 export { GLRL_EXAMPLES, glrlExample } from './experiments/glrlExamples.js';
 export { compareWithGlrl, compareWithNuclearNorm, type GlrlComparison, type GlrlDistance, type CompareOptions, type NuclearNormComparison } from './experiments/glrlCompare.js';
 export * from '../theorems/index.js';
-export { checkSpec, type CheckReport } from '../theorems/check.js';
+export { checkSpec, checkRun, type CheckReport } from '../theorems/check.js';
 export { runSweep, parseSweep, expandCells, setPath, shiftSeeds, canonical, parseShard, shardFromEnv, checkGridKey, checkSeeds, cellResult, type SweepSpec, type SweepOptions, type Cell, type CellResult } from './experiments/sweep.js';
 export { resultsHeader, sweepHash, parseHeader, parseResultLine, prepareForAppend, forEachResult, RESULTS_FORMAT, type ResultsHeader, type ResultLine } from './experiments/resultsFile.js';
 export { readLines, type LineInfo } from './experiments/lineReader.js';

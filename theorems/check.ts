@@ -2,7 +2,7 @@
 
 import { buildProblem, type BuildOptions } from '../src/model/problem.js';
 import { runProblem, type RunResult } from '../src/experiments/run.js';
-import { requireTheorem, THEOREMS_DEEP_ONLY } from './index.js';
+import { requireTheorem, THEOREMS_DEEP_ONLY, type Covered } from './index.js';
 import { requireDeepModel } from '../src/model/udv/spec.js';
 
 export interface CheckReport {
@@ -28,8 +28,16 @@ export function checkSpec(spec: unknown, tol = 1e-6, options: BuildOptions = {})
   requireDeepModel(spec, `dmflow check: ${THEOREMS_DEEP_ONLY}`);
   const problem = buildProblem(spec, options);
   const c = requireTheorem(problem);
+  return checkRun(c, runProblem(problem), tol);
+}
+
+/**
+ * The comparison of checkSpec for a run already made (a page that ran the
+ * spec itself): its end state against the covering family's limit, and
+ * against W(t) at its final time where the family has it.
+ */
+export function checkRun(c: Covered, r: Pick<RunResult, 'matrix' | keyof CheckReport['run']>, tol = 1e-6): CheckReport {
   const limit = c.family.limit(c.params);
-  const r = runProblem(problem);
   const W = r.matrix.flat(), T = limit.matrix.flat();
   const maxEntryDiff = W.reduce((mx, v, i) => Math.max(mx, Math.abs(v - T[i])), 0);
   const s1 = Math.max(limit.singularValues[0], Number.MIN_VALUE);
