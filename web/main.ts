@@ -142,6 +142,8 @@ function clearRun(): void {
   ($('download-result') as HTMLButtonElement).disabled = true;
   for (const id of ['export-svg', 'export-png']) ($(id) as HTMLButtonElement).disabled = true;
   for (const id of ['v-graph', 'v-coupling', 'v-theorem', 'v-check', 'v-run']) $(id).textContent = '–';
+  $('theorem-limit').textContent = '';
+  delete $('theorem-limit').dataset.status;
   dirty = true;
 }
 
@@ -222,6 +224,9 @@ function onWorkerMessage(msg: FromWorker): void {
       $('v-graph').textContent = `${msg.connected ? 'connected' : 'disconnected'}: ${msg.components} component${msg.components === 1 ? '' : 's'}`;
       $('v-coupling').textContent = `at t = 0: ${msg.coupling.verdict} (index ${msg.coupling.index.toExponential(2)})`;
       theorem = msg.theorem;
+      // For scripts: the limit as `dmflow limit` prints it, or its error line.
+      $('theorem-limit').textContent = msg.theorem.covered ? JSON.stringify({ theorem: msg.theorem.theorem, ...msg.theorem.limit }) : msg.theorem.message;
+      $('theorem-limit').dataset.status = msg.theorem.covered ? 'covered' : 'none';
       $('v-theorem').textContent = msg.theorem.covered
         ? `${msg.theorem.theorem}: limit σ = ${msg.theorem.limit.singularValues.slice(0, 4).map((s) => s.toPrecision(4)).join(', ')}${msg.theorem.limit.singularValues.length > 4 ? ', …' : ''} (${msg.theorem.limit.status})${msg.theorem.trajectory ? '; W(t) in closed form' : ''}`
         : msg.theorem.message;

@@ -26,7 +26,7 @@ export class CurvePlot {
   /** (Re)build when the series, or the axes' scales, change; then draw `data` ([t, ...series]). */
   draw(series: SeriesSpec[], data: (number | null)[][], logX: boolean, logY: boolean, legend = true): void {
     const key = JSON.stringify([series.map((s) => [s.label, s.color, s.dash]), logX, logY, legend]);
-    const width = Math.max(300, this.el.clientWidth || 420);
+    const width = Math.max(280, (this.el.clientWidth || 420) - 4);
     if (!this.plot || key !== this.key) {
       this.plot?.destroy();
       this.el.textContent = '';
