@@ -48,9 +48,21 @@ export class Fig1 {
     this.setSweep(JSON.stringify(sweep, null, 1));
   }
 
-  setSweep(text: string): void {
+  setSweep(text: string, showInFields = false): void {
     $<HTMLTextAreaElement>('fig1-sweep').value = text;
     this.onSweepChange(text);
+    if (!showInFields) return;
+    // A sweep from the URL: show its grid in the fields where they can hold it.
+    try {
+      const s = JSON.parse(text) as { base?: unknown; grid?: Record<string, unknown>; trials?: unknown };
+      const grid = s.grid ?? {};
+      if (Array.isArray(grid.depth)) $('fig1-depths').value = grid.depth.join(',');
+      if (Array.isArray(grid['init.productScale'])) $('fig1-scales').value = (grid['init.productScale'] as unknown[]).join(',');
+      if (typeof s.trials === 'number') $('fig1-trials').value = String(s.trials);
+      $('fig1-base').value = JSON.stringify(s.base) === JSON.stringify(FIG1_BASE) ? 'fig1' : 'current';
+    } catch {
+      // Not JSON: run() says so.
+    }
   }
 
   private fail(e: unknown): void {

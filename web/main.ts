@@ -208,6 +208,7 @@ function pushFrame(t: number, loss: number, sigma: ArrayLike<number>, W: Float64
     }
   }
   if (follow) cursor = frames.t.length - 1;
+  $('status').dataset.frames = String(frames.t.length);
   dirty = true;
 }
 
@@ -489,7 +490,7 @@ function start(): void {
   if (hashParams.get('view') === 'fig1') {
     showView('fig1');
     const sweep = hashParams.get('fig1');
-    if (sweep !== undefined) fig1.setSweep(sweep);
+    if (sweep !== undefined) fig1.setSweep(sweep, true);
     if (run) fig1.run();
   }
   const text = hashParams.get('spec');
