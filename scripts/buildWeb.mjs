@@ -8,7 +8,7 @@
 // (the Node-specific leaves: native binding, wasm bytes, files, memory size,
 // checkpoints). The build FAILS when anything bundled for the browser imports
 // a Node built-in, and when the page's JavaScript is over its budget.
-import { existsSync, mkdirSync, readFileSync, rmSync, copyFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, copyFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { spawnSync } from 'node:child_process';
 import { dirname, join, relative } from 'node:path';
@@ -116,7 +116,6 @@ export async function buildWeb({ quiet = false } = {}) {
     if (bad.length > 0) throw new Error(`build:web: the browser bundle imports Node built-ins: ${bad.join(', ')}`);
   }
   for (const f of ['index.html']) copyFileSync(join(root, 'web', f), join(web, f));
-  writeFileSync(join(lib, 'meta.json'), JSON.stringify(results[0].metafile));
 
   const libSizes = sizes(results[0].metafile, lib);
   const webSizes = sizes(results[1].metafile, web);
