@@ -27,6 +27,8 @@ let spec: Json = structuredClone(DEFAULT_SPEC) as Json;
 let problem: Problem | null = null;
 let worker: Worker | null = null;
 let control: Int32Array | null = null;
+/** A run is under way in the worker (it lives on briefly after its result, for the verdict at t = 0). */
+let solving = false;
 type RunState = 'idle' | 'running' | 'paused' | 'done' | 'error' | 'replay';
 let state: RunState = 'idle';
 /** Once a run was started, every change of the spec starts the next one. */
@@ -152,6 +154,7 @@ function stopWorker(): void {
   worker?.terminate();
   worker = null;
   control = null;
+  solving = false;
 }
 
 function setStatus(s: RunState, detail = ''): void {
@@ -185,6 +188,7 @@ function startRun(paused = false): void {
     if (w === worker) fail(`dmflow: internal error: the solver worker failed (${e.message || 'it did not load'})`);
   };
   w.postMessage({ type: 'run', spec, kernel, frameMs: FRAME_MS, control: control?.buffer as SharedArrayBuffer | undefined } satisfies ToWorker);
+  solving = true;
   setStatus(paused ? 'paused' : 'running');
 }
 
@@ -223,14 +227,20 @@ function onWorkerMessage(msg: FromWorker): void {
       return;
     case 'analysis':
       $('v-graph').textContent = `${msg.connected ? 'connected' : 'disconnected'}: ${msg.components} component${msg.components === 1 ? '' : 's'}`;
-      $('v-coupling').textContent = `at t = 0: ${msg.coupling.verdict} (index ${msg.coupling.index.toExponential(2)})`;
-      theorem = msg.theorem;
-      // For scripts: the limit as `dmflow limit` prints it, or its error line.
-      $('theorem-limit').textContent = msg.theorem.covered ? JSON.stringify({ theorem: msg.theorem.theorem, ...msg.theorem.limit }) : msg.theorem.message;
-      $('theorem-limit').dataset.status = msg.theorem.covered ? 'covered' : 'none';
-      $('v-theorem').textContent = msg.theorem.covered
-        ? `${msg.theorem.theorem}: limit σ = ${msg.theorem.limit.singularValues.slice(0, 4).map((s) => s.toPrecision(4)).join(', ')}${msg.theorem.limit.singularValues.length > 4 ? ', …' : ''} (${msg.theorem.limit.status})${msg.theorem.trajectory ? '; W(t) in closed form' : ''}`
-        : msg.theorem.message;
+      // The verdict at t = 0 comes after the run's own (its coupling over every state reported).
+      if (msg.coupling) {
+        $('v-coupling').textContent += `; at t = 0: ${msg.coupling.verdict} (index ${msg.coupling.index.toExponential(2)})`;
+        stopWorker();
+      }
+      if (msg.theorem) {
+        theorem = msg.theorem;
+        // For scripts: the limit as `dmflow limit` prints it, or its error line.
+        $('theorem-limit').textContent = msg.theorem.covered ? JSON.stringify({ theorem: msg.theorem.theorem, ...msg.theorem.limit }) : msg.theorem.message;
+        $('theorem-limit').dataset.status = msg.theorem.covered ? 'covered' : 'none';
+        $('v-theorem').textContent = msg.theorem.covered
+          ? `${msg.theorem.theorem}: limit σ = ${msg.theorem.limit.singularValues.slice(0, 4).map((s) => s.toPrecision(4)).join(', ')}${msg.theorem.limit.singularValues.length > 4 ? ', …' : ''} (${msg.theorem.limit.status})${msg.theorem.trajectory ? '; W(t) in closed form' : ''}`
+          : msg.theorem.message;
+      }
       dirty = true;
       return;
     case 'done': {
@@ -252,7 +262,7 @@ function onWorkerMessage(msg: FromWorker): void {
       resultEl.dataset.kernel = r.kernel;
       ($('download-result') as HTMLButtonElement).disabled = false;
       for (const id of ['export-svg', 'export-png']) ($(id) as HTMLButtonElement).disabled = false;
-      stopWorker();
+      solving = false;
       setStatus('done');
       dirty = true;
       return;
@@ -364,7 +374,7 @@ function play(): void {
   else if (state === 'paused') {
     follow = true;
     if (control) Atomics.store(control, CONTROL_PAUSED, 0);
-    if (worker) { cursor = frames.t.length - 1; setStatus('running'); } else setStatus('replay');
+    if (solving) { cursor = frames.t.length - 1; setStatus('running'); } else setStatus('replay');
     dirty = true;
   } else if (state === 'done') { cursor = 0; follow = false; setStatus('replay'); }
 }
@@ -382,7 +392,7 @@ function step(): void {
   if (state === 'running' || state === 'replay' || state === 'done') pause();
   if (state !== 'paused' && state !== 'done') return;
   if (cursor < frames.t.length - 1) { cursor++; dirty = true; }
-  else if (control && worker) Atomics.add(control, CONTROL_STEPS, 1);
+  else if (control && solving) Atomics.add(control, CONTROL_STEPS, 1);
   follow = false;
 }
 

@@ -23,7 +23,7 @@ export interface InputErrorInfo { field: string; expected: string; message: stri
 
 export type FromWorker =
   | { type: 'ready'; wasm: boolean; wasmError: string }
-  | { type: 'analysis'; components: number; connected: boolean; coupling: { index: number; decoupled: boolean; verdict: string }; theorem: TheoremInfo }
+  | { type: 'analysis'; components: number; connected: boolean; coupling: { index: number; decoupled: boolean; verdict: string } | null; theorem: TheoremInfo | null }
   | ({ type: 'frame' } & Frame)
   | { type: 'done'; result: Record<string, unknown>; text: string; runMs: number; check: unknown; theory: TheoryCurve | null }
   | { type: 'cell'; results: { i: number; result: Record<string, unknown> }[] }

@@ -5,7 +5,7 @@
 // sweep cells for the Fig. 1 mode (computeCells, as `dmflow sweep` does).
 
 import {
-  analyzeProblem, balanceInvariants, buildProblem, checkRun, computeCells, coveringTheorem, effectiveRank, endToEnd, formatJson,
+  analyzeProblem, balanceInvariants, buildProblem, checkRun, computeCells, coveringTheorem, effectiveRank, endToEnd, formatJson, observationGraph,
   InputError, invariantDrift, lossOf, runProblem, singularValues, theoremLimit, UNROLL_LIMIT, unrolledCost, wasmLoadError, wasmModule,
   type Cell, type FieldKernel, type Problem, type RunProgress,
 } from '../src/browser.js';
@@ -22,6 +22,8 @@ const post = (m: FromWorker, transfer: Transferable[] = []) => scope.postMessage
 const LOG_STEP = 10 ** (1 / 20);
 /** Largest number of frame times the closed-form trajectory is evaluated at. */
 const THEORY_POINTS = 400;
+/** Frames are at least this many times their own cost apart. */
+const FRAME_COST_SPACING = 3;
 
 function errorMessage(e: unknown): FromWorker {
   if (e instanceof InputError) return { type: 'error', input: { field: e.field, expected: e.expected, message: e.message }, message: e.message };
@@ -64,17 +66,23 @@ function runSpec(msg: Extract<ToWorker, { type: 'run' }>): void {
   };
   frame(0, problem.y0, lossOf(problem, endToEnd(problem, problem.y0)), 0, problem.spec.solver.method);
 
-  const analysis = analyzeProblem(problem);
-  post({ type: 'analysis', components: analysis.connectivity.components, connected: analysis.connectivity.connected, coupling: analysis.coupling, theorem: theoremInfo(msg.spec, problem) });
+  const graph = observationGraph(m, n, problem.obsRows, problem.obsCols);
+  post({ type: 'analysis', components: graph.components, connected: graph.connected, coupling: null, theorem: theoremInfo(msg.spec, problem) });
 
+  // A frame (product, SVD, invariants) costs O(n^3): frames are spaced at least
+  // FRAME_COST_SPACING times their cost apart, so that they take at most about a
+  // quarter of the run, whatever its size.
   let last = performance.now();
   let tLast = 0;
+  let cost = 0;
   const onProgress = (p: RunProgress) => {
     const now = performance.now();
-    if (now - last < msg.frameMs && !(p.t >= tLast * LOG_STEP)) return;
-    last = now;
+    const since = now - last;
+    if (since < FRAME_COST_SPACING * cost || (since < msg.frameMs && !(p.t >= tLast * LOG_STEP))) return;
     tLast = p.t;
     frame(p.t, p.y!, p.loss, p.h, p.method);
+    last = performance.now();
+    cost = last - now;
     // Paused (cross-origin isolated pages only): wait here for play, or for a step token.
     if (control) {
       while (Atomics.load(control, CONTROL_PAUSED) === 1 && Atomics.load(control, CONTROL_STEPS) === 0) Atomics.wait(control, CONTROL_PAUSED, 1, 200);
@@ -104,6 +112,9 @@ function runSpec(msg: Extract<ToWorker, { type: 'run' }>): void {
     }
   }
   post({ type: 'done', result: result as unknown as Record<string, unknown>, text: formatJson(result), runMs, check, theory });
+  // The coupling kernel's verdict at t = 0 (dmflow analyze), after the result: it costs O(|Omega|^2 L n).
+  const analysis = analyzeProblem(problem);
+  post({ type: 'analysis', components: analysis.connectivity.components, connected: analysis.connectivity.connected, coupling: analysis.coupling, theorem: null });
 }
 
 function runCells(msg: Extract<ToWorker, { type: 'cells' }>): void {
