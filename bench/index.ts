@@ -9,6 +9,7 @@ import { benchRhs } from './rhs.js';
 import { benchVsTorch } from './vsTorch.js';
 import { benchStartup } from './startup.js';
 import { benchStiffPhase } from './stiffPhase.js';
+import { benchBrowser } from './browser.js';
 import { expandCells, fig1Sweep, instanceOf, largeSpecs, runLarge, scipyRun } from './workloads.js';
 
 const args = process.argv.slice(2);
@@ -103,6 +104,8 @@ if (vsTorch) {
   const r = benchVsTorch();
   if (r !== null) targets.push({ what: 'at PyTorch GD lr 0.003 accuracy, torch time / dmflow time', ratio: r, goal: 20 });
 }
+
+await benchBrowser();
 
 if (targets.length) {
   console.log('\nTargets of issue 14 (ratios measured above, in this run)');

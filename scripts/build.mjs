@@ -12,3 +12,11 @@ const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 const r = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
 if (r.status !== 0) process.exit(r.status ?? 1);
 chmodSync(join(root, 'dist', 'src', 'cli', 'bin.js'), 0o755);
+// The browser builds (dist/browser, dist/web): scripts/buildWeb.mjs.
+const { buildWeb } = await import('./buildWeb.mjs');
+try {
+  await buildWeb({ quiet: process.env.DMFLOW_BUILD_QUIET === '1' });
+} catch (e) {
+  process.stderr.write(`${e.message}\n`);
+  process.exit(1);
+}

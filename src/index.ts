@@ -50,7 +50,7 @@ export { glrl, type GlrlResult, type GlrlStage, type GlrlStatus } from './experi
 export { GLRL_EXAMPLES, glrlExample } from './experiments/glrlExamples.js';
 export { compareWithGlrl, compareWithNuclearNorm, type GlrlComparison, type GlrlDistance, type CompareOptions, type NuclearNormComparison } from './experiments/glrlCompare.js';
 export * from '../theorems/index.js';
-export { checkSpec, checkSolver, type CheckReport, type CheckComparison, type CheckOptions } from './experiments/check.js';
+export { checkSpec, checkRun, checkSolver, type CheckReport, type CheckComparison, type CheckOptions } from './experiments/check.js';
 export { verificationThreshold, relativeDistance, VERIFY_FACTOR, VERIFY_MARGIN, type Verification, type VerificationSkipped } from './experiments/verify.js';
 export { runSweep, sweepLine, parseSweep, expandCells, setPath, shiftSeeds, canonical, parseShard, shardFromEnv, checkGridKey, checkSeeds, cellResult, type SweepSpec, type SweepOptions, type SweepSummary, type Cell, type CellResult } from './experiments/sweep.js';
 export { resultsHeader, sweepHash, parseHeader, parseResultLine, prepareForAppend, forEachResult, RESULTS_FORMAT, type ResultsHeader, type ResultLine } from './experiments/resultsFile.js';

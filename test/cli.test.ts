@@ -361,3 +361,49 @@ describe('--help defaults', () => {
     expect(cli(['glrl', '--help']).stdout).toContain(`embedded example: ${Object.keys(GLRL_EXAMPLES).join(', ')} (`);
   });
 });
+
+describe('dmflow explore', () => {
+  it('serves the page and its bundles on 127.0.0.1, refuses paths outside it, and exits 0 on SIGTERM and SIGINT', async () => {
+    const { startExplore } = await import('./helpers/browser.js');
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      const server = await startExplore();
+      expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+      const page = await fetch(server.url);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+      // Cross-origin isolated, so that pause can hold the solver worker (SharedArrayBuffer).
+      expect(page.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+      expect(page.headers.get('cross-origin-embedder-policy')).toBe('require-corp');
+      const html = await page.text();
+      expect(html).toContain('<pre id="result">');
+      // Relative URLs only: the folder works on any static host, offline.
+      for (const src of [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1])) expect(src).toMatch(/^(data:|[a-z0-9])/i);
+      for (const file of ['app.js', 'worker.js', 'app.css']) {
+        const r = await fetch(new URL(file, server.url));
+        expect(r.status, file).toBe(200);
+        expect((await r.text()).length).toBeGreaterThan(100);
+      }
+      expect((await fetch(new URL('/missing.js', server.url))).status).toBe(404);
+      expect((await fetch(`${server.url}..%2f..%2fpackage.json`)).status).toBe(404);
+      expect((await fetch(server.url, { method: 'POST' })).status).toBe(405);
+      server.child.kill(signal);
+      expect(await server.stop()).toBe(0);
+    }
+  });
+
+  it('refuses a bad or busy port with one line and exit 2', async () => {
+    const bad = cli(['explore', '--port', 'x']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toBe('dmflow: --port: expected a port number from 0 to 65535, got "x"\n');
+    const { startExplore } = await import('./helpers/browser.js');
+    const server = await startExplore();
+    try {
+      const port = new URL(server.url).port;
+      const busy = cli(['explore', '--port', port]);
+      expect(busy.status).toBe(2);
+      expect(busy.stderr).toBe(`dmflow: --port: expected a free port, got ${port}, which is in use (--port 0 takes any free one)\n`);
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+  });
+});

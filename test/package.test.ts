@@ -3,7 +3,7 @@
 // it as a stranger would: plain node, a strict tsc under both module
 // resolutions a consumer may use, and the installed bin.
 
-import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -120,5 +120,38 @@ export { loss, y1, limit, wrong };
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/^dmflow: spec: expected a readable file, got ENOENT/);
     expect(readdirSync(project)).not.toContain('missing.json');
+  });
+  it('ships the explorer (dist/web) and the browser bundle, which a browser bundler picks by the "browser" condition', async () => {
+    const pkg = join(project, 'node_modules', 'dmflow');
+    for (const f of ['dist/web/index.html', 'dist/web/app.js', 'dist/web/worker.js', 'dist/web/app.css', 'dist/browser/dmflow.js']) expect(existsSync(join(pkg, f)), f).toBe(true);
+    writeFileSync(join(project, 'page.mjs'), "import { run, DEFAULT_SPEC } from 'dmflow';\nconsole.log(run(DEFAULT_SPEC).status);\n");
+    const esbuild = await import('esbuild');
+    const r = await esbuild.build({ entryPoints: [join(project, 'page.mjs')], bundle: true, platform: 'browser', format: 'esm', write: false, metafile: true, logLevel: 'silent', absWorkingDir: project });
+    const inputs = Object.keys(r.metafile.inputs);
+    expect(inputs).toContain('node_modules/dmflow/dist/browser/dmflow.js');
+    expect(inputs.filter((f) => f.startsWith('node:'))).toEqual([]);
+  });
+
+  it('npx dmflow explore serves the page and its bundle over HTTP, then stops on Ctrl-C', async () => {
+    // Its own process group, as a terminal's foreground job: Ctrl-C signals npx and dmflow alike (npx forwards no signal).
+    const child = spawn('npx', ['--no-install', 'dmflow', 'explore', '--port', '0'], { cwd: project, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    let out = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no URL printed: ${out}`)), 30_000);
+      child.stdout!.on('data', (d) => { out += d; const m = /http:\/\/127\.0\.0\.1:\d+\//.exec(out); if (m) { clearTimeout(timer); resolve(m[0]); } });
+    });
+    const html = await (await fetch(url)).text();
+    expect(html).toContain('<pre id="result">');
+    const app = await fetch(new URL('app.js', url));
+    expect(app.status).toBe(200);
+    expect(app.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect((await fetch(new URL('worker.js', url))).status).toBe(200);
+    process.kill(-child.pid!, 'SIGINT');
+    // dmflow exits 0 on SIGINT (test/cli.test.ts); npm then ends as a process interrupted by it.
+    const end = await exited;
+    expect(end.code === 0 || end.code === 130 || end.signal === 'SIGINT', JSON.stringify(end)).toBe(true);
+    // The server is gone with it, not left behind.
+    await expect(fetch(url)).rejects.toThrow();
   });
 });

@@ -15,6 +15,7 @@ import { register as registerGlrl } from './commands/glrl.js';
 import { register as registerMerge } from './commands/merge.js';
 import { register as registerConjecture } from './commands/conjecture.js';
 import { register as registerPlot } from './commands/plot.js';
+import { register as registerExplore } from './commands/explore.js';
 
 /**
  * The package version, read once from package.json: two folders up from
@@ -42,7 +43,7 @@ export function makeProgram(): Command {
     // Commander's own errors ("error: unknown option '--x'") in the one-line form of every other error.
     .configureOutput({ writeErr: (s) => process.stderr.write(`dmflow: ${s.split('\n')[0].replace(/^error: /, '')}\n`) });
 
-  for (const register of [registerRun, registerSweep, registerSummarize, registerAnalyze, registerOde, registerLimit, registerGlrl, registerMerge, registerConjecture, registerPlot]) register(program);
+  for (const register of [registerRun, registerSweep, registerSummarize, registerAnalyze, registerOde, registerLimit, registerGlrl, registerMerge, registerConjecture, registerPlot, registerExplore]) register(program);
 
   return program;
 }

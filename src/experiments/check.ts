@@ -130,10 +130,22 @@ export function checkSpec(spec: unknown, tol = 1e-6, options: CheckOptions = {})
   requireDeepModel(spec, `dmflow check: ${THEOREMS_DEEP_ONLY}`);
   const built = buildProblem(spec, options);
   const c = requireTheorem(built);
-  const limit = c.family.limit(c.params);
   const solver = checkSolver(built, tol, c);
   const problem: Problem = { ...built, spec: { ...built.spec, solver: solver.spec } };
-  const r = runProblem(problem, { verify: options.verify ?? true });
+  const { spec: _used, ...driven } = solver;
+  return checkRun(c, problem, runProblem(problem, { verify: options.verify ?? true }), tol, driven);
+}
+
+/**
+ * The comparisons of checkSpec for a run already made (the explorer page runs
+ * its spec itself, at the spec's own tolerances): its end state against the
+ * covering family's prediction. `solver` says which tolerances the run used
+ * (default: the spec's).
+ */
+export function checkRun(c: Covered, problem: Problem, r: RunResult, tol = 1e-6, solver?: CheckReport['run']['solver']): CheckReport {
+  const limit = c.family.limit(c.params);
+  const s = problem.spec.solver;
+  const used = solver ?? { rtol: s.rtol, atol: s.atol, lossTol: r.lossTol, tMax: s.tMax, source: { rtol: 'spec', atol: 'spec', lossTol: 'spec', tMax: 'spec' } };
   const v = r.verification && 'distance' in r.verification ? r.verification : null;
   const { m, n } = problem;
   const W = r.matrix.flat(), T = r.t;
@@ -196,7 +208,7 @@ export function checkSpec(spec: unknown, tol = 1e-6, options: CheckOptions = {})
     comparisons,
     run: {
       status: r.status, message: r.message, t: r.t, loss: r.loss, gradNorm: r.gradNorm, nfev: r.nfev, invariantDrift: r.invariantDrift, singularValues: r.singularValues, matrix: r.matrix,
-      solver: { rtol: solver.rtol, atol: solver.atol, lossTol: solver.lossTol, tMax: solver.tMax, source: solver.source, ...(solver.note ? { note: solver.note } : {}) },
+      solver: { rtol: used.rtol, atol: used.atol, lossTol: used.lossTol, tMax: used.tMax, source: used.source, ...(used.note ? { note: used.note } : {}) },
     },
     ...(r.verification ? { verification: r.verification } : {}),
     ...(r.sensitive !== undefined ? { sensitive: r.sensitive } : {}),

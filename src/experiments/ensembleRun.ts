@@ -8,6 +8,7 @@
 // generated one, and every lane that hands its run back (the stiffness test
 // firing, a budget, a non-finite field), which is then rerun from the start.
 
+import { environment } from '../platform/env.js';
 import { runEnsemble, type EnsembleEnd, type EnsembleJob } from '../ode/ensemble.js';
 import { fieldKernelOf, gradientField } from '../model/field/dispatch.js';
 import { ensembleField, type EnsembleField } from '../model/field/ensembleField.js';
@@ -24,11 +25,11 @@ export const ENSEMBLE_LANES = 32;
  * the lanes but does their arithmetic in TypeScript instead of WebAssembly:
  * the same results either way, for comparison.
  */
-export function ensembleEnabled(env: string | undefined = process.env.DMFLOW_ENSEMBLE): boolean {
+export function ensembleEnabled(env: string | undefined = environment().DMFLOW_ENSEMBLE): boolean {
   return !(env === '0' || env === 'off' || env === 'false');
 }
 
-function ensembleArithmetic(env: string | undefined = process.env.DMFLOW_ENSEMBLE): 'js' | undefined {
+function ensembleArithmetic(env: string | undefined = environment().DMFLOW_ENSEMBLE): 'js' | undefined {
   return env === 'js' ? 'js' : undefined;
 }
 

@@ -8,7 +8,10 @@ import { createHash } from 'node:crypto';
 import { closeSync, existsSync, ftruncateSync, linkSync, openSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { InputError } from '../model/errors.js';
 import { readLines, type ReadLinesOptions } from './lineReader.js';
-import type { SweepSpec } from './sweep.js';
+import type { SweepSpec } from './cells.js';
+import { canonical } from './canonical.js';
+
+export { canonical } from './canonical.js';
 
 export const RESULTS_FORMAT = 1;
 
@@ -25,15 +28,6 @@ export interface ResultsHeader {
 export interface ResultLine {
   cell: Record<string, unknown>;
   result: Record<string, unknown>;
-}
-
-/** Stable JSON: object keys sorted, so equal values give equal text. */
-export function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 export function sweepHash(sweep: SweepSpec): string {

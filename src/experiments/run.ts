@@ -126,6 +126,8 @@ export interface RunProgress {
   /** Last accepted step, and the method taking it ("auto" reports its current phase). */
   h: number;
   method: string;
+  /** The state at t (all layers packed, as Problem.y0): the integrator's own buffer, valid during the call only. */
+  y?: Float64Array;
 }
 
 /** One integration (the run, or the samples pass) as it ended: the solver's result and the stop rule's verdict. */
@@ -230,7 +232,7 @@ export class RunStopRule {
     const loss = this.lastLoss();
     const h = t - this.tPrev;
     this.tPrev = t;
-    if (Number.isNaN(this.replayUntil)) this.options.onProgress?.({ t, loss, loss0: tol.loss0, lossTol: tol.abs, tMax: s.tMax, h, method: this.method });
+    if (Number.isNaN(this.replayUntil)) this.options.onProgress?.({ t, loss, loss0: tol.loss0, lossTol: tol.abs, tMax: s.tMax, h, method: this.method, y });
     if (loss <= tol.abs) { this.outcome = 'converged'; return true; }
     const g = norm2(dy);
     if (s.gradTol !== undefined && g <= s.gradTol) { this.outcome = 'converged'; return true; }

@@ -3,8 +3,7 @@
 // process; each user gets its own instance, hence its own memory, which is
 // grown once to what it needs and freed with the instance.
 
-import { readFileSync } from 'node:fs';
-import { findPackageFile } from './packageRoot.js';
+import { wasmBytes } from './wasmBytes.js';
 
 // The few WebAssembly shapes used here, declared locally: tslab's TypeScript 5.0,
 // which compiles these sources for the notebooks, has no WebAssembly types
@@ -71,13 +70,13 @@ export let wasmLoadError = '';
 
 function load(): WasmModule | null {
   if (!wasmApi) { wasmLoadError = 'this runtime has no WebAssembly'; return null; }
-  const file = findPackageFile('wasm', 'dmflow_kernels.wasm');
-  if (!file) { wasmLoadError = 'wasm/dmflow_kernels.wasm not found (node wasm/build.mjs)'; return null; }
+  const found = wasmBytes();
+  if ('error' in found) { wasmLoadError = found.error; return null; }
   try {
-    return new wasmApi.Module(readFileSync(file));
+    return new wasmApi.Module(found.bytes);
   } catch (e) {
     // An engine without SIMD rejects the module at compile time.
-    wasmLoadError = `${file}: ${(e as Error).message}`;
+    wasmLoadError = `${found.source}: ${(e as Error).message}`;
     return null;
   }
 }

@@ -4,6 +4,7 @@
 // input can grow this process without limit.
 
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { environment } from '../platform/env.js';
 import { InputError } from './errors.js';
 
 /** Default bound on a spec or sweep file: far above any dense target a run can hold. */
@@ -16,7 +17,7 @@ export function maxInputBytes(): number {
 
 /** A positive whole number of bytes from an environment variable, else the default. */
 export function limitFromEnv(name: string, fallback: number): number {
-  const text = process.env[name];
+  const text = environment()[name];
   if (text === undefined || text === '') return fallback;
   const v = Number(text);
   if (!Number.isSafeInteger(v) || v <= 0) throw new InputError(name, `expected a whole number of bytes > 0, got "${text}"`);

@@ -1,9 +1,8 @@
 // A validated spec becomes a Problem: dense target, observed index lists,
 // layer dimensions and the initial state vector (all layers packed).
 
-import { resolve } from 'node:path';
 import { InputError } from './errors.js';
-import { readTextBounded } from './inputFile.js';
+import { readSpecFile } from '../platform/files.js';
 import { Rng } from './random.js';
 import { checkMemory, checkPrintable, runNeeds, runPrintedChars, type ProblemShape } from './resources.js';
 import { parseSpec, type InitSpec, type ObservedSpec, type Spec, type TargetSpec } from './spec.js';
@@ -216,11 +215,10 @@ function perLayer(v: number | number[], L: number, field: string): number[] {
 }
 
 /** Layers saved by `dmflow run --save-layers` (a result JSON with "layers"). */
-function readLayers(path: string, baseDir = process.cwd()): number[][][] {
-  const full = resolve(baseDir, path);
+function readLayers(path: string, baseDir?: string): number[][][] {
   let data: unknown;
   try {
-    data = JSON.parse(readTextBounded(full, 'spec.init.path', undefined, 'a readable result JSON with "layers"'));
+    data = JSON.parse(readSpecFile(path, baseDir, 'spec.init.path', 'a readable result JSON with "layers"'));
   } catch (e) {
     if (e instanceof InputError) throw e;
     throw new InputError('spec.init.path', `expected a readable result JSON with "layers", got ${(e as Error).message.split('\n')[0]}`);

@@ -6,7 +6,8 @@
 // number in printed JSON and in JavaScript arrays) and are meant to be within
 // a small factor, on the high side.
 
-import { totalmem } from 'node:os';
+import { environment } from '../platform/env.js';
+import { machineMemory as readMachineMemory } from '../platform/memory.js';
 import { InputError } from './errors.js';
 
 /** Default limit: this fraction of the machine's memory. */
@@ -21,9 +22,9 @@ const UNITS: Record<string, number> = { '': 1, B: 1, K: 2 ** 10, KB: 2 ** 10, M:
 let machineMemory: number | undefined;
 
 /** The memory limit in bytes: DMFLOW_MAX_MEMORY ("4G", "512M", "1e9"), else half the machine's memory. */
-export function memoryLimit(env: Readonly<Record<string, string | undefined>> = process.env): number {
+export function memoryLimit(env: Readonly<Record<string, string | undefined>> = environment()): number {
   const text = env.DMFLOW_MAX_MEMORY;
-  if (text === undefined || text.trim() === '') return Math.floor(DEFAULT_MEMORY_FRACTION * (machineMemory ??= totalmem()));
+  if (text === undefined || text.trim() === '') return Math.floor(DEFAULT_MEMORY_FRACTION * (machineMemory ??= readMachineMemory()));
   const m = /^\s*([0-9.eE+]+)\s*([a-zA-Z]*)\s*$/.exec(text);
   const unit = m ? UNITS[m[2].toUpperCase()] : undefined;
   const value = m ? Number(m[1]) * (unit ?? NaN) : NaN;

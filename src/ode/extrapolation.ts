@@ -3,10 +3,9 @@
 // integrator interface. odex works on plain arrays, so this wrapper copies at
 // its boundary; it is the cross-check, not the fast path.
 
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import * as odexModule from 'odex';
 import type { OdexSolverClass } from './odexApi.js';
+import { requireOdexSolver } from './odexRequire.js';
 import { checkOptions, refuseSteppingOnly } from './options.js';
 import { stepLimits } from './stepper.js';
 import type { Rhs, SolveOptions, SolveResult, SolveStatus } from './types.js';
@@ -21,8 +20,7 @@ import type { Rhs, SolveOptions, SolveResult, SolveStatus } from './types.js';
 // and rejects it. Typed with dmflow's own interface (odexApi.ts) so that the
 // emitted .d.ts does not name 'odex'.
 const ns = odexModule as unknown as { Solver?: OdexSolverClass; default?: { Solver?: OdexSolverClass } };
-export const OdexSolver: OdexSolverClass = ns.Solver ?? ns.default?.Solver ??
-  (createRequire(join(process.cwd(), 'package.json'))('odex/src/odex.js') as { Solver: OdexSolverClass }).Solver;
+export const OdexSolver: OdexSolverClass = ns.Solver ?? ns.default?.Solver ?? requireOdexSolver();
 
 export function odex(f: Rhs, span: readonly [number, number], y0In: ArrayLike<number>, options: SolveOptions = {}): SolveResult {
   const [t0, t1] = span;

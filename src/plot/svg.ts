@@ -5,7 +5,10 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { withTitles } from './svgTitles.js';
 import { textWidth } from './textWidth.js';
+
+export { withTitles } from './svgTitles.js';
 
 const esmImport = new Function('s', 'return import(s)') as (s: string) => Promise<any>;
 
@@ -27,16 +30,6 @@ export async function renderSvg(spec: object): Promise<string> {
   const svg = await view.toSVG();
   view.finalize();
   return withTitles(svg);
-}
-
-/**
- * Give each point mark a <title> child holding its description (Vega writes
- * the tooltip fields into aria-label only), so that an SVG viewer shows it on
- * hover: the per-point n and quartiles of a sweep figure.
- */
-export function withTitles(svg: string): string {
-  return svg.replace(/<path aria-label="([^"]*)" role="graphics-symbol" aria-roledescription="point"([^>]*)\/>/g,
-    (_, label: string, rest: string) => `<path aria-label="${label}" role="graphics-symbol" aria-roledescription="point"${rest}><title>${label}</title></path>`);
 }
 
 /** Render and write to a file (directories created). */

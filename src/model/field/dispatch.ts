@@ -6,6 +6,7 @@
 
 import { nativeBlas, nativeLoadError } from '../../linalg/native.js';
 import { wasmLoadError, wasmModule } from '../../linalg/wasm.js';
+import { environment } from '../../platform/env.js';
 import { InputError } from '../errors.js';
 import { blasField } from './blasField.js';
 import { typescriptField } from './typescriptField.js';
@@ -22,7 +23,7 @@ export const WASM_FROM_SIDE = 8;
  * The kernel DMFLOW_KERNEL forces, if any: "native" | "wasm" | "js". A forced
  * kernel that cannot load here is an input error (exit 2), never a silent fallback.
  */
-export function forcedKernel(env: string | undefined = process.env.DMFLOW_KERNEL): KernelName | null {
+export function forcedKernel(env: string | undefined = environment().DMFLOW_KERNEL): KernelName | null {
   if (env === undefined || env === '') return null;
   if (!(KERNEL_NAMES as readonly string[]).includes(env)) {
     throw new InputError('DMFLOW_KERNEL', `expected one of ${KERNEL_NAMES.join(', ')}, got ${JSON.stringify(env)}`);

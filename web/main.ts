@@ -1,0 +1,531 @@
+// The explorer page: a spec in the URL and the problem panel, a run in a Web
+// Worker streaming states (worker.ts), live plots (plots.ts), the theorem
+// overlay and the verdicts, and the exchange with the CLI. Contract for
+// scripts: opened with #spec=<encodeURIComponent(JSON)>&run=1 it runs the
+// spec to its end and writes the JSON `dmflow run` prints into
+// <pre id="result" data-status="<status>">; a spec error goes there with
+// data-status="error" as the CLI's one line (docs/explorer.md).
+
+import { buildProblem, DEFAULT_SPEC, endToEnd, InputError, runFigure, wasmLoadError, wasmModule, type Problem } from '../src/browser.js';
+import './style.css';
+import { download, figurePngUrl, figureSvg } from './exports.js';
+import { Fig1 } from './fig1.js';
+import { formToSpec, showWhen, specToForm, toggleCell } from './form.js';
+import { CurvePlot, Heatmap, sigmaColor, type SeriesSpec } from './plots.js';
+import { CONTROL_PAUSED, CONTROL_STEPS, type FromWorker, type PageKernel, type TheoremInfo, type TheoryCurve, type ToWorker } from './protocol.js';
+
+type Json = Record<string, unknown>;
+const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+
+/** Milliseconds between streamed states (about 30 a second). */
+const FRAME_MS = 33;
+/** Floats of W(t) kept for stepping back through a run (40 MB); older states are thinned past it. */
+const W_BUDGET = 5e6;
+
+// ---------------------------------------------------------------- state
+let spec: Json = structuredClone(DEFAULT_SPEC) as Json;
+let problem: Problem | null = null;
+let worker: Worker | null = null;
+let control: Int32Array | null = null;
+/** A run is under way in the worker (it lives on briefly after its result, for the verdict at t = 0). */
+let solving = false;
+type RunState = 'idle' | 'running' | 'paused' | 'done' | 'error' | 'replay';
+let state: RunState = 'idle';
+/** Once a run was started, every change of the spec starts the next one. */
+let autoRun = false;
+let kernel: PageKernel = 'wasm';
+const frames = { t: [] as number[], loss: [] as number[], sigma: [] as number[][], erank: [] as number[], drift: [] as number[], W: [] as (Float64Array | null)[] };
+let wFloats = 0;
+let cursor = -1;
+let follow = true;
+let dirty = true;
+let theorem: TheoremInfo | null = null;
+let theory: TheoryCurve | null = null;
+let result: Json | null = null;
+let resultText = '';
+let hashParams = new Map<string, string>();
+
+const plots = {
+  loss: new CurvePlot($('plot-loss')),
+  sigma: new CurvePlot($('plot-sigma'), 230),
+  erank: new CurvePlot($('plot-erank'), 150),
+  drift: new CurvePlot($('plot-drift'), 150),
+};
+const heatmap = new Heatmap($<HTMLCanvasElement>('heatmap'), $('heatmap-scale'));
+const resultEl = $<HTMLPreElement>('result');
+
+// ---------------------------------------------------------------- URL
+function readHash(): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const part of location.hash.replace(/^#/, '').split('&')) {
+    if (!part) continue;
+    const eq = part.indexOf('=');
+    const k = eq < 0 ? part : part.slice(0, eq);
+    const v = eq < 0 ? '' : part.slice(eq + 1);
+    try { out.set(k, decodeURIComponent(v)); } catch { out.set(k, v); }
+  }
+  return out;
+}
+
+function writeHash(): void {
+  hashParams.set('spec', JSON.stringify(spec));
+  const text = [...hashParams].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
+  history.replaceState(null, '', `#${text}`);
+}
+
+// ---------------------------------------------------------------- errors
+function clearErrors(): void {
+  for (const el of document.querySelectorAll<HTMLElement>('#problem [data-err]')) el.textContent = '';
+  for (const el of document.querySelectorAll('#problem .invalid')) el.classList.remove('invalid');
+}
+
+/** Show a spec error beside its field, and in #result as the CLI's line. */
+function showInputError(field: string, line: string): void {
+  const top = field.replace(/^spec\./, '').split(/[.[]/)[0];
+  const known = ['target', 'observed', 'depth', 'width', 'init', 'solver'];
+  const where = known.includes(top) ? top : 'spec';
+  document.querySelector<HTMLElement>(`#problem [data-err=${where}]`)!.textContent = line;
+  document.querySelector(`#problem fieldset[data-field=${where}]`)?.classList.add('invalid');
+  writeResult(line, 'error');
+}
+
+function writeResult(text: string, status: string | null): void {
+  resultEl.textContent = text;
+  if (status === null) delete resultEl.dataset.status; else resultEl.dataset.status = status;
+}
+
+// ---------------------------------------------------------------- spec
+/** A new spec: into the URL and the fields, validated, and run when runs are on. */
+function setSpec(next: Json, fromForm = false): void {
+  spec = next;
+  writeHash();
+  if (!fromForm) specToForm(spec);
+  stopWorker();
+  clearRun();
+  if (validate() && autoRun) startRun();
+}
+
+function validate(): boolean {
+  clearErrors();
+  try {
+    problem = buildProblem(spec);
+  } catch (e) {
+    problem = null;
+    if (e instanceof InputError) showInputError(e.field, `dmflow: ${e.message}`);
+    else showInputError('spec', `dmflow: internal error: ${(e as Error).message}`);
+    setStatus('error');
+    return false;
+  }
+  writeResult('', null);
+  initialFrame();
+  setStatus('idle');
+  return true;
+}
+
+/** The state at t = 0, drawn before any run. */
+function initialFrame(): void {
+  if (!problem) return;
+  const W = endToEnd(problem, problem.y0);
+  frames.W[0] = W;
+  dirty = true;
+  cursor = -1;
+  drawHeatmap(W);
+}
+
+function clearRun(): void {
+  for (const k of Object.keys(frames) as (keyof typeof frames)[]) (frames[k] as unknown[]).length = 0;
+  wFloats = 0;
+  cursor = -1;
+  follow = true;
+  theorem = null;
+  theory = null;
+  result = null;
+  resultText = '';
+  ($('download-result') as HTMLButtonElement).disabled = true;
+  for (const id of ['export-svg', 'export-png']) ($(id) as HTMLButtonElement).disabled = true;
+  for (const id of ['v-graph', 'v-coupling', 'v-theorem', 'v-check', 'v-run']) $(id).textContent = '–';
+  $('theorem-limit').textContent = '';
+  delete $('theorem-limit').dataset.status;
+  dirty = true;
+}
+
+// ---------------------------------------------------------------- runs
+function stopWorker(): void {
+  worker?.terminate();
+  worker = null;
+  control = null;
+  solving = false;
+}
+
+function setStatus(s: RunState, detail = ''): void {
+  state = s;
+  $('status').textContent = detail ? `${s}: ${detail}` : s;
+}
+
+function startRun(paused = false): void {
+  if (!problem) return;
+  stopWorker();
+  clearRun();
+  autoRun = true;
+  writeResult('', null);
+  // Pausing the solver itself needs shared memory (a cross-origin isolated page, as dmflow explore serves it);
+  // elsewhere pause and step hold the display while the run goes on.
+  control = typeof SharedArrayBuffer !== 'undefined' && globalThis.crossOriginIsolated ? new Int32Array(new SharedArrayBuffer(8)) : null;
+  if (control && paused) Atomics.store(control, CONTROL_PAUSED, 1);
+  follow = !paused;
+  const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+  worker = w;
+  w.onmessage = (e: MessageEvent<FromWorker>) => {
+    if (w !== worker) return;
+    try {
+      onWorkerMessage(e.data);
+    } catch (err) {
+      fail(`dmflow: internal error: ${(err as Error).message}`);
+    }
+  };
+  w.onerror = (e) => {
+    e.preventDefault();
+    if (w === worker) fail(`dmflow: internal error: the solver worker failed (${e.message || 'it did not load'})`);
+  };
+  w.postMessage({ type: 'run', spec, kernel, frameMs: FRAME_MS, control: control?.buffer as SharedArrayBuffer | undefined } satisfies ToWorker);
+  solving = true;
+  setStatus(paused ? 'paused' : 'running');
+}
+
+function fail(line: string): void {
+  stopWorker();
+  writeResult(line, 'error');
+  setStatus('error', line.replace(/^dmflow: /, ''));
+}
+
+function pushFrame(t: number, loss: number, sigma: ArrayLike<number>, W: Float64Array | null, erank: number, drift: number): void {
+  frames.t.push(t); frames.loss.push(loss); frames.sigma.push(Array.from(sigma)); frames.erank.push(erank); frames.drift.push(drift);
+  frames.W.push(W);
+  if (W) wFloats += W.length;
+  // Past the budget, keep every other stored state (the newest always).
+  if (wFloats > W_BUDGET) {
+    let kept = 0;
+    for (let i = 0; i < frames.W.length - 1; i++) {
+      const w = frames.W[i];
+      if (!w) continue;
+      if (kept++ % 2 === 1) { wFloats -= w.length; frames.W[i] = null; }
+    }
+  }
+  if (follow) cursor = frames.t.length - 1;
+  $('status').dataset.frames = String(frames.t.length);
+  dirty = true;
+}
+
+function onWorkerMessage(msg: FromWorker): void {
+  switch (msg.type) {
+    case 'ready':
+      $('kernel-info').textContent = msg.wasm && kernel === 'wasm' ? 'kernel: wasm SIMD' : `kernel: js${msg.wasm ? '' : ` (wasm: ${msg.wasmError})`}`;
+      return;
+    case 'frame':
+      pushFrame(msg.t, msg.loss, msg.sigma, msg.W, msg.erank, msg.drift);
+      if (state === 'running') $('status').textContent = `running: t = ${msg.t.toExponential(2)}, loss = ${msg.loss.toExponential(2)}, ${msg.method}`;
+      return;
+    case 'analysis':
+      $('v-graph').textContent = `${msg.connected ? 'connected' : 'disconnected'}: ${msg.components} component${msg.components === 1 ? '' : 's'}`;
+      // The verdict at t = 0 comes after the run's own (its coupling over every state reported).
+      if (msg.coupling) {
+        $('v-coupling').textContent += `; at t = 0: ${msg.coupling.verdict} (index ${msg.coupling.index.toExponential(2)})`;
+        stopWorker();
+      }
+      if (msg.theorem) {
+        theorem = msg.theorem;
+        // For scripts: the limit as `dmflow limit` prints it, or its error line.
+        $('theorem-limit').textContent = msg.theorem.covered ? JSON.stringify({ theorem: msg.theorem.theorem, ...msg.theorem.limit }) : msg.theorem.message;
+        $('theorem-limit').dataset.status = msg.theorem.covered ? 'covered' : 'none';
+        $('v-theorem').textContent = msg.theorem.covered
+          ? `${msg.theorem.theorem}: limit σ = ${msg.theorem.limit.singularValues.slice(0, 4).map((s) => s.toPrecision(4)).join(', ')}${msg.theorem.limit.singularValues.length > 4 ? ', …' : ''} (${msg.theorem.limit.status})${msg.theorem.trajectory ? '; W(t) in closed form' : ''}`
+          : msg.theorem.message;
+      }
+      dirty = true;
+      return;
+    case 'done': {
+      result = msg.result;
+      resultText = msg.text;
+      theory = msg.theory;
+      const r = msg.result as { t: number; loss: number; singularValues: number[]; matrix: number[][]; effectiveRank: number; invariantDrift: number; status: string; kernel: string; coupling: { index: number; decoupled: boolean; groups: number }; connectivity: { connected: boolean; components: number }; nfev: number; steps: number };
+      pushFrame(r.t, r.loss, r.singularValues, Float64Array.from(r.matrix.flat()), r.effectiveRank, r.invariantDrift);
+      $('v-coupling').textContent = `${r.coupling.decoupled ? 'decoupled' : 'coupled'} (index ${r.coupling.index.toExponential(2)} over the run, ${r.coupling.groups} group${r.coupling.groups === 1 ? '' : 's'})`;
+      const check = msg.check as { pass: boolean; maxEntryDiff: number; maxEntryDiffAtT?: number; tol: number } | null;
+      const checkEl = $('v-check');
+      checkEl.className = check ? (check.pass ? 'pass' : 'fail') : '';
+      checkEl.textContent = check
+        ? `${check.pass ? 'pass' : 'FAIL'}: max entry difference ${check.maxEntryDiff.toExponential(2)}${check.maxEntryDiffAtT !== undefined ? ` (at t: ${check.maxEntryDiffAtT.toExponential(2)})` : ''}, tol ${check.tol}`
+        : 'no theorem covers the spec';
+      $('v-run').textContent = `${r.status}, t = ${r.t.toExponential(3)}, loss ${r.loss.toExponential(2)}, ${r.steps} steps, ${r.nfev} evaluations, ${msg.runMs.toFixed(0)} ms on ${r.kernel}`;
+      writeResult(msg.text, r.status);
+      resultEl.dataset.runMs = msg.runMs.toFixed(1);
+      resultEl.dataset.kernel = r.kernel;
+      ($('download-result') as HTMLButtonElement).disabled = false;
+      for (const id of ['export-svg', 'export-png']) ($(id) as HTMLButtonElement).disabled = false;
+      solving = false;
+      setStatus('done');
+      dirty = true;
+      return;
+    }
+    case 'error':
+      if (msg.input) showInputError(msg.input.field, `dmflow: ${msg.input.message}`);
+      else fail(`dmflow: ${msg.message}`);
+      stopWorker();
+      setStatus('error');
+      return;
+    case 'cell':
+      return;
+  }
+}
+
+// ---------------------------------------------------------------- drawing
+/** Values for a log axis: non-positive ones are not drawn. */
+const positive = (v: number | null | undefined) => (v !== null && v !== undefined && v > 0 && Number.isFinite(v) ? v : null);
+
+function drawHeatmap(W: ArrayLike<number>): void {
+  if (!problem) return;
+  let range = 0;
+  for (let i = 0; i < problem.target.length; i++) if (problem.mask[i]) range = Math.max(range, Math.abs(problem.target[i]));
+  if (range === 0) for (let i = 0; i < W.length; i++) range = Math.max(range, Math.abs(W[i]));
+  heatmap.draw(W, problem.m, problem.n, problem.mask, range);
+}
+
+function draw(): void {
+  if (!problem) return;
+  const logX = ($('log-t') as HTMLInputElement).checked;
+  const logY = ($('log-y') as HTMLInputElement).checked;
+  const upto = cursor + 1;
+  // t = 0 has no place on a log axis.
+  const from = logX && frames.t[0] === 0 ? 1 : 0;
+  const idx: number[] = [];
+  for (let i = from; i < upto; i++) idx.push(i);
+  const ts = idx.map((i) => frames.t[i]);
+  const k = Math.min(problem.m, problem.n);
+  const tIndex = new Map(theory ? theory.t.map((t, j) => [t, j]) : []);
+  const fromTheory = (pick: (j: number) => number | null) => idx.map((i) => { const j = tIndex.get(frames.t[i]); return j === undefined ? null : pick(j); });
+
+  const lossSeries: SeriesSpec[] = [{ label: 'loss', color: '#0b61a4', width: 2 }];
+  const lossData: (number | null)[][] = [ts, idx.map((i) => (logY ? positive(frames.loss[i]) : frames.loss[i]))];
+  if (theory) { lossSeries.push({ label: 'theorem', color: '#d1495b', dash: true, width: 2 }); lossData.push(fromTheory((j) => (logY ? positive(theory!.loss[j]) : theory!.loss[j]))); }
+  plots.loss.draw(lossSeries, lossData, logX, logY);
+
+  const sSeries: SeriesSpec[] = [];
+  const sData: (number | null)[][] = [ts];
+  for (let s = 0; s < k; s++) {
+    sSeries.push({ label: `σ${s + 1}`, color: sigmaColor(s, k) });
+    sData.push(idx.map((i) => (logY ? positive(frames.sigma[i][s]) : frames.sigma[i][s])));
+  }
+  if (theorem?.covered) {
+    const lim = theorem.limit.singularValues;
+    for (let s = 0; s < Math.min(k, lim.length); s++) {
+      if (logY && !(lim[s] > 1e-12 * lim[0])) continue;
+      sSeries.push({ label: `limit σ${s + 1}`, color: sigmaColor(s, k), dash: true, width: 1 });
+      sData.push(idx.map(() => (logY ? positive(lim[s]) : lim[s])));
+    }
+  }
+  if (theory) {
+    for (let s = 0; s < k; s++) {
+      sSeries.push({ label: `theorem σ${s + 1}(t)`, color: sigmaColor(s, k), dash: true, width: 2.5 });
+      sData.push(fromTheory((j) => (logY ? positive(theory!.sigma[j][s]) : theory!.sigma[j][s])));
+    }
+  }
+  plots.sigma.draw(sSeries, sData, logX, logY, false);
+  plots.erank.draw([{ label: 'effective rank', color: '#3b7d23', width: 2 }], [ts, idx.map((i) => frames.erank[i])], logX, false);
+  plots.drift.draw([{ label: 'invariant drift', color: '#7a4ea3', width: 2 }], [ts, idx.map((i) => positive(frames.drift[i]))], logX, true);
+
+  // The state shown: the cursor's, else the nearest earlier one kept.
+  let w = Math.max(0, cursor);
+  while (w > 0 && !frames.W[w]) w--;
+  const W = frames.W[w];
+  if (W) drawHeatmap(W);
+}
+
+let fpsFrames = 0;
+let fpsSince = performance.now();
+let fpsBest = 0;
+function loop(now: number): void {
+  try {
+    if (state === 'replay') {
+      if (cursor < frames.t.length - 1) { cursor++; dirty = true; } else setStatus('done');
+    }
+    if (dirty) {
+      dirty = false;
+      draw();
+      fpsFrames++;
+    }
+    if (now - fpsSince >= 1000) {
+      const fps = (fpsFrames * 1000) / (now - fpsSince);
+      if (state === 'running' || state === 'replay') fpsBest = Math.max(fpsBest, fps);
+      $('fps').textContent = fpsFrames > 0 ? `${fps.toFixed(0)} draws/s` : '';
+      $('fps').dataset.best = fpsBest.toFixed(1);
+      fpsFrames = 0;
+      fpsSince = now;
+    }
+  } catch (e) {
+    fail(`dmflow: internal error: ${(e as Error).message}`);
+  }
+  requestAnimationFrame(loop);
+}
+
+// ---------------------------------------------------------------- controls
+function play(): void {
+  if (!problem) return;
+  if (state === 'idle' || state === 'error') startRun();
+  else if (state === 'paused') {
+    follow = true;
+    if (control) Atomics.store(control, CONTROL_PAUSED, 0);
+    if (solving) { cursor = frames.t.length - 1; setStatus('running'); } else setStatus('replay');
+    dirty = true;
+  } else if (state === 'done') { cursor = 0; follow = false; setStatus('replay'); }
+}
+
+function pause(): void {
+  if (state === 'running' || state === 'replay') {
+    follow = false;
+    if (control) Atomics.store(control, CONTROL_PAUSED, 1);
+    setStatus('paused');
+  }
+}
+
+function step(): void {
+  if (state === 'idle') { startRun(true); return; }
+  if (state === 'running' || state === 'replay' || state === 'done') pause();
+  if (state !== 'paused' && state !== 'done') return;
+  if (cursor < frames.t.length - 1) { cursor++; dirty = true; }
+  else if (control && solving) Atomics.add(control, CONTROL_STEPS, 1);
+  follow = false;
+}
+
+function reset(): void {
+  stopWorker();
+  clearRun();
+  autoRun = false;
+  if (validate()) setStatus('idle');
+}
+
+// ---------------------------------------------------------------- exchange
+function importSpec(): void {
+  const text = $<HTMLTextAreaElement>('spec-text').value;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    clearErrors();
+    showInputError('spec', `dmflow: spec: expected valid JSON (${(e as Error).message}); NaN and Infinity are not JSON numbers`);
+    return;
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    clearErrors();
+    showInputError('spec', `dmflow: spec: expected a JSON object, got ${Array.isArray(value) ? 'an array' : JSON.stringify(value)}`);
+    return;
+  }
+  setSpec(value as Json);
+}
+
+function copySpec(): void {
+  const text = JSON.stringify(spec, null, 2);
+  $<HTMLTextAreaElement>('spec-text').value = text;
+  navigator.clipboard?.writeText(text).then(() => { $('status').textContent = 'spec copied'; }, () => { $('status').textContent = 'spec in the box below (the clipboard is not available here)'; });
+}
+
+/** The run's figure (`dmflow plot run`) from the streamed states. */
+function runFigureSpec(): object {
+  const trajectory = frames.t.map((t, i) => ({ t, loss: frames.loss[i], singularValues: frames.sigma[i] })).filter((p) => p.t > 0);
+  const { matrix: _m, ...rest } = result ?? {};
+  return runFigure({ ...rest, trajectory }, 'the page', { spec, tScale: ($('log-t') as HTMLInputElement).checked ? 'log' : 'linear' }).spec;
+}
+
+function exportFigure(kind: 'svg' | 'png'): void {
+  let fig: object;
+  try {
+    fig = runFigureSpec();
+  } catch (e) {
+    $('status').textContent = (e as Error).message;
+    return;
+  }
+  const p = kind === 'svg' ? figureSvg(fig).then((s) => download('dmflow-run.svg', s, 'image/svg+xml')) : figurePngUrl(fig).then((u) => download('dmflow-run.png', u));
+  p.catch((e: Error) => { $('status').textContent = `export failed: ${e.message}`; });
+}
+
+// ---------------------------------------------------------------- start
+function start(): void {
+  hashParams = readHash();
+  kernel = hashParams.get('kernel') === 'js' || !wasmModule ? 'js' : 'wasm';
+  $('kernel-info').textContent = kernel === 'wasm' ? 'kernel: wasm SIMD' : `kernel: js${wasmModule ? '' : ` (wasm: ${wasmLoadError})`}`;
+
+  const fig1 = new Fig1(() => spec, (text) => { if ($('fig1-view').hidden) return; hashParams.set('fig1', text); writeHash(); });
+  const showView = (v: 'flow' | 'fig1') => {
+    $('flow-view').hidden = v !== 'flow';
+    $('fig1-view').hidden = v !== 'fig1';
+    $('tab-flow').classList.toggle('active', v === 'flow');
+    $('tab-fig1').classList.toggle('active', v === 'fig1');
+    if (v === 'fig1') hashParams.set('view', 'fig1'); else { hashParams.delete('view'); hashParams.delete('fig1'); }
+    writeHash();
+    dirty = true;
+  };
+  $('tab-flow').addEventListener('click', () => showView('flow'));
+  $('tab-fig1').addEventListener('click', () => showView('fig1'));
+
+  let debounce = 0;
+  const onForm = () => {
+    showWhen();
+    clearTimeout(debounce);
+    debounce = window.setTimeout(() => setSpec(formToSpec(spec), true), 250);
+  };
+  for (const el of document.querySelectorAll('#problem input:not(#spec-text), #problem select, #target-rows')) {
+    el.addEventListener(el.tagName === 'SELECT' ? 'change' : 'input', onForm);
+  }
+  $('heatmap').addEventListener('click', (e) => {
+    if (!problem) return;
+    const c = heatmap.cellAt(e as MouseEvent);
+    if (c) setSpec(toggleCell(spec, problem.mask, problem.m, problem.n, c[0], c[1]));
+  });
+  $('play').addEventListener('click', play);
+  $('pause').addEventListener('click', pause);
+  $('step').addEventListener('click', step);
+  $('reset').addEventListener('click', reset);
+  for (const id of ['log-t', 'log-y']) $(id).addEventListener('change', () => { dirty = true; });
+  $('copy-spec').addEventListener('click', copySpec);
+  $('import-spec').addEventListener('click', importSpec);
+  $('download-result').addEventListener('click', () => { if (resultText) download('dmflow-result.json', resultText + '\n'); });
+  $('export-svg').addEventListener('click', () => exportFigure('svg'));
+  $('export-png').addEventListener('click', () => exportFigure('png'));
+  window.addEventListener('hashchange', () => {
+    const h = readHash();
+    const text = h.get('spec');
+    if (text !== undefined && text !== JSON.stringify(spec)) { hashParams = h; loadSpecText(text); }
+  });
+
+  const run = hashParams.get('run') === '1';
+  if (hashParams.get('view') === 'fig1') {
+    showView('fig1');
+    const sweep = hashParams.get('fig1');
+    if (sweep !== undefined) fig1.setSweep(sweep, true);
+    if (run) fig1.run();
+  }
+  const text = hashParams.get('spec');
+  autoRun = run && hashParams.get('view') !== 'fig1';
+  if (text !== undefined) loadSpecText(text); else setSpec(spec);
+  requestAnimationFrame(loop);
+}
+
+function loadSpecText(text: string): void {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    specToForm(spec);
+    clearErrors();
+    showInputError('spec', `dmflow: spec: expected valid JSON (${(e as Error).message}); NaN and Infinity are not JSON numbers`);
+    return;
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    specToForm(spec);
+    clearErrors();
+    showInputError('spec', `dmflow: spec: expected a JSON object, got ${Array.isArray(value) ? 'an array' : JSON.stringify(value)}`);
+    return;
+  }
+  setSpec(value as Json);
+}
+
+start();
