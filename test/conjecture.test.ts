@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { checkConjecture, CONTINUOUS_STEPS, InputError, parseConjecture, relerr, type ConjectureReport } from '../src/index.js';
+import { checkConjecture, CONTINUOUS_STEPS, InputError, parseConjecture, relerr, type ConjectureFile, type ConjectureOptions, type ConjectureReport } from '../src/index.js';
 import { BIN, cli } from './helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dmflow-conjecture-'));
@@ -38,7 +38,7 @@ const boundary = {
   claim: 'singularValues[2] / singularValues[1] > 0.1',
   runs: 50,
   seed: 1,
-};
+} satisfies ConjectureFile;
 
 function report(stdout: string): ConjectureReport {
   return JSON.parse(stdout) as ConjectureReport;
@@ -129,6 +129,7 @@ describe('dmflow conjecture', () => {
     expect(readFileSync(results, 'utf8').endsWith('}\n')).toBe(true);
   });
 
+
   it('a run that does not converge is an integration failure (exit 1, status integration-failure), never a verdict; a claim reading status decides itself', async () => {
     const short = { ...boundary, generate: { ...boundary.generate, solver: { tMax: 1e-3 } }, claim: 'singularValues[1] > 0' };
     const r = cli(['conjecture', file(short), '--workers', '1']);
@@ -164,7 +165,7 @@ describe('dmflow conjecture', () => {
   ])('bad input, %s: one line naming the place', async (name, change, message) => {
     const value = { ...boundary, ...change };
     // Every case through the library (one process), the representative ones through the bin.
-    const lib = await Promise.resolve().then(() => checkConjecture({ ...parseConjecture(value), workers: 1 })).then(() => 'no error', (e: Error) => e);
+    const lib = await Promise.resolve().then(() => checkConjecture({ ...parseConjecture(value), workers: 1 } as ConjectureOptions)).then(() => 'no error', (e: Error) => e);
     expect(lib).toBeInstanceOf(InputError);
     expect(`dmflow: ${(lib as InputError).message}`).toMatch(message);
     if (!CLI_CASES.includes(name)) return;
@@ -244,7 +245,7 @@ describe('checkConjecture (library)', () => {
       target: { kind: 'low-rank', size: [5, 5], rank: 1, seed: { int: [0, 999] } },
       observed: { kind: 'random', count: 12, seed: 0 }, depth: 3, init: { kind: 'gaussian', std: 0.3, seed: 0 },
       solver: { method: 'auto', rtol: 1e-10, atol: 1e-13, lossTol: 1e-16 },
-    };
+    } satisfies ConjectureFile['generate'];
     const threads = { workers: 2, workerScript: WORKER, workersAfterSeconds: 0 };
     const holds = { generate, claim: 'effectiveRank >= 1', runs: 200, seed: 2 };
     const h1 = await checkConjecture({ ...holds, workers: 1 });

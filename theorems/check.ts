@@ -1,6 +1,7 @@
 // Hold a careful integration against the theorem's prediction.
 
 import { buildProblem, type BuildOptions } from '../src/model/problem.js';
+import type { Spec } from '../src/model/spec.js';
 import { runProblem, type RunResult } from '../src/experiments/run.js';
 import { requireTheorem, THEOREMS_DEEP_ONLY } from './index.js';
 import { requireDeepModel } from '../src/model/udv/spec.js';
@@ -24,7 +25,7 @@ export interface CheckReport {
   theoremStatus: 'exact' | 'inexact';
 }
 
-export function checkSpec(spec: unknown, tol = 1e-6, options: BuildOptions = {}): CheckReport {
+export function checkSpec(spec: Spec, tol = 1e-6, options: BuildOptions = {}): CheckReport {
   requireDeepModel(spec, `dmflow check: ${THEOREMS_DEEP_ONLY}`);
   const problem = buildProblem(spec, options);
   const c = requireTheorem(problem);

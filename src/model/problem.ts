@@ -6,11 +6,11 @@ import { InputError } from './errors.js';
 import { readTextBounded } from './inputFile.js';
 import { Rng } from './random.js';
 import { checkMemory, checkPrintable, runNeeds, runPrintedChars, type ProblemShape } from './resources.js';
-import { parseSpec, type InitSpec, type ObservedSpec, type Spec, type TargetSpec } from './spec.js';
+import { parseSpec, type InitSpec, type ObservedSpec, type ParsedSpec, type Spec, type TargetSpec } from './spec.js';
 import { requireDeepModel } from './udv/spec.js';
 
 export interface Problem {
-  spec: Spec;
+  spec: ParsedSpec;
   /** Rows and columns of the target. */
   m: number;
   n: number;
@@ -40,14 +40,14 @@ export interface BuildOptions {
 }
 
 /** The shape of a validated spec, without allocating anything. */
-export function problemShape(spec: Pick<Spec, 'target' | 'depth' | 'width'>): ProblemShape {
+export function problemShape(spec: Pick<ParsedSpec, 'target' | 'depth' | 'width'>): ProblemShape {
   const t = spec.target;
   const [m, n] = Array.isArray(t) ? [t.length, t[0].length] : t.size;
   return { m, n, depth: spec.depth, width: spec.width ?? Math.max(m, n), widthGiven: spec.width !== undefined };
 }
 
 /** Refuse, before allocating, a problem and run whose memory estimate is above the limit. */
-export function checkRunMemory(spec: Spec, options: BuildOptions = {}): void {
+export function checkRunMemory(spec: ParsedSpec, options: BuildOptions = {}): void {
   const shape = problemShape(spec);
   const saved = {
     times: spec.save.times.length + (options.saveTimes?.length ?? 0),
@@ -64,8 +64,8 @@ export function checkRunMemory(spec: Spec, options: BuildOptions = {}): void {
   checkPrintable(options.samples !== undefined ? '--samples' : 'spec.target', 'the result', runPrintedChars(shape, saved));
 }
 
-/** Build a problem from a raw (unvalidated) spec object or a parsed Spec. */
-export function buildProblem(input: unknown, options: BuildOptions = {}): Problem {
+/** Build a problem from a spec (validated here: a spec read from JSON may be passed as Spec after a cast). */
+export function buildProblem(input: Spec, options: BuildOptions = {}): Problem {
   requireDeepModel(input, 'sweeps, the symbolic ODE, the theorem families and the coupling kernel cover');
   const spec = parseSpec(input);
   checkRunMemory(spec, options);

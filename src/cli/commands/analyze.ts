@@ -3,6 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InputError } from '../../model/errors.js';
+import type { Spec } from '../../model/spec.js';
 import { formatJson } from '../format.js';
 import { loadSpec, print } from './shared.js';
 
@@ -18,7 +19,7 @@ export function register(program: Command): void {
       const { buildProblem } = await import('../../model/problem.js');
       const { requireDeepModel } = await import('../../model/udv/spec.js');
       requireDeepModel(value, 'dmflow analyze: the theorem families and the coupling kernel cover');
-      const analysis = analyzeProblem(buildProblem(value, { baseDir: dir }), undefined, { dense: opts.kernel !== undefined });
+      const analysis = analyzeProblem(buildProblem(value as Spec, { baseDir: dir }), undefined, { dense: opts.kernel !== undefined });
       if (opts.kernel === undefined || opts.kernel === '-') return print(analysis);
       const { dense, ...rest } = analysis;
       try {

@@ -4,6 +4,8 @@
 
 import type { Command } from 'commander';
 import { InputError } from '../../model/errors.js';
+import type { Spec } from '../../model/spec.js';
+import type { Generated } from '../../experiments/generators.js';
 import { parseCount, readJsonFile } from '../io.js';
 import { print, workerScript } from './shared.js';
 
@@ -33,6 +35,7 @@ export function register(program: Command): void {
       try {
         const report = await checkConjecture({
           ...file,
+          generate: file.generate as Generated<Spec>,
           runs: runs ?? file.runs,
           seed: seed ?? file.seed,
           workers,

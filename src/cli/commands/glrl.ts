@@ -2,6 +2,7 @@
 
 import type { Command } from 'commander';
 import { InputError } from '../../model/errors.js';
+import type { GlrlSpec } from '../../model/spec.js';
 import { parseCount, parsePositive, readJsonFile } from '../io.js';
 import { print } from './shared.js';
 
@@ -34,9 +35,9 @@ export function register(program: Command): void {
       if (maxRank === 0) throw new InputError('--max-rank', 'expected a rank >= 1, got 0');
       const epsilon = opts.epsilon !== undefined ? parsePositive(opts.epsilon, '--epsilon') : undefined;
       const { glrl } = await import('../../experiments/glrl.js');
-      const result = glrl(value, { variant: opts.variant as 'asymmetric' | 'symmetric' | undefined, epsilon, maxRank });
+      const result = glrl(value as GlrlSpec, { variant: opts.variant as 'asymmetric' | 'symmetric' | undefined, epsilon, maxRank });
       if (!opts.compareNuclear) return print(result);
       const { compareWithNuclearNorm } = await import('../../experiments/glrlCompare.js');
-      print({ ...result, nuclearNormCompletion: compareWithNuclearNorm(value, result) });
+      print({ ...result, nuclearNormCompletion: compareWithNuclearNorm(value as GlrlSpec, result) });
     });
 }

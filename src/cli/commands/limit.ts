@@ -3,6 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InputError } from '../../model/errors.js';
+import type { Spec } from '../../model/spec.js';
 import { parseNumberList, parsePositive } from '../io.js';
 import { loadSpec, nonFinitePaths, print } from './shared.js';
 
@@ -34,8 +35,8 @@ export function register(program: Command): void {
       if (opts.at !== undefined) {
         const t = Number(opts.at);
         if (!Number.isFinite(t) || t < 0) throw new InputError('--at', `expected a time >= 0, got "${opts.at}"`);
-        printFinite(theoremAt(value, t, { baseDir: dir }));
-      } else printFinite(theoremLimit(value, { baseDir: dir }));
+        printFinite(theoremAt(value as Spec, t, { baseDir: dir }));
+      } else printFinite(theoremLimit(value as Spec, { baseDir: dir }));
     });
 
   program
@@ -47,7 +48,7 @@ export function register(program: Command): void {
       const { value, dir } = await loadSpec(path);
       const tol = parsePositive(opts.tol, '--tol');
       const { checkSpec } = await import('../../../theorems/check.js');
-      const report = checkSpec(value, tol, { baseDir: dir });
+      const report = checkSpec(value as Spec, tol, { baseDir: dir });
       print(report);
       if (!report.pass) process.exitCode = 1;
     });

@@ -2,6 +2,7 @@
 
 import type { Command } from 'commander';
 import type { SymbolicOde } from '../../model/symbolic.js';
+import type { Spec } from '../../model/spec.js';
 import { loadSpec, print } from './shared.js';
 
 function formatOde(ode: SymbolicOde): string {
@@ -21,7 +22,7 @@ export function register(program: Command): void {
       const { value, dir } = await loadSpec(path);
       const { symbolicOde } = await import('../../model/symbolic.js');
       const { buildProblem } = await import('../../model/problem.js');
-      const ode = symbolicOde(buildProblem(value, { baseDir: dir }));
+      const ode = symbolicOde(buildProblem(value as Spec, { baseDir: dir }));
       if (opts.json) print(ode);
       else process.stdout.write(formatOde(ode));
       if (!ode.check.pass || ode.invariants.some((i) => !i.pass)) process.exitCode = 1;

@@ -2,6 +2,8 @@
 
 import type { Command } from 'commander';
 import { InputError } from '../../model/errors.js';
+import type { Spec } from '../../model/spec.js';
+import type { FactorSpec } from '../../model/udv/spec.js';
 import { parseCount, parseDuration, parseNumberList, parseProgress } from '../io.js';
 import { loadSpec, print } from './shared.js';
 
@@ -41,14 +43,14 @@ export function register(program: Command): void {
       try {
         // The factored models (udv/udu) always report their factors; --save-layers changes nothing there.
         const result = factored
-          ? (await import('../../experiments/factorRun.js')).runFactor(value, {
+          ? (await import('../../experiments/factorRun.js')).runFactor(value as FactorSpec, {
             saveTimes,
             onProgress: (t, loss, lossTol) => {
               if (Number.isNaN(loss0)) loss0 = loss;
               bar.update(runFraction({ t, loss, loss0, lossTol, tMax: NaN }), `t = ${t.toExponential(2)}, loss = ${loss.toExponential(2)} -> ${lossTol.toExponential(1)}`);
             },
           })
-          : (await import('../../experiments/run.js')).run(spec, {
+          : (await import('../../experiments/run.js')).run(spec as Spec, {
             baseDir: dir,
             saveTimes,
             saveLayers: opts.saveLayers,
