@@ -129,6 +129,26 @@ describe('dmflow conjecture', () => {
     expect(readFileSync(results, 'utf8').endsWith('}\n')).toBe(true);
   });
 
+  it('--results of a dmflow before 0.2.0 (lines without "format"): refused, unchanged, where a spec uses productScale; reused otherwise', () => {
+    const results = join(dir, 'runs-old.jsonl');
+    const path = file(boundary);
+    expect(cli(['conjecture', path, '--workers', '1', '--results', results]).status).toBe(1);
+    // As the older dmflow wrote them: no "format" on any line.
+    const old = readFileSync(results, 'utf8').trim().split('\n').map((l) => { const { format: _f, ...rest } = JSON.parse(l); return JSON.stringify(rest); });
+    expect(old.length).toBeGreaterThan(0);
+    writeFileSync(results, old.join('\n') + '\n');
+    const again = cli(['conjecture', path, '--workers', '1', '--results', results]);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toMatch(/integrations (\d+) \(\1 reused/);
+    // The same lines with a productScale init, and a cut-off last line: refused in one line, the file left as it was.
+    const scaled = old.map((l) => { const v = JSON.parse(l); v.spec.init = { kind: 'gaussian', productScale: 0.1, seed: 0 }; return JSON.stringify(v); });
+    const text = scaled.join('\n') + '\n{"spec": {"tar';
+    writeFileSync(results, text);
+    const refused = cli(['conjecture', path, '--workers', '1', '--results', results]);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/^dmflow: .*runs-old\.jsonl:1: expected runs written by dmflow >= 0\.2\.0 for a spec that uses productScale, got one without a results format: .*use a new --results file \(this one was left as it was\)\n$/);
+    expect(readFileSync(results, 'utf8')).toBe(text);
+  });
 
   it('a run that does not converge is an integration failure (exit 1, status integration-failure), never a verdict; a claim reading status decides itself', async () => {
     const short = { ...boundary, generate: { ...boundary.generate, solver: { tMax: 1e-3 } }, claim: 'singularValues[1] > 0' };

@@ -178,8 +178,7 @@ export function makeInit(init: InitSpec, dims: number[], offsets: number[], opti
   const L = dims.length - 1;
   const y = new Float64Array(offsets[L]);
   if (init.kind === 'gaussian') {
-    // productScale e sets std = e^(1/L), so that alpha^L = e.
-    const std = init.std ?? Math.pow(init.productScale as number, 1 / L);
+    const std = init.std ?? productScaleStd(init.productScale as number, dims);
     const rng = new Rng(init.seed);
     for (let i = 0; i < y.length; i++) y[i] = std * rng.normal();
   } else if (init.kind === 'identity-plus-ones') {
@@ -207,6 +206,21 @@ export function makeInit(init: InitSpec, dims: number[], offsets: number[], opti
     });
   }
   return y;
+}
+
+/**
+ * The entry std s for which the product W = W_L...W_1 of layers with i.i.d.
+ * N(0, s^2) entries has RMS entry `scale`: E||W||_F^2 / (m n) = scale^2.
+ * E||W||_F^2 = s^(2L) m n d_1...d_{L-1} (docs/specs.md, "productScale"), so
+ * s = scale^(1/L) (d_1...d_{L-1})^(-1/(2L)); the widths' product is taken in
+ * logarithms so that wide, deep products do not overflow.
+ */
+export function productScaleStd(scale: number, dims: readonly number[]): number {
+  const L = dims.length - 1;
+  let logHidden = 0;
+  for (let l = 1; l < L; l++) logHidden += Math.log(dims[l]);
+  // scale^(1/L) first: at depth 1 (no hidden layer) the std is the scale exactly.
+  return Math.pow(scale, 1 / L) * Math.exp(-logHidden / (2 * L));
 }
 
 function perLayer(v: number | number[], L: number, field: string): number[] {

@@ -102,7 +102,7 @@ function makeObserved(rng: Rng, kind: MaskKind, m: number, n: number): unknown {
 
 /**
  * Layers W_1 (dims[1] x dims[0]) .. W_L whose product has about the given scale:
- * gaussian: productScale; identity-plus-ones: a I + b 1 1^T with a^L = scale;
+ * gaussian: productScale (the RMS entry of the product, exactly in expectation); identity-plus-ones: a I + b 1 1^T with a^L = scale;
  * balanced: W_l = Q_{l+1} S^(1/L) Q_l^T from random orthonormal columns Q
  * (W_{l+1}^T W_{l+1} = W_l W_l^T exactly, up to rounding); unbalanced: Gaussian
  * layers whose sizes differ by up to 10x from layer to layer.
