@@ -242,3 +242,57 @@ describe('a misspelled or missing key in a population of specs', () => {
     expect(closest('TMAX', ['tMax'])).toBe('tMax');
   });
 });
+
+describe('--help names every key of the input files, and only those', () => {
+  type Node = { _zod: { optin?: string; def: { type: string; shape?: Record<string, Node>; options?: Node[]; innerType?: Node; values?: unknown[] } } };
+  const unwrap = (n: Node): Node => (['optional', 'default', 'prefault'].includes(n._zod.def.type) ? unwrap(n._zod.def.innerType!) : n);
+  const shape = (n: Node) => unwrap(n)._zod.def.shape!;
+  const keys = (n: Node) => Object.keys(shape(n));
+  const required = (n: Node) => keys(n).filter((k) => shape(n)[k]._zod.optin === undefined);
+  const list = (text: string, label: string) => new RegExp(`${label}: ([\\w, ]+)`).exec(text)![1].split(',').map((s) => s.trim()).filter(Boolean);
+  /** Kind -> keys of each {"kind": "...", ...} object in a help line's alternatives. */
+  const kinds = (text: string, field: string) => {
+    const block = new RegExp(`\\n  ${field} +([\\s\\S]*?)(?=\\n  \\w|\\n"|$)`).exec(text)![1];
+    return new Map([...block.matchAll(/\{"kind": "([\w-]+)"([^{}]*)\}/g)].map((m) => [m[1], new Set([...m[2].matchAll(/(?<!:\s)"(\w+)"/g)].map((k) => k[1]))]));
+  };
+  const members = (n: Node): Map<string, Set<string>> => new Map(unwrap(n)._zod.def.options!.flatMap((o) => {
+    const u = unwrap(o);
+    if (u._zod.def.type === 'union') return [...members(o)];
+    if (u._zod.def.type !== 'object') return []; // rows of numbers or a 0/1 mask
+    return [[String(unwrap(u._zod.def.shape!.kind)._zod.def.values![0]), new Set(keys(u).filter((k) => k !== 'kind'))] as const];
+  }));
+
+  it('run, check, limit, analyze, ode: the spec', async () => {
+    const { SPEC_HELP } = await import('../src/cli/commands/specHelp.js');
+    const { specSchema, solverSchema, saveSchema } = await import('../src/model/spec.js');
+    const s = specSchema as unknown as Node;
+    expect(list(SPEC_HELP, 'Required')).toEqual(required(s));
+    expect(new Set([...list(SPEC_HELP, 'Required'), ...list(SPEC_HELP, 'Optional')])).toEqual(new Set(keys(s)));
+    const optional = [...SPEC_HELP.matchAll(/all optional: ([\w,\s]+?)\n  \w/g)].map((m) => m[1].split(',').map((k) => k.trim()).filter(Boolean));
+    expect(new Set(optional[0])).toEqual(new Set(keys(solverSchema as unknown as Node)));
+    expect(new Set(optional[1])).toEqual(new Set(keys(saveSchema as unknown as Node)));
+    for (const field of ['target', 'observed', 'init'] as const) {
+      expect(kinds(SPEC_HELP, field), field).toEqual(members(shape(s)[field]));
+    }
+    for (const line of SPEC_HELP.split('\n')) {
+      // Every key marked "?" is optional in the schema (std/productScale: one of the two is required).
+      for (const m of line.matchAll(/"(\w+)"\?/g)) expect(['scale', 'seed', 'b', 'rank', 'ball', 'radius']).toContain(m[1]);
+    }
+  });
+
+  it('glrl, sweep, conjecture', async () => {
+    const { GLRL_HELP, SWEEP_HELP, CONJECTURE_HELP } = await import('../src/cli/commands/specHelp.js');
+    const { glrlSpecSchema, glrlOptionsSchema } = await import('../src/model/spec.js');
+    const { sweepSchema } = await import('../src/experiments/sweep.js');
+    const { conjectureSchema } = await import('../src/experiments/conjecture.js');
+    const g = glrlSpecSchema as unknown as Node;
+    expect(list(GLRL_HELP, 'Required')).toEqual(required(g));
+    expect(new Set([...required(g), ...list(GLRL_HELP, 'Optional').map((k) => k.replace(/^and$/, '')).filter(Boolean), 'glrl'])).toEqual(new Set(keys(g)));
+    expect(new Set(list(GLRL_HELP.replace(/ \([^)]*\)/g, ''), 'all optional'))).toEqual(new Set(keys(glrlOptionsSchema as unknown as Node)));
+    for (const [text, schema] of [[SWEEP_HELP, sweepSchema], [CONJECTURE_HELP, conjectureSchema]] as const) {
+      const n = schema as unknown as Node;
+      expect(list(text, 'Required')).toEqual(required(n));
+      expect(new Set([...list(text, 'Required'), ...list(text, 'Optional')])).toEqual(new Set(keys(n)));
+    }
+  });
+});

@@ -6,12 +6,14 @@ import { InputError } from '../../model/errors.js';
 import type { Spec } from '../../model/spec.js';
 import { formatJson } from '../format.js';
 import { loadSpec, print } from './shared.js';
+import { SPEC_HELP } from './specHelp.js';
 
 export function register(program: Command): void {
   program
     .command('analyze')
     .description('print the coupling index, its verdict, the kernel norms and the observation-graph connectivity at t = 0, without integrating')
     .argument('[spec]', 'problem spec (JSON)')
+    .addHelpText('after', SPEC_HELP)
     .option('--kernel <file>', 'also write the dense kernels (observed x observed, unobserved x observed) as JSON to this file ("-": print them with the rest)')
     .action(async (path: string | undefined, opts: { kernel?: string }) => {
       const { value, dir } = await loadSpec(path);

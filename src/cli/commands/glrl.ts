@@ -5,12 +5,14 @@ import { InputError } from '../../model/errors.js';
 import type { GlrlSpec } from '../../model/spec.js';
 import { parseCount, parsePositive, readJsonFile } from '../io.js';
 import { print } from './shared.js';
+import { GLRL_HELP } from './specHelp.js';
 
 export function register(program: Command): void {
   program
     .command('glrl')
     .description('Greedy Low-Rank Learning (Li, Luo & Lyu 2021) on a spec, or on an embedded example; prints the result as JSON')
     .argument('[spec]', 'problem spec (JSON); depth and init are ignored, a "glrl" object sets the options below')
+    .addHelpText('after', GLRL_HELP)
     .option('--example <name>', 'embedded example: counter-example, rank-3, psd (default counter-example when no spec is given)')
     .option('--variant <v>', 'asymmetric (W = U V^T) or symmetric (W = U U^T)')
     .option('--epsilon <e>', 'size of each new rank-one component')

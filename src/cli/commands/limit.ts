@@ -6,6 +6,7 @@ import { InputError } from '../../model/errors.js';
 import type { Spec } from '../../model/spec.js';
 import { parseNumberList, parsePositive } from '../io.js';
 import { loadSpec, nonFinitePaths, print } from './shared.js';
+import { SPEC_HELP } from './specHelp.js';
 
 /** A closed form evaluated in double precision can overflow: say so instead of printing null. */
 function printFinite(value: unknown): void {
@@ -28,6 +29,7 @@ export function register(program: Command): void {
     .command('limit')
     .description('print the closed-form limit W(inf) a theorem predicts for the spec (exit 2 when none covers it)')
     .argument('[spec]', 'problem spec (JSON)')
+    .addHelpText('after', SPEC_HELP)
     .option('--at <t>', 'print W(t) instead, for families with closed-form trajectories')
     .action(async (path: string | undefined, opts: { at?: string }) => {
       const { value, dir } = await loadSpec(path);
@@ -43,6 +45,7 @@ export function register(program: Command): void {
     .command('check')
     .description('integrate the spec and compare with the theorem; exit 1 when they differ by more than --tol')
     .argument('[spec]', 'problem spec (JSON)')
+    .addHelpText('after', SPEC_HELP)
     .option('--tol <x>', 'largest accepted difference (max entry, relative singular value)', '1e-6')
     .action(async (path: string | undefined, opts: { tol: string }) => {
       const { value, dir } = await loadSpec(path);

@@ -6,12 +6,14 @@ import type { Spec } from '../../model/spec.js';
 import type { FactorSpec } from '../../model/udv/spec.js';
 import { parseCount, parseDuration, parseNumberList, parseProgress } from '../io.js';
 import { loadSpec, print } from './shared.js';
+import { SPEC_HELP } from './specHelp.js';
 
 export function register(program: Command): void {
   program
     .command('run')
     .description('integrate the gradient flow of a spec (the embedded diagonal task when no file is given) and print the result as JSON')
     .argument('[spec]', 'problem spec (JSON)')
+    .addHelpText('after', SPEC_HELP)
     .option('--save-times <t1,t2,...>', 'add a trajectory of {t, loss, singularValues} at these times (dense output)')
     .option('--save-layers', 'include the factors W_1..W_L in the result (for warm starts)')
     .option('--samples <N>', 'add N log-spaced analysis samples (loss, spectrum, effective rank, nuclear norm, reconstruction error)')
