@@ -2,10 +2,10 @@
 // runs are long enough for worker threads to pay (10x10, rank 2, 70 observed,
 // depth 3), on this thread alone and with one worker. Prints figures, asserts nothing.
 
-import { checkConjecture } from '../src/index.js';
+import { checkConjecture, type ConjectureFile } from '../src/index.js';
 
 const runs = Number(process.argv[2] ?? 24);
-const conjecture = {
+const conjecture: ConjectureFile = {
   generate: {
     target: { kind: 'low-rank', size: [10, 10], rank: 2, seed: { int: [0, 1000] } },
     observed: { kind: 'random', count: 70, seed: { int: [0, 1000] } },

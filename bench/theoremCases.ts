@@ -4,14 +4,15 @@
 
 import { theoremAt, theoremLimit } from '../theorems/index.js';
 import { limitSweep } from '../theorems/sweep.js';
+import type { Spec } from '../src/index.js';
 
-const block = (depth: number, a: number | number[], b: number | number[]) => ({
+const block = (depth: number, a: number | number[], b: number | number[]): Spec => ({
   target: { kind: 'ones', size: [6, 6], scale: 1 },
   observed: { kind: 'block-diagonal', blocks: [2, 2, 2] },
   depth,
   init: { kind: 'identity-plus-ones', a, b },
 });
-const scalar = (depth: number, layer: number) => ({
+const scalar = (depth: number, layer: number): Spec => ({
   target: [[1]], observed: { kind: 'all' }, depth,
   init: { kind: 'layers', layers: new Array(depth).fill([[layer]]) },
 });
@@ -23,7 +24,7 @@ function show(label: string, f: () => unknown): void {
     console.log(label.padEnd(48), `ERROR ${(e as Error).message}`);
   }
 }
-const lamN = (spec: unknown) => () => {
+const lamN = (spec: Spec) => () => {
   const d = theoremLimit(spec).details as { Lam: number; N: number; status?: string };
   return { Lam: d.Lam, N: d.N, ...(d.status ? { status: d.status } : {}) };
 };

@@ -3,7 +3,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { buildProblem, expandCells, parseSweep, runProblem, toRows, type Problem } from '../src/index.js';
+import { buildProblem, expandCells, parseSweep, runProblem, toRows, type Problem, type Spec } from '../src/index.js';
 import { endToEnd, lossOf } from '../src/model/product.js';
 import { lossTolerance, targetEnergy } from '../src/experiments/stopRules.js';
 
@@ -39,8 +39,8 @@ export function scipyRun(instances: Instance[]): { wall: number; nfev: number; s
   return r.stdout.trim().split('\n').map((l) => JSON.parse(l));
 }
 
-export function runLarge(spec: object, method: 'dopri5' | 'auto') {
-  const p = buildProblem({ ...spec, solver: { ...(spec as { solver: object }).solver, method } });
+export function runLarge(spec: Spec, method: 'dopri5' | 'auto') {
+  const p = buildProblem({ ...spec, solver: { ...spec.solver, method } });
   const start = performance.now();
   const r = runProblem(p);
   return { wall: (performance.now() - start) / 1000, ...r };

@@ -8,7 +8,7 @@
 // STACK.md "Kernels without a system BLAS". Usage: node native/prebuild.mjs [outDir]
 // DMFLOW_PREBUILD=0 skips it (a tarball packed elsewhere, e.g. macOS, without the binary).
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -37,12 +37,19 @@ if (!nodeInclude) fail("expected Node's headers (include/node/node_api.h) next t
 const outDir = resolve(process.argv[2] ?? join(here, '..', 'prebuilds', 'linux-x64'));
 mkdirSync(outDir, { recursive: true });
 const out = join(outDir, 'dmflow_native.glibc.node');
+// Linked under a temporary name two levels up (outside prebuilds/, which npm packs) and
+// renamed: a pack running meanwhile sees the old binary or the new one, never half of one.
+const tmp = resolve(outDir, '..', '..', `.dmflow_native.${process.pid}.tmp`);
 const cc = process.env.CC ?? 'gcc';
 const args = [
   '-shared', '-fPIC', '-O3', '-s', `-I${include}`, `-I${nodeInclude}`,
-  join(here, 'dmflow_native.c'), archive, '-lpthread', '-lm', '-Wl,--exclude-libs,ALL', '-o', out,
+  join(here, 'dmflow_native.c'), archive, '-lpthread', '-lm', '-Wl,--exclude-libs,ALL', '-o', tmp,
 ];
 const r = spawnSync(cc, args, { encoding: 'utf8' });
-if (r.error || r.status !== 0) fail(`${cc} failed: ${(r.error?.message ?? r.stderr ?? '').trim() || `exit ${r.status}`}`);
+if (r.error || r.status !== 0) {
+  rmSync(tmp, { force: true });
+  fail(`${cc} failed: ${(r.error?.message ?? r.stderr ?? '').trim() || `exit ${r.status}`}`);
+}
+renameSync(tmp, out);
 copyFileSync(join(here, 'OpenBLAS-LICENSE.txt'), join(outDir, 'OpenBLAS-LICENSE.txt'));
 console.log(`dmflow: built ${out}`);

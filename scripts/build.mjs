@@ -1,4 +1,5 @@
-// Build dist/ with the pinned TypeScript (npm's prepare step runs this): a
+// Build dist/ with the pinned TypeScript (npm ci and npm install in the repository run
+// this as the "dependencies" script, npm pack as part of prepack): a
 // clean emit, so that no file of a deleted module survives, and an executable bin.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, rmSync } from 'node:fs';

@@ -185,7 +185,8 @@ describe('every solver.method through the command', () => {
   it('the default method is auto: a spec without one runs as auto, and the stiff end of a flow costs it far fewer evaluations than dopri5', () => {
     const stiff = (solver: Record<string, unknown>) => ({
       target: { kind: 'low-rank', size: [10, 10], rank: 2, seed: 1 }, observed: { kind: 'random', count: 50, seed: 2 },
-      depth: 3, init: { kind: 'gaussian', productScale: 0.001, seed: 3 }, solver: { tMax: 1e4, ...solver },
+      // Entry std 0.1 (what productScale 0.001 meant here before 0.2.0; now it starts 2.2x smaller and this flow takes longer than tMax).
+      depth: 3, init: { kind: 'gaussian', std: 0.1, seed: 3 }, solver: { tMax: 1e4, ...solver },
     });
     const [none, auto, dopri5] = [{}, { method: 'auto' }, { method: 'dopri5' }].map((solver, i) => {
       const r = cli(['run', write(`default-${i}.json`, stiff(solver))]);
@@ -209,7 +210,7 @@ describe('every solver.method through the command', () => {
   it('solver.spectralEstimate "lanczos" (exact Hessian-vector products in the RKC phase) reaches the power-iteration run\'s limit; a bad value is a one-line error', () => {
     const spec = (spectralEstimate: unknown) => ({
       target: { kind: 'low-rank', size: [10, 10], rank: 2, seed: 1 }, observed: { kind: 'random', count: 50, seed: 2 },
-      depth: 3, init: { kind: 'gaussian', productScale: 0.001, seed: 3 }, solver: { tMax: 1e4, spectralEstimate },
+      depth: 3, init: { kind: 'gaussian', std: 0.1, seed: 3 }, solver: { tMax: 1e4, spectralEstimate }, // the flow of the test above
     });
     const [power, lanczos] = ['power', 'lanczos'].map((e) => {
       const r = cli(['run', write(`spectral-${e}.json`, spec(e))]);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { checkConjecture, CONTINUOUS_STEPS, InputError, parseConjecture, relerr, type ConjectureReport } from '../src/index.js';
+import { checkConjecture, CONTINUOUS_STEPS, InputError, parseConjecture, relerr, type ConjectureFile, type ConjectureOptions, type ConjectureReport } from '../src/index.js';
 import { BIN, cli } from './helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dmflow-conjecture-'));
@@ -38,7 +38,7 @@ const boundary = {
   claim: 'singularValues[2] / singularValues[1] > 0.1',
   runs: 50,
   seed: 1,
-};
+} satisfies ConjectureFile;
 
 function report(stdout: string): ConjectureReport {
   return JSON.parse(stdout) as ConjectureReport;
@@ -129,6 +129,27 @@ describe('dmflow conjecture', () => {
     expect(readFileSync(results, 'utf8').endsWith('}\n')).toBe(true);
   });
 
+  it('--results of a dmflow before 0.2.0 (lines without "format"): refused, unchanged, where a spec uses productScale; reused otherwise', () => {
+    const results = join(dir, 'runs-old.jsonl');
+    const path = file(boundary);
+    expect(cli(['conjecture', path, '--workers', '1', '--results', results]).status).toBe(1);
+    // As the older dmflow wrote them: no "format" on any line.
+    const old = readFileSync(results, 'utf8').trim().split('\n').map((l) => { const { format: _f, ...rest } = JSON.parse(l); return JSON.stringify(rest); });
+    expect(old.length).toBeGreaterThan(0);
+    writeFileSync(results, old.join('\n') + '\n');
+    const again = cli(['conjecture', path, '--workers', '1', '--results', results]);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toMatch(/integrations (\d+) \(\1 reused/);
+    // The same lines with a productScale init, and a cut-off last line: refused in one line, the file left as it was.
+    const scaled = old.map((l) => { const v = JSON.parse(l); v.spec.init = { kind: 'gaussian', productScale: 0.1, seed: 0 }; return JSON.stringify(v); });
+    const text = scaled.join('\n') + '\n{"spec": {"tar';
+    writeFileSync(results, text);
+    const refused = cli(['conjecture', path, '--workers', '1', '--results', results]);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/^dmflow: .*runs-old\.jsonl:1: expected runs written by dmflow >= 0\.2\.0 for a spec that uses productScale, got one without a results format: .*use a new --results file \(this one was left as it was\)\n$/);
+    expect(readFileSync(results, 'utf8')).toBe(text);
+  });
+
   it('a run that does not converge is an integration failure (exit 1, status integration-failure), never a verdict; a claim reading status decides itself', async () => {
     const short = { ...boundary, generate: { ...boundary.generate, solver: { tMax: 1e-3 } }, claim: 'singularValues[1] > 0' };
     const r = cli(['conjecture', file(short), '--workers', '1']);
@@ -164,7 +185,7 @@ describe('dmflow conjecture', () => {
   ])('bad input, %s: one line naming the place', async (name, change, message) => {
     const value = { ...boundary, ...change };
     // Every case through the library (one process), the representative ones through the bin.
-    const lib = await Promise.resolve().then(() => checkConjecture({ ...parseConjecture(value), workers: 1 })).then(() => 'no error', (e: Error) => e);
+    const lib = await Promise.resolve().then(() => checkConjecture({ ...parseConjecture(value), workers: 1 } as ConjectureOptions)).then(() => 'no error', (e: Error) => e);
     expect(lib).toBeInstanceOf(InputError);
     expect(`dmflow: ${(lib as InputError).message}`).toMatch(message);
     if (!CLI_CASES.includes(name)) return;
@@ -244,7 +265,7 @@ describe('checkConjecture (library)', () => {
       target: { kind: 'low-rank', size: [5, 5], rank: 1, seed: { int: [0, 999] } },
       observed: { kind: 'random', count: 12, seed: 0 }, depth: 3, init: { kind: 'gaussian', std: 0.3, seed: 0 },
       solver: { method: 'auto', rtol: 1e-10, atol: 1e-13, lossTol: 1e-16 },
-    };
+    } satisfies ConjectureFile['generate'];
     const threads = { workers: 2, workerScript: WORKER, workersAfterSeconds: 0 };
     const holds = { generate, claim: 'effectiveRank >= 1', runs: 200, seed: 2 };
     const h1 = await checkConjecture({ ...holds, workers: 1 });

@@ -76,7 +76,7 @@ describe('dmflow analyze', () => {
   it('prints norms, not kernels; --kernel writes the dense kernels, equal to the library\'s', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dmflow-analyze-'));
     const spec = join(dir, 'spec.json');
-    const value = { target: [[1, 0, 0], [0, 1, 0], [0, 0, 1]], observed: { kind: 'block-diagonal', blocks: [1, 1, 1] }, depth: 3, init: { kind: 'gaussian', std: 0.3, seed: 2 } };
+    const value = { target: [[1, 0, 0], [0, 1, 0], [0, 0, 1]], observed: { kind: 'block-diagonal', blocks: [1, 1, 1] }, depth: 3, init: { kind: 'gaussian', std: 0.3, seed: 2 } } as const;
     writeFileSync(spec, JSON.stringify(value));
     const r = cli(['analyze', spec, '--kernel', join(dir, 'k.json')]);
     expect(r.status).toBe(0);

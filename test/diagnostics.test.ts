@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   analyzeProblem, buildProblem, couplingIndex, endToEnd, entryGroups, gradientField, InputError, observationGraph, run,
-  solveIvp, symbolicOde, tangentKernel,
+  solveIvp, symbolicOde, tangentKernel, type Spec,
 } from '../src/index.js';
 import { cli } from './helpers/cli.js';
 
@@ -21,7 +21,7 @@ const randomSpec = fc.record({
   init: { kind: 'gaussian' as const, std: 0.7, seed: seed + 2 },
 }));
 
-const diagonal = (depth: number, init: object, d = 4) => ({
+const diagonal = (depth: number, init: Spec['init'], d = 4) => ({
   target: { kind: 'ones' as const, size: [d, d] as [number, number] },
   observed: { kind: 'block-diagonal' as const, blocks: new Array(d).fill(1) },
   depth, init, solver: { rtol: 1e-10, atol: 1e-12, lossTol: 1e-16 },
@@ -70,7 +70,7 @@ describe('tangent kernel', () => {
 });
 
 describe('coupling of diagonal observations (Shin & Yun 2026)', () => {
-  const gauss = { kind: 'gaussian', std: 0.3, seed: 7 };
+  const gauss = { kind: 'gaussian', std: 0.3, seed: 7 } as const;
   const times = [0, 0.5, 1, 2, 5, 10, 20, 50];
 
   it('depth 2, random Gaussian init: decoupled along the whole run', () => {
@@ -108,7 +108,7 @@ describe('coupling of diagonal observations (Shin & Yun 2026)', () => {
 });
 
 describe('observation graph (Bai, Zhao & Zhang 2024)', () => {
-  const graphOf = (mask: number[][]) => {
+  const graphOf = (mask: (0 | 1)[][]) => {
     const p = buildProblem({ target: mask.map((r) => r.map(() => 1)), observed: mask, depth: 1, init: { kind: 'gaussian', std: 1 } });
     return observationGraph(p.m, p.n, p.obsRows, p.obsCols);
   };

@@ -22,7 +22,7 @@ const ONES_4X4 = {
     init: { kind: 'identity-plus-ones', a: { logUniform: [0.02, 0.3] }, b: 0.01 },
   },
   claim: 'singularValues[2] / singularValues[1] > 0.01', runs: 60, seed: 3,
-};
+} as const;
 const RANK1_5X5 = {
   generate: {
     target: { kind: 'low-rank', size: [5, 5], rank: 1, seed: 7 }, observed: { kind: 'random', count: 12, seed: 0 }, depth: { oneOf: [2, 3] },
@@ -115,7 +115,7 @@ describe('library calls leave no active handle', () => {
       target: { kind: 'low-rank', size: [5, 5], rank: 1, seed: { int: [0, 999] } },
       observed: { kind: 'random', count: 12, seed: 0 }, depth: 3, init: { kind: 'gaussian', std: 0.3, seed: 0 },
       solver: { method: 'auto', rtol: 1e-10, atol: 1e-13, lossTol: 1e-16 },
-    };
+    } as const;
     const late = await checkConjecture({ generate, claim: 'spec.target.seed < 990 or effectiveRank < 0', runs: 200, seed: 6, ...threads });
     expect(late.status).toBe('counterexample');
     expect(late.runs).toBe(115);

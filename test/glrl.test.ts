@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { Matrix, SingularValueDecomposition } from 'ml-matrix';
 import { describe, expect, it } from 'vitest';
 import {
-  buildProblem, detectSaddles, glrl, glrlExample, nuclearNormCompletion, observationGraph, run, singularValues, symmetricField,
+  buildProblem, detectSaddles, glrl, glrlExample, nuclearNormCompletion, observationGraph, run, singularValues, symmetricField, type GlrlSpec,
 } from '../src/index.js';
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 20);
@@ -91,7 +91,7 @@ describe('GLRL', () => {
     expect(g.status).toBe('converged');
     expect(g.stages.map((s) => s.rank)).toEqual([1, 2, 3]);
     // Stage 1 starts along the top singular pair of -grad L(0) = P_Omega(W*).
-    const p = buildProblem({ ...(glrlExample('rank-3')!.spec as object), depth: 2, init: { kind: 'gaussian', std: 1 } });
+    const p = buildProblem({ ...glrlExample('rank-3')!.spec, depth: 2, init: { kind: 'gaussian', std: 1 } });
     const observed = Array.from(p.target, (x, i) => (p.mask[i] ? x : 0));
     expect(Math.abs(g.stages[0].escapeRate - singularValues(observed, p.m, p.n)[0])).toBeLessThan(1e-12 * g.stages[0].escapeRate);
     for (let k = 1; k < g.stages.length; k++) expect(g.stages[k].loss).toBeLessThan(g.stages[k - 1].loss);
@@ -106,7 +106,7 @@ describe('GLRL', () => {
     expect(capped.rank).toBe(1);
     expect(capped.stages).toHaveLength(1);
     expect(capped.loss).toBe(capped.stages[0].loss);
-    const spec = glrlExample('rank-3')!.spec as { solver: object };
+    const spec = glrlExample('rank-3')!.spec;
     const short = glrl({ ...spec, solver: { ...spec.solver, tMax: 1 } });
     expect(short.status).toBe('stage-failed');
     expect(short.message).toMatch(/^stage 1: reached tMax = 1 before the new component could grow/);
@@ -116,7 +116,7 @@ describe('GLRL', () => {
     const g = glrl(glrlExample('psd')!.spec);
     expect(g.status).toBe('converged');
     expect(g.rank).toBe(2);
-    const spec = glrlExample('psd')!.spec as { target: number[][] };
+    const spec = glrlExample('psd')!.spec as GlrlSpec & { target: number[][] };
     expect(frob(g.matrix, spec.target)).toBeLessThan(1e-6);
     // W* = -I: at W = 0, -grad L = -I is negative definite, so 0 is optimal over PSD matrices.
     const neg = glrl({ target: [[-1, 0], [0, -1]], observed: { kind: 'all' }, glrl: { variant: 'symmetric' } });
@@ -126,7 +126,7 @@ describe('GLRL', () => {
   });
 
   it('counter-example (Li, Luo & Lyu 2021): GLRL and the small-init depth-2 flow complete W22 = bc/a, not the minimum-nuclear-norm W22', () => {
-    const spec = glrlExample('counter-example')!.spec as { target: number[][] };
+    const spec = glrlExample('counter-example')!.spec as GlrlSpec & { target: number[][] };
     const [[a, b], [c]] = spec.target;
     const g = glrl(spec, { epsilon: 1e-12 });
     expect(g.status).toBe('converged');
@@ -146,7 +146,7 @@ describe('GLRL', () => {
   });
 
   it('a generic 6x6 rank-2 completion with 22 observations: the default method converges; an explicit dopri5 stops at its stiffness floor and says so', () => {
-    const base = { target: { kind: 'low-rank', size: [6, 6], rank: 2, seed: 1 }, observed: { kind: 'random', count: 22, seed: 101 } };
+    const base = { target: { kind: 'low-rank', size: [6, 6], rank: 2, seed: 1 }, observed: { kind: 'random', count: 22, seed: 101 } } as const;
     // lossTol as before the default became relative to the target energy (issue 20), so the bar stays where it was.
     const g = glrl({ ...base, solver: { lossTol: 1e-14 } });
     expect(g.status).toBe('converged');
@@ -170,7 +170,7 @@ describe('GLRL', () => {
     let unbounded = 0, checked = 0, checked6x6 = 0;
     fc.assert(fc.property(fc.oneof(small, generic), ({ m, n, rank, extra, seed }) => {
       const count = Math.min(m * n - 1, rank * (m + n - rank) + extra);
-      const base = { target: { kind: 'low-rank', size: [m, n], rank, seed }, observed: { kind: 'random', count, seed: seed + 1 }, solver: PRECISE };
+      const base = { target: { kind: 'low-rank', size: [m, n], rank, seed }, observed: { kind: 'random', count, seed: seed + 1 }, solver: PRECISE } as const;
       const p = buildProblem({ ...base, depth: 2, init: { kind: 'gaussian', std: 1 } });
       // Li et al.'s equivalence needs each greedy stage to have a unique limit; a disconnected
       // observation graph leaves a free scale per component, so it is outside the hypotheses.
@@ -240,7 +240,7 @@ describe('saddle-to-saddle detection', () => {
   });
 
   it('a small-init depth-3 run rests at the losses of GLRL\'s stages, one rank higher each time', () => {
-    const example = glrlExample('rank-3')!.spec as object;
+    const example = glrlExample('rank-3')!.spec;
     const g = glrl(example);
     const r = run({ ...example, depth: 3, init: { kind: 'gaussian', std: 1e-4, seed: 1 } }, { samples: 300 });
     expect(r.status).toBe('converged');

@@ -20,7 +20,7 @@ const family = (seed: number, maskOffset: number, lossTol: number, epsilon: numb
   observed: { kind: 'random', count: 22, seed: seed + maskOffset },
   solver: { rtol: 1e-10, lossTol },
   glrl: { epsilon },
-});
+} as const);
 type FamilySpec = ReturnType<typeof family>;
 
 const frob = (A: number[][], B: number[][]) => Math.sqrt(A.flat().reduce((s, x, i) => s + (x - B.flat()[i]) ** 2, 0));

@@ -26,7 +26,7 @@ describe('examples/k8s', () => {
     const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { bin: { dmflow: string } };
     const entry = `/opt/dmflow/${pkg.bin.dmflow}`;
     expect(example('Dockerfile')).toContain(`ENTRYPOINT ["node", "${entry}"]`);
-    expect(example('Dockerfile')).toMatch(/RUN npm ci /); // prepare builds dist/ there
+    expect(example('Dockerfile')).toMatch(/RUN npm ci /); // its "dependencies" script builds dist/ there
     for (const manifest of ['job.yaml', 'merge-job.yaml']) expect(containerScript(example(manifest))).toContain(`node ${entry} `);
   });
 

@@ -29,7 +29,7 @@ describe('native BLAS field', () => {
     const spec = {
       target: { kind: 'low-rank', size: [20, 20], rank: 2, seed: 1 }, observed: { kind: 'random', count: 160, seed: 2 },
       depth: 3, init: { kind: 'gaussian', std: 0.1, seed: 3 }, solver: { method: 'auto', rtol: 1e-9, atol: 1e-12, lossTol: 1e-12 },
-    };
+    } as const;
     const a = run(spec, { kernel: 'typescript' });
     const b = run(spec, { kernel: 'blas' });
     expect(a.status).toBe('converged');
@@ -64,7 +64,7 @@ describe('generated straight-line field', () => {
   });
 
   it('problems sharing a shape and pattern share compiled code but not targets or state', () => {
-    const spec = (seed: number) => ({ target: { kind: 'low-rank', size: [3, 3], rank: 1, seed }, observed: { kind: 'random', count: 5, seed: 1 }, depth: 3, init: { kind: 'gaussian', std: 0.5, seed } });
+    const spec = (seed: number) => ({ target: { kind: 'low-rank', size: [3, 3], rank: 1, seed }, observed: { kind: 'random', count: 5, seed: 1 }, depth: 3, init: { kind: 'gaussian', std: 0.5, seed } } as const);
     const [p, q] = [buildProblem(spec(1)), buildProblem(spec(2))];
     const fp = unrolledField(p), fq = unrolledField(q);
     for (const [prob, f] of [[p, fp], [q, fq], [p, fp]] as const) {

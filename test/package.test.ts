@@ -1,10 +1,13 @@
 // The artifact: pack dmflow as npm would publish it, install the tarball into a
 // fresh project with npm alone (from npm's cache: no registry needed), and use
 // it as a stranger would: plain node, a strict tsc under both module
-// resolutions a consumer may use, and the installed bin.
+// resolutions a consumer may use, and the installed bin. The install runs no
+// script of dmflow's (npm 11 warns about install scripts not covered by
+// allowScripts); where the static OpenBLAS exists the prebuilt binding is
+// packed as prepack would, and the installed bin must then run on it.
 
 import { spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +17,10 @@ const repo = fileURLToPath(new URL('..', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'dmflow-pack-'));
 const project = join(work, 'consumer');
 const tsc = join(repo, 'node_modules', 'typescript', 'bin', 'tsc');
+const glibc = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } }).header?.glibcVersionRuntime;
+const canPrebuild = process.platform === 'linux' && process.arch === 'x64' && !!glibc &&
+  existsSync('/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblasp-r0.3.21.a');
+let installOutput = '';
 
 function sh(cmd: string, args: string[], options: SpawnSyncOptions = {}) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', ...options }) as ReturnType<typeof spawnSync> & { stdout: string; stderr: string };
@@ -25,13 +32,16 @@ function must(r: ReturnType<typeof sh>, what: string) {
 }
 
 beforeAll(() => {
+  // The prebuilt binding, as prepack builds it (written by rename: a concurrent pack never sees half of it).
+  if (canPrebuild) must(sh(process.execPath, [join(repo, 'native', 'prebuild.mjs')]), 'native/prebuild.mjs');
   // dist/ is already built by the globalSetup; --ignore-scripts so that pack's
   // prepare does not rebuild it under the other test files' feet.
   const packed = must(sh('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: repo }), 'npm pack');
   const tarball = join(work, JSON.parse(packed.stdout)[0].filename as string);
   mkdirSync(project);
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
-  must(sh('npm', ['install', tarball, '--prefer-offline', '--no-audit', '--no-fund'], { cwd: project }), 'npm install of the tarball');
+  const installed = must(sh('npm', ['install', tarball, '--prefer-offline', '--no-audit', '--no-fund'], { cwd: project }), 'npm install of the tarball');
+  installOutput = installed.stdout + installed.stderr;
 }, 300_000);
 
 // The installed project holds a full node_modules: do not leave one per test run.
@@ -46,6 +56,13 @@ describe('the packed package, installed with npm into a fresh project', () => {
     for (const f of ['src', 'test', 'notebooks', 'bench', 'tsconfig.json']) expect(existsSync(join(pkg, f)), f).toBe(false);
     // tsx is for development only: the installed package runs without it.
     expect(existsSync(join(project, 'node_modules', 'tsx'))).toBe(false);
+  });
+
+  it('installs without running or announcing an install script (npm 11 allowScripts)', () => {
+    const manifest = JSON.parse(readFileSync(join(project, 'node_modules', 'dmflow', 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
+    for (const hook of ['preinstall', 'install', 'postinstall']) expect(manifest.scripts?.[hook], hook).toBeUndefined();
+    expect(installOutput).not.toMatch(/allowScripts|install-scripts|install script/i);
+    expect(installOutput).toMatch(/added \d+ packages?/);
   });
 
   it('plain node imports dmflow, runs a spec, evaluates a theorem, and runs sweep cells on a worker thread', () => {
@@ -73,7 +90,7 @@ console.log(JSON.stringify({ status: r.status, diff, ran: s.ran, onWorkers: s.on
     expect(out.ran).toBe(60);
     expect(out.rows).toBe(60);
     expect(out.onWorkers).toBeGreaterThan(0);
-    // CI installs OpenBLAS's headers: the binding must then build from the tarball too.
+    // The binding comes from the prebuild inside the tarball (CI has the static OpenBLAS to make it).
     if (process.env.DMFLOW_REQUIRE_NATIVE === '1') expect(out.native).toBe(true);
   });
 
@@ -104,6 +121,34 @@ export { loss, y1, limit, wrong };
       expect(r.stdout + r.stderr, name).toBe('');
       expect(r.status, name).toBe(0);
     }
+  });
+
+  it('a misspelled spec key fails tsc under both resolutions, naming it; the bin says what was meant', () => {
+    const typo = { target: [[1, 2], [2, 4]], observed: [[1, 1], [1, 0]], depht: 3, init: { kind: 'gaussian', std: 0.1, seed: 1 } };
+    writeFileSync(join(project, 'typo.ts'), `
+import { run, runSweep, type SweepFile } from 'dmflow';
+export const r = run(${JSON.stringify(typo)});
+export const sweep: SweepFile = { base: { depth: 2, init: { kind: 'gaussian', sdt: 0.1 } }, trials: 2 };
+export const s = runSweep({ base: {}, trails: 3 }, { out: 'x.jsonl' });
+`);
+    for (const [name, options] of Object.entries({ node16: { module: 'node16', moduleResolution: 'node16' }, bundler: { module: 'esnext', moduleResolution: 'bundler' } })) {
+      writeFileSync(join(project, `tsconfig.typo.${name}.json`), JSON.stringify({
+        compilerOptions: { ...options, target: 'es2022', strict: true, noEmit: true, types: [] },
+        files: ['typo.ts'],
+      }));
+      const r = sh(process.execPath, [tsc, '-p', `tsconfig.typo.${name}.json`], { cwd: project });
+      expect(r.status, name).not.toBe(0);
+      const errors = (r.stdout + r.stderr).split('\n').filter((l) => /error TS\d+/.test(l));
+      // One error per misspelling, each naming the key: nothing else is wrong in the file.
+      expect(errors, `${name}:\n${r.stdout}`).toHaveLength(3);
+      expect(errors[0]).toMatch(/typo\.ts\(3,.*'"?depht"?' does not exist/);
+      expect(errors[1]).toMatch(/typo\.ts\(4,.*'sdt' does not exist/);
+      expect(errors[2]).toMatch(/typo\.ts\(5,.*'trails' does not exist/);
+    }
+    writeFileSync(join(project, 'typo.json'), JSON.stringify(typo));
+    const bad = sh(join(project, 'node_modules', '.bin', 'dmflow'), ['run', 'typo.json'], { cwd: project });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toBe('dmflow: spec: unknown key "depht" (did you mean "depth"?)\n');
   });
 
   it('the installed dmflow bin runs', () => {
@@ -153,5 +198,21 @@ export { loss, y1, limit, wrong };
     expect(end.code === 0 || end.code === 130 || end.signal === 'SIGINT', JSON.stringify(end)).toBe(true);
     // The server is gone with it, not left behind.
     await expect(fetch(url)).rejects.toThrow();
+  });
+
+  it('dmflow run uses the prebuilt native kernel where the tarball carries one for this platform, else wasm', () => {
+    writeFileSync(join(project, 'kernel.json'), JSON.stringify({
+      target: { kind: 'low-rank', size: [12, 10], rank: 2, seed: 1 }, observed: { kind: 'random', count: 70, seed: 2 },
+      depth: 3, init: { kind: 'gaussian', std: 0.3, seed: 3 }, solver: { lossTol: 1e-8 },
+    }));
+    const prebuilt = existsSync(join(project, 'node_modules', 'dmflow', 'prebuilds', `${process.platform}-${process.arch}`));
+    if (process.env.DMFLOW_REQUIRE_NATIVE === '1') expect(prebuilt, 'the tarball carries no prebuilt binding').toBe(true);
+    const env = { ...process.env };
+    delete env.DMFLOW_KERNEL;
+    const r = sh(join(project, 'node_modules', '.bin', 'dmflow'), ['run', 'kernel.json'], { cwd: project, env });
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { kernel: string; status: string };
+    expect(out.status).toBe('converged');
+    expect(out.kernel).toBe(prebuilt ? 'native' : 'wasm');
   });
 });

@@ -99,6 +99,59 @@ describe('a file that is not ours is refused and left byte for byte', () => {
   });
 });
 
+describe('results written before productScale accounted for width (format 1)', () => {
+  /** The results of `sweep` as dmflow < 0.2.0 wrote them: the same lines under a format-1 header. */
+  async function formatOne(sweep: object, path: string): Promise<void> {
+    await runSweep(parseSweep(sweep), { out: path, workers: 1 });
+    const [header, ...rest] = readFileSync(path, 'utf8').split('\n');
+    writeFileSync(path, [JSON.stringify({ ...JSON.parse(header), format: 1 }), ...rest].join('\n'));
+  }
+
+  it('new files carry format 2', async () => {
+    const out = join(dir, 'format2.jsonl');
+    await runSweep(parseSweep(small), { out, workers: 1 });
+    expect(JSON.parse(readFileSync(out, 'utf8').split('\n')[0]).format).toBe(2);
+  });
+
+  it('are refused for resume, in one line naming the change, when the sweep uses productScale (base, grid key or grid value); merge refuses them too', async () => {
+    const byStd = { ...base, init: { kind: 'gaussian', std: 0.1, seed: 0 } };
+    const sweeps = {
+      base: small,
+      gridKey: { base: { ...base, init: { kind: 'gaussian', seed: 0 } }, grid: { 'init.productScale': [0.1, 0.01] }, trials: 1 },
+      gridValue: { base: byStd, grid: { init: [{ kind: 'gaussian', std: 0.2 }, { kind: 'gaussian', productScale: 0.2 }] }, trials: 1 },
+    };
+    for (const [name, sweep] of Object.entries(sweeps)) {
+      const sweepPath = join(dir, `old-${name}.json`);
+      writeFileSync(sweepPath, JSON.stringify(sweep));
+      const old = join(dir, `old-${name}.jsonl`);
+      await formatOne(sweep, old);
+      const lines = readFileSync(old, 'utf8').split('\n');
+      writeFileSync(old, lines.slice(0, -2).join('\n') + '\n'); // one cell missing: a resume would run it
+      const same = snapshot([old]);
+      const refusal = /^dmflow: .*old-\w+\.jsonl: expected results written by dmflow >= 0\.2\.0 \(format 2\) for a sweep that uses productScale, got format 1: init\.productScale set the entry std to productScale\^\(1\/L\) regardless of width before dmflow 0\.2\.0 .*; write to a new file \(this one was left as it was\)$/;
+      oneLineError(cli(['sweep', sweepPath, '--out', old]), refusal);
+      oneLineError(cli(['merge', '--sweep', sweepPath, '--out', join(dir, `merged-${name}.jsonl`), old]), refusal);
+      same();
+    }
+  });
+
+  it('are resumed when the sweep does not use productScale (its numbers are the same under both formats)', async () => {
+    const byStd = { base: { ...base, init: { kind: 'gaussian', std: 0.1, seed: 0 } }, grid: { depth: [2, 3] }, trials: 2 };
+    const sweepPath = join(dir, 'old-std.json');
+    writeFileSync(sweepPath, JSON.stringify(byStd));
+    const old = join(dir, 'old-std.jsonl');
+    await formatOne(byStd, old);
+    const whole = readFileSync(old, 'utf8');
+    const lines = whole.split('\n');
+    writeFileSync(old, lines.slice(0, -2).join('\n') + '\n');
+    const r = cli(['sweep', sweepPath, '--out', old]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/1 cells run, 3 already in/);
+    // The cell run again is byte for byte the one dropped.
+    expect(readFileSync(old, 'utf8')).toBe(whole);
+  });
+});
+
 function smallFileSpec(): string {
   const p = join(dir, 'base-spec.json');
   writeFileSync(p, JSON.stringify(base));

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EtaEstimator, formatDuration, runFraction } from '../src/cli/progress.js';
-import { DEFAULT_LOSS_REL_TOL, lossTolerance, PlateauWatch, run, runFactor, suggestedTolerances } from '../src/index.js';
+import { DEFAULT_LOSS_REL_TOL, lossTolerance, PlateauWatch, run, runFactor, suggestedTolerances, type FactorSpec, type Spec } from '../src/index.js';
 import { cli } from './helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dmflow-stop-'));
@@ -21,7 +21,7 @@ const json = (r: { status: number | null; stdout: string; stderr: string }) => {
 // The issue's problem at 40x40 (100x100 there): same depth, init and
 // sampling ratio, and the same floor of Dormand–Prince at rtol 1e-8 (about
 // 2e-14 here, 8e-13 there), so lossTol 1e-15 lies below it.
-const floorSpec = (solver: object) => ({
+const floorSpec = (solver: Spec['solver']): Spec => ({
   target: { kind: 'low-rank', size: [40, 40], rank: 3, seed: 1 }, observed: { kind: 'random', count: 300, seed: 2 },
   depth: 3, init: { kind: 'gaussian', std: 0.3, seed: 1 }, solver,
 });
@@ -42,7 +42,7 @@ describe('tolerances that agree', () => {
 
   it('the factored models (udv) follow the same rule', () => {
     // All four entries observed: target energy 1/2 (1 + 4 + 9 + 16) = 15.
-    const spec = (solver: object) => ({
+    const spec = (solver: FactorSpec['solver']): FactorSpec => ({
       model: { kind: 'udv', rank: 2, ball: 'frobenius', radius: 10 }, target: [[1, 2], [3, 4]], observed: { kind: 'all' },
       init: { kind: 'gaussian', std: 0.1, seed: 1 }, solver,
     });
@@ -113,7 +113,7 @@ describe('integration floors, found fast and named', () => {
 // The a = -beta0 saddle of the first-column 2x2 model (theorems/firstColumn.md):
 // the flow settles onto a saddle with loss 1/2 by t ~ 6, its gradient falls by
 // 7 orders of magnitude, and rounding errors carry it away near t = 30.
-const saddleSpec = (solver: object) => {
+const saddleSpec = (solver: Spec['solver']): Spec => {
   const a = 0.8, beta0 = -0.8, wh = [Math.cos(0.3), Math.sin(0.3)];
   return {
     target: [[wh[0], 0.37], [wh[1], -1.2]], observed: { kind: 'entries', entries: [[0, 0], [1, 0]] }, depth: 2,
@@ -122,7 +122,7 @@ const saddleSpec = (solver: object) => {
 };
 
 describe('saddles: named when the flow stays, never cut when it escapes', () => {
-  for (const solver of [{}, { lossTol: 1e-14 }, { method: 'auto' }, { rtol: 1e-12, atol: 1e-14, lossTol: 1e-22 }]) {
+  for (const solver of [{}, { lossTol: 1e-14 }, { method: 'auto' }, { rtol: 1e-12, atol: 1e-14, lossTol: 1e-22 }] as const) {
     it(`the first-column saddle is escaped under the defaults (solver ${JSON.stringify(solver)})`, () => {
       const r = run(saddleSpec(solver), { samples: 200 });
       expect(r.status).toBe('converged');
@@ -150,8 +150,8 @@ describe('saddles: named when the flow stays, never cut when it escapes', () => 
     const example = {
       target: { kind: 'low-rank', size: [6, 6], rank: 3, seed: 4 }, observed: { kind: 'random', count: 30, seed: 1 },
       depth: 3, init: { kind: 'gaussian', std: 1e-4, seed: 1 },
-    };
-    for (const solver of [{ method: 'auto', rtol: 1e-10, atol: 1e-12, lossTol: 1e-16 }, {}, { method: 'auto' }]) {
+    } as const;
+    for (const solver of [{ method: 'auto', rtol: 1e-10, atol: 1e-12, lossTol: 1e-16 }, {}, { method: 'auto' }] as const) {
       const r = run({ ...example, solver }, { samples: 200 });
       expect(r.status).toBe('converged');
       expect(r.saddles!.rankSteps.map((s) => s.rank)).toEqual([1, 2, 3]);
@@ -164,7 +164,7 @@ describe('saddles: named when the flow stays, never cut when it escapes', () => 
     const spec = (std: number) => ({
       target: { kind: 'low-rank', size: [3, 3], rank: 1, seed: 95024 }, observed: { kind: 'random', count: 6, seed: 95025 },
       depth: 2, init: { kind: 'gaussian', std, seed: 95024 }, solver: { method: 'auto', rtol: 1e-11, atol: 1e-14, lossTol: 1e-18 },
-    });
+    } as const);
     for (const std of [1e-27, 1e-81]) {
       const r = run(spec(std));
       expect(r.status).toBe('converged');
@@ -182,9 +182,9 @@ describe('saddles: named when the flow stays, never cut when it escapes', () => 
   });
 
   it('Fig. 3 warm start (20x20, rank 2, 156 then 234 observations, depth 2): the detector changes nothing', () => {
-    const base = { target: { kind: 'low-rank', size: [20, 20], rank: 2, seed: 1 }, depth: 2, solver: { method: 'auto', rtol: 1e-6, atol: 1e-9, lossTol: 1e-9 } };
+    const base = { target: { kind: 'low-rank', size: [20, 20], rank: 2, seed: 1 }, depth: 2, solver: { method: 'auto', rtol: 1e-6, atol: 1e-9, lossTol: 1e-9 } } as const;
     const pre = run({ ...base, observed: { kind: 'random', count: 156, seed: 2 }, init: { kind: 'gaussian', std: 0.01, seed: 3 } }, { saveLayers: true });
-    const post = (plateauStop: boolean) => run({ ...base, solver: { ...base.solver, plateauStop }, observed: { kind: 'random', count: 234, seed: 2 }, init: { kind: 'layers', layers: pre.layers } });
+    const post = (plateauStop: boolean) => run({ ...base, solver: { ...base.solver, plateauStop }, observed: { kind: 'random', count: 234, seed: 2 }, init: { kind: 'layers', layers: pre.layers! } });
     const on = post(true), off = post(false);
     expect(on.status).toBe('converged');
     expect(on.t).toBe(off.t);

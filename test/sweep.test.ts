@@ -3,9 +3,10 @@ import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { canonical, expandCells, parseSweep, runSweep, summarize, summaryCsv, readResults } from '../src/index.js';
+import { buildProblem, canonical, expandCells, parseSweep, runSweep, summarize, summaryCsv, readResults, singularValues, sweepHash, type Spec } from '../src/index.js';
 import { BIN, cli } from './helpers/cli.js';
 import { expectedSweepLine, lastLine } from './helpers/sweepLine.js';
+import { randomSpec } from './helpers/randomSpecs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dmflow-sweep-'));
 const base = {
@@ -33,6 +34,71 @@ describe('sweep cells', () => {
   it('refuses unknown sweep keys and bad grid paths in one line', () => {
     expect(() => parseSweep({ base, grid: {}, trails: 3 })).toThrow(/^sweep: unknown key "trails"/);
     expect(() => expandCells(parseSweep({ base, grid: { 'target.size': [1] } }))).toThrow(/expected "target" to be an object/);
+  });
+});
+
+describe('trialSeeds', () => {
+  const same = (a: ArrayLike<number>, b: ArrayLike<number>) => a.length === b.length && Array.from(a).every((x, i) => Object.is(x, b[i]));
+
+  it('"init": every trial builds the same target and mask and its own init; "all" (the default) draws seeded targets and masks anew (a population of specs)', () => {
+    let gaussian = 0, seededTarget = 0, seededMask = 0;
+    for (let i = 0; i < 60; i++) {
+      const { spec, initKind } = randomSpec(27, i);
+      const trials = 2 + (i % 4);
+      if (initKind !== 'gaussian') {
+        // No seed to vary: "init" trials would all be the same run.
+        expect(() => expandCells(parseSweep({ base: spec, trials, trialSeeds: 'init' }))).toThrow(/^sweep\.trialSeeds: expected an init with a seed \(kind "gaussian"\) for "init" trials, got kind "/);
+        continue;
+      }
+      gaussian++;
+      const init = (p: ReturnType<typeof buildProblem>) => p.spec.init as { seed: number };
+      const kept = expandCells(parseSweep({ base: spec, trials, trialSeeds: 'init' })).map((c) => buildProblem(c.spec));
+      const fresh = expandCells(parseSweep({ base: spec, trials })).map((c) => buildProblem(c.spec));
+      const t = spec.target as { seed?: number }, o = spec.observed as { kind?: string };
+      if (t.seed !== undefined) seededTarget++;
+      if (o.kind === 'random') seededMask++;
+      for (let k = 1; k < trials; k++) {
+        expect(same(kept[k].target, kept[0].target), `spec ${i} trial ${k}: target`).toBe(true);
+        expect(same(kept[k].mask, kept[0].mask), `spec ${i} trial ${k}: mask`).toBe(true);
+        expect(init(kept[k]).seed).toBe(init(kept[0]).seed + k);
+        expect(same(kept[k].y0, kept[0].y0)).toBe(false);
+        // Both modes give trial k the same init; "all" also moves every other seed.
+        expect(same(kept[k].y0, fresh[k].y0)).toBe(true);
+        expect(same(fresh[k].target, fresh[0].target)).toBe(t.seed === undefined);
+        // A random mask of every entry is the same whatever its seed.
+        const full = o.kind === 'random' && (spec.observed as { count: number }).count === kept[0].m * kept[0].n;
+        expect(same(fresh[k].mask, fresh[0].mask)).toBe(o.kind !== 'random' || full);
+      }
+    }
+    // The population covers both kinds of seeded problem data.
+    expect(gaussian).toBeGreaterThan(5);
+    expect(seededTarget).toBeGreaterThan(0);
+    expect(seededMask).toBeGreaterThan(0);
+  });
+
+  it('an init without a seed gets seed k in trial k; a non-integer seed is left to the spec check', () => {
+    const cells = expandCells(parseSweep({ base: { ...base, init: { kind: 'gaussian', std: 0.1 } }, trials: 3, trialSeeds: 'init' }));
+    expect(cells.map((c) => (c.spec.init as { seed: number }).seed)).toEqual([0, 1, 2]);
+    const one = expandCells(parseSweep({ base: { ...base, init: { kind: 'identity-plus-ones', a: 0.1 } }, trials: 1, trialSeeds: 'init' }));
+    expect(one).toHaveLength(1);
+  });
+
+  it('"all" written out is the default: the same sweep and results-file hash; "init" is another sweep', () => {
+    const plain = parseSweep({ base, trials: 2 });
+    expect(sweepHash(parseSweep({ base, trials: 2, trialSeeds: 'all' }))).toBe(sweepHash(plain));
+    expect(sweepHash(parseSweep({ base, trials: 2, trialSeeds: 'init' }))).not.toBe(sweepHash(plain));
+    expect(() => parseSweep({ base, trialSeeds: 'problem' })).toThrow(/^sweep\.trialSeeds: invalid option: expected one of "all"\|"init"/);
+  });
+
+  it('the issue\'s 30x30 example: with "init", trials keep the target (top singular value), with "all" they do not', () => {
+    const sweep = (trialSeeds?: 'init') => expandCells(parseSweep({
+      base: { target: { kind: 'low-rank', size: [30, 30], rank: 2, seed: 1 }, observed: { kind: 'random', count: 360, seed: 2 }, depth: 3, init: { kind: 'gaussian', productScale: 1e-3, seed: 3 } } satisfies Spec,
+      trials: 2, ...(trialSeeds ? { trialSeeds } : {}),
+    }));
+    const top = (cells: ReturnType<typeof sweep>) => cells.map((c) => { const p = buildProblem(c.spec); return singularValues(p.target, p.m, p.n)[0]; });
+    const [a0, a1] = top(sweep()), [i0, i1] = top(sweep('init'));
+    expect(a0).not.toBe(a1);
+    expect(i0).toBe(i1);
   });
 });
 

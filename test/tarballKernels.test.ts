@@ -1,6 +1,7 @@
 // The kernels as a user on a machine without OpenBLAS gets them: `npm pack`
-// (prepack builds the static prebuild), the tarball installed with
-// --ignore-scripts into an empty project, the CLI run inside a private mount
+// (prepack builds the static prebuild), the tarball installed with a plain
+// `npm install` into an empty project (dmflow has no install script: npm prints
+// no allowScripts warning), the CLI run inside a private mount
 // namespace with a tmpfs over Debian's openblas-pthread directory. The
 // prebuilt binding must load there (kernel "native"), the shipped .wasm too,
 // and with the prebuild hidden as well the default falls back to wasm. Needs
@@ -34,8 +35,9 @@ describe('kernels from the packed tarball, no system OpenBLAS', () => {
     const project = join(dir, 'project');
     mkdirSync(project);
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
-    const inst = spawnSync('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline', tgz], { cwd: project, encoding: 'utf8' });
+    const inst = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tgz], { cwd: project, encoding: 'utf8' });
     expect(inst.status, inst.stderr).toBe(0);
+    expect(inst.stdout + inst.stderr).not.toMatch(/allowScripts|install-scripts|install script/i);
     const pkg = join(project, 'node_modules', 'dmflow');
     expect(existsSync(join(pkg, 'prebuilds', 'linux-x64', 'dmflow_native.glibc.node'))).toBe(true);
     expect(existsSync(join(pkg, 'prebuilds', 'linux-x64', 'OpenBLAS-LICENSE.txt'))).toBe(true);
@@ -46,6 +48,10 @@ describe('kernels from the packed tarball, no system OpenBLAS', () => {
       depth: 3, init: { kind: 'gaussian', std: 0.3, seed: 3 }, solver: { lossTol: 1e-8 },
     }));
     const bin = join(project, 'node_modules', '.bin', 'dmflow');
+    // As installed, nothing hidden: the prebuilt binding (no build from source was made).
+    const plain = spawnSync(bin, ['run', 'spec.json'], { cwd: project, encoding: 'utf8', env: { ...process.env, DMFLOW_KERNEL: '' } });
+    expect(plain.status, plain.stderr).toBe(0);
+    expect((JSON.parse(plain.stdout) as { kernel: string }).kernel).toBe('native');
     const hiddenRun = (kernel: string, alsoHide: string[] = []) => spawnSync('unshare', ['-m', 'bash', '-c',
       [HIDE, ...alsoHide].map((d) => `mount -t tmpfs none ${d}`).join(' && ') + ' && exec "$@"', 'bash', bin, 'run', 'spec.json'],
     { cwd: project, encoding: 'utf8', env: { ...process.env, DMFLOW_KERNEL: kernel } });

@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { Matrix, SVD } from 'ml-matrix';
 import { describe, expect, it } from 'vitest';
-import { ballNorm2, buildFactorProblem, constraintExcess, factorGradient, factorMatrix, factorSingularValues, projectOnConstraints, runFactor, tangentConeProject, Rng, type FactorProblem } from '../src/index.js';
+import { ballNorm2, buildFactorProblem, constraintExcess, factorGradient, factorMatrix, factorSingularValues, projectOnConstraints, runFactor, tangentConeProject, Rng, type FactorProblem, type FactorSpec } from '../src/index.js';
 
 function problemOf(kind: 'udv' | 'udu', ball: 'frobenius' | 'columns', m: number, n: number, k: number, seed: number, radius = 1): FactorProblem {
   return buildFactorProblem({
@@ -116,7 +116,7 @@ describe('projected gradient descent keeps the constraint', () => {
             init: { kind: 'gaussian', std, seed },
             solver: { method: 'gd', lr, tMax: 200 * lr, lossTol: 0, divergeAt: 1e300 },
             save: { times: [50 * lr, 100 * lr, 150 * lr] },
-          };
+          } satisfies FactorSpec;
           const r = runFactor(spec);
           // A diverged run still must not have left the set; the radius scales the tolerance.
           expect(r.constraint.violation).toBeLessThanOrEqual(1e-12 * Math.max(1, radius));

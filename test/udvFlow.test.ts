@@ -5,7 +5,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ballNorm2, buildFactorProblem, factorGradient, runFactor, solveSwitched, Rng, type FactorRunResult, type SwitchedSystem } from '../src/index.js';
+import { ballNorm2, buildFactorProblem, factorGradient, runFactor, solveSwitched, Rng, type FactorRunResult, type FactorSpec, type SwitchedSystem } from '../src/index.js';
 
 describe('solveSwitched (model-agnostic)', () => {
   it('a bouncing ball: each bounce located to near machine precision, restitution applied there', () => {
@@ -47,7 +47,7 @@ describe('solveSwitched (model-agnostic)', () => {
   });
 });
 
-const completion = (ball: 'frobenius' | 'columns', solver: object, extra: object = {}) => ({
+const completion = (ball: 'frobenius' | 'columns', solver: FactorSpec['solver'], extra: Partial<FactorSpec> = {}): FactorSpec => ({
   model: { kind: 'udv', rank: 6, ball, radius: 1 },
   target: { kind: 'low-rank', size: [6, 6], rank: 2, seed: 3 },
   observed: { kind: 'random', count: 24, seed: 3 },
@@ -83,7 +83,7 @@ describe('the projected flow', () => {
             init: { kind: 'gaussian', std, seed },
             solver: { tMax: 20, lossTol: 0, gradTol: 1e-9, rtol: 1e-6, atol: 1e-9, maxSwitches: 2000 },
             save: { times: [0.1, 1, 5] },
-          };
+          } satisfies FactorSpec;
           const r = runFactor(spec);
           expect(['converged', 't-max', 'max-switches']).toContain(r.status);
           expect(r.constraint.violation).toBeLessThanOrEqual(1e-12 * Math.max(1, radius));
@@ -137,7 +137,7 @@ describe('the projected flow', () => {
 });
 
 /** KKT residuals of min f s.t. ||U_b|| <= r (each ball), d >= 0 (udu), computed from the plain gradient. */
-function kkt(spec: object, r: FactorRunResult) {
+function kkt(spec: FactorSpec, r: FactorRunResult) {
   const p = buildFactorProblem(spec);
   const x = Float64Array.from([...r.factors.U.flat(), ...r.factors.d, ...(r.factors.V?.flat() ?? [])]);
   const g = new Float64Array(p.size);
@@ -181,7 +181,7 @@ describe('a fixed point of the flow', () => {
       observed: { kind: 'all' },
       init: { kind: 'gaussian', std: 0.5, seed: 2 },
       solver: { tMax: 1e4, lossTol: 0, gradTol: 1e-10, rtol: 1e-12, atol: 1e-14 },
-    };
+    } satisfies FactorSpec;
     const r = runFactor(spec);
     expect(r.status).toBe('converged');
     expect(r.active.d).toBeGreaterThan(0);

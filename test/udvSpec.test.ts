@@ -14,7 +14,7 @@ const ok = {
   target: [[1, 2, 0], [3, 4, 1]],
   observed: [[1, 0, 1], [1, 1, 0]],
   init: { kind: 'gaussian', std: 0.1, seed: 1 },
-};
+} as const;
 const sym = { ...ok, model: { kind: 'udu', rank: 2 }, target: [[2, 1], [1, 3]], observed: { kind: 'all' } };
 
 const errorOf = (spec: unknown): string => inputErrorOf(buildFactorProblem, spec);
@@ -28,7 +28,9 @@ const cases: [string, unknown, RegExp][] = [
   ['unknown model key', { ...ok, model: { ...ok.model, depth: 2 } }, /^spec\.model: unknown key "depth"/],
   ['method rkc', { ...ok, solver: { method: 'rkc' } }, /^spec\.solver\.method: expected "dopri5" .* or "gd"/],
   ['gd without lr', { ...ok, solver: { method: 'gd' } }, /^spec\.solver\.lr: expected a learning rate/],
-  ['productScale init', { ...ok, init: { kind: 'gaussian', productScale: 0.1 } }, /^spec\.init\.std: expected a finite number, got nothing/],
+  ['productScale init', { ...ok, init: { kind: 'gaussian', productScale: 0.1 } }, /^spec\.init: unknown key "productScale" \(valid keys for kind "gaussian": std, seed\); "std" is required$/],
+  ['misspelled model key', { ...ok, model: { kind: 'udv', rnak: 2 } }, /^spec\.model: unknown key "rnak" \(did you mean "rank"\?\)$/],
+  ['missing init', { model: ok.model, target: ok.target, observed: ok.observed }, /^spec\.init: required key missing \(a spec needs model, target, observed, init\)$/],
   ['identity-plus-ones init', { ...ok, init: { kind: 'identity-plus-ones', a: 1 } }, /^spec\.init\.kind: invalid discriminator value/],
   ['layers: two for udv', { ...ok, init: { kind: 'layers', layers: [[[0.1, 0], [0, 0.1]], [1, 1]] } }, /^spec\.init\.layers: expected \[U, d, V\] for model "udv", got 2/],
   ['layers: U of the wrong shape', { ...ok, init: { kind: 'layers', layers: [[[0.1, 0]], [1, 1], [[0.1, 0], [0, 0.1], [0, 0]]] } }, /^spec\.init\.layers\[0\]: expected U as 2x2 rows/],

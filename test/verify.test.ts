@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { checkConjecture, run, type RunResult } from '../src/index.js';
+import { checkConjecture, run, type RunResult, type Spec } from '../src/index.js';
 import { relativeDistance, verificationThreshold, type Verification } from '../src/experiments/verify.js';
 import { cli } from './helpers/cli.js';
 import { randomSpec } from './helpers/randomSpecs.js';
@@ -17,7 +17,7 @@ const dir = mkdtempSync(join(tmpdir(), 'dmflow-verify-'));
 const write = (name: string, value: unknown) => { const p = join(dir, name); writeFileSync(p, JSON.stringify(value)); return p; };
 const FIXTURE = fileURLToPath(new URL('./fixtures/sensitive-5x8.json', import.meta.url));
 /** A random rank-4 5x8 target, diagonal mask, depth 4, width 8, layers a I + b 1 1^T (a symmetric start). */
-const SENSITIVE = JSON.parse(readFileSync(FIXTURE, 'utf8')) as Record<string, unknown>;
+const SENSITIVE = JSON.parse(readFileSync(FIXTURE, 'utf8')) as Spec;
 
 /** Relative Frobenius distance, written out here independently of verify.ts. */
 function frobenius(A: number[][], B: number[][]): number {

@@ -74,7 +74,7 @@ describe('wasm kernels', () => {
   });
 
   it('fields do not share state: two problems alternate on their own instances', () => {
-    const spec = (seed: number, size: number) => ({ target: { kind: 'low-rank', size: [size, size + 3], rank: 2, seed }, observed: { kind: 'random', count: size * 2, seed }, depth: 3, init: { kind: 'gaussian', std: 0.5, seed } });
+    const spec = (seed: number, size: number) => ({ target: { kind: 'low-rank', size: [size, size + 3], rank: 2, seed }, observed: { kind: 'random', count: size * 2, seed }, depth: 3, init: { kind: 'gaussian', std: 0.5, seed } } as const);
     const [p, q] = [buildProblem(spec(1, 9)), buildProblem(spec(2, 14))];
     const fp = wasmField(p, wasmModule!), fq = wasmField(q, wasmModule!);
     for (const [prob, f] of [[p, fp], [q, fq], [p, fp]] as const) {
@@ -89,7 +89,7 @@ describe('wasm kernels', () => {
     const spec = {
       target: { kind: 'low-rank', size: [20, 20], rank: 2, seed: 1 }, observed: { kind: 'random', count: 160, seed: 2 },
       depth: 3, init: { kind: 'gaussian', std: 0.1, seed: 3 }, solver: { method: 'auto', rtol: 1e-9, atol: 1e-12, lossTol: 1e-12 },
-    };
+    } as const;
     const a = run(spec, { kernel: 'typescript' });
     const b = run(spec, { kernel: 'wasm' });
     expect([a.kernel, b.kernel]).toEqual(['js', 'wasm']);

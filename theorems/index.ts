@@ -2,6 +2,7 @@
 
 import { InputError } from '../src/model/errors.js';
 import { buildProblem, type BuildOptions, type Problem } from '../src/model/problem.js';
+import type { Spec } from '../src/model/spec.js';
 import { requireDeepModel } from '../src/model/udv/spec.js';
 import { blockDiagonal } from './blockDiagonal.js';
 import { firstColumn } from './firstColumn.js';
@@ -50,14 +51,14 @@ export function requireTheorem(problem: Problem, withTrajectory = false): Covere
 }
 
 /** The theorem's limit for a spec; InputError naming each family's failed hypothesis otherwise. */
-export function theoremLimit(spec: unknown, options: BuildOptions = {}): TheoremLimit {
+export function theoremLimit(spec: Spec, options: BuildOptions = {}): TheoremLimit {
   requireDeepModel(spec, THEOREMS_DEEP_ONLY);
   const c = requireTheorem(buildProblem(spec, options));
   return c.family.limit(c.params);
 }
 
 /** W(t) from a family with closed-form trajectories. */
-export function theoremAt(spec: unknown, t: number, options: BuildOptions = {}): { theorem: string; t: number } & TheoremAt {
+export function theoremAt(spec: Spec, t: number, options: BuildOptions = {}): { theorem: string; t: number } & TheoremAt {
   requireDeepModel(spec, THEOREMS_DEEP_ONLY);
   const c = requireTheorem(buildProblem(spec, options), true);
   // requireTheorem(…, true) only returns families that have `at`.

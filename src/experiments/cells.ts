@@ -7,23 +7,39 @@
 import { z } from 'zod';
 import { InputError } from '../model/errors.js';
 import { buildProblem } from '../model/problem.js';
-import { toInputError } from '../model/spec.js';
+import { parseWith, type Spec } from '../model/spec.js';
 import { specFieldPaths } from '../model/specPaths.js';
 import { canonical } from './canonical.js';
 import { runStream } from './ensembleRun.js';
 import { run, type RunResult } from './run.js';
 
+/** What trial k changes: "all" adds k to every seed (target, mask, init); "init" to the init's seed only. */
+export const TRIAL_SEEDS = ['all', 'init'] as const;
+export type TrialSeeds = (typeof TRIAL_SEEDS)[number];
+
 export const sweepSchema = z.strictObject({
   base: z.record(z.string(), z.unknown()),
   grid: z.record(z.string(), z.array(z.unknown()).min(1)).default({}),
   trials: z.number().int().positive().default(1),
+  /**
+   * Optional, "all" when absent (and then left out of the parsed sweep, so
+   * that the results files of sweeps written before it keep their hash).
+   */
+  trialSeeds: z.enum(TRIAL_SEEDS).optional(),
 });
+/** A validated sweep, defaults filled in (the base spec is checked cell by cell when the sweep runs). */
 export type SweepSpec = z.output<typeof sweepSchema>;
+/**
+ * A sweep as a user writes it: the base is a run spec whose keys the grid
+ * may fill in, so every key is optional there, and a misspelled one is a type error.
+ */
+export type SweepFile = Omit<z.input<typeof sweepSchema>, 'base'> & { base: Partial<Spec> };
 
 export interface Cell {
   /** Grid values by dotted key, and the trial. */
   cell: Record<string, unknown>;
-  spec: Record<string, unknown>;
+  /** The base with the cell's grid values and trial seeds: a Spec once runSweep has validated it. */
+  spec: Spec;
   /** Canonical identity of the cell, for resuming. */
   key: string;
 }
@@ -36,10 +52,11 @@ export interface SweepLine {
 }
 
 export function parseSweep(value: unknown): SweepSpec {
-  const r = sweepSchema.safeParse(value, { reportInput: true });
-  if (!r.success) throw toInputError(r.error.issues, 'sweep');
-  for (const key of Object.keys(r.data.grid)) checkGridKey(key);
-  return r.data;
+  const sweep = parseWith(sweepSchema, value, 'sweep');
+  for (const key of Object.keys(sweep.grid)) checkGridKey(key);
+  // "all" is the default: written or not, the same sweep (and results-file hash).
+  if (sweep.trialSeeds === 'all') delete sweep.trialSeeds;
+  return sweep;
 }
 
 const RESERVED = new Set(['__proto__', 'constructor', 'prototype']);
@@ -79,18 +96,39 @@ export function shiftSeeds(value: unknown, k: number): unknown {
   return value;
 }
 
+/**
+ * The spec of trial k of a grid point. "all": k added to every integer
+ * "seed" (target, mask and init drawn anew); "init": to the init's seed only
+ * (the same problem, another initialization), which must then have one.
+ */
+export function trialSpec(spec: Record<string, unknown>, trial: number, mode: TrialSeeds = 'all'): Record<string, unknown> {
+  if (mode === 'all') return shiftSeeds(spec, trial) as Record<string, unknown>;
+  const out = structuredClone(spec);
+  const init = out.init;
+  if (init !== null && typeof init === 'object' && !Array.isArray(init) && (init as { kind?: unknown }).kind === 'gaussian') {
+    const g = init as { seed?: unknown };
+    const seed = g.seed === undefined ? 0 : g.seed;
+    // A non-integer seed is left for the spec's validation to refuse.
+    if (typeof seed === 'number' && Number.isInteger(seed)) g.seed = seed + trial;
+  } else if (trial > 0) {
+    const kind = init !== null && typeof init === 'object' ? (init as { kind?: unknown }).kind : undefined;
+    throw new InputError('sweep.trialSeeds', `expected an init with a seed (kind "gaussian") for "init" trials, got ${kind === undefined ? 'an init without a kind' : `kind ${JSON.stringify(kind)}`}, which would make every trial the same run`);
+  }
+  return out;
+}
+
 /** All cells in a fixed order: the grid's cartesian product (keys in file order), then trials. */
 export function expandCells(sweep: SweepSpec): Cell[] {
   const keys = Object.keys(sweep.grid);
   const cells: Cell[] = [];
   const rec = (i: number, chosen: Record<string, unknown>) => {
     if (i === keys.length) {
-      // One spec per grid point; each trial's is a fresh deep copy of it (shiftSeeds copies every object and array).
+      // One spec per grid point; each trial's is a fresh deep copy of it (trialSpec copies every object and array).
       const spec = structuredClone(sweep.base);
       for (const k of keys) setPath(spec, k, chosen[k]);
       for (let trial = 0; trial < sweep.trials; trial++) {
         const cell = { ...chosen, trial };
-        cells.push({ cell, spec: shiftSeeds(spec, trial) as Record<string, unknown>, key: canonical(cell) });
+        cells.push({ cell, spec: trialSpec(spec, trial, sweep.trialSeeds) as Spec, key: canonical(cell) });
       }
       return;
     }
@@ -117,7 +155,7 @@ function seedsOf(value: unknown, path: (string | number)[], found: (path: () => 
 
 const pathText = (path: (string | number)[]): string => path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('').replace(/^\./, '');
 
-/** Trial k adds k to every seed: check them all before the first cell runs, not at cell 4000. */
+/** Trial k adds k to seeds: check them all before the first cell runs, not at cell 4000. */
 export function checkSeeds(cells: readonly Cell[]): void {
   for (const c of cells) {
     seedsOf(c.spec, ['spec'], (where, v) => {

@@ -6,6 +6,7 @@
 
 import { singularValues } from '../analysis/spectrum.js';
 import { buildProblem, type BuildOptions, type Problem } from '../model/problem.js';
+import type { Spec } from '../model/spec.js';
 import { requireDeepModel } from '../model/udv/spec.js';
 import { blockComponents, e3Product, type BlockParams } from '../../theorems/blockDiagonal.js';
 import { integrateBlockToFit } from '../../theorems/blockIntegration.js';
@@ -126,7 +127,7 @@ const maxAbsDiff = (x: ArrayLike<number>, y: ArrayLike<number>): number => {
   return mx;
 };
 
-export function checkSpec(spec: unknown, tol = 1e-6, options: CheckOptions = {}): CheckReport {
+export function checkSpec(spec: Spec, tol = 1e-6, options: CheckOptions = {}): CheckReport {
   requireDeepModel(spec, `dmflow check: ${THEOREMS_DEEP_ONLY}`);
   const built = buildProblem(spec, options);
   const c = requireTheorem(built);

@@ -9,9 +9,9 @@ import { z } from 'zod';
 import { coveringTheorem, type TheoremLimit } from '../../theorems/index.js';
 import { InputError } from '../model/errors.js';
 import { buildProblem } from '../model/problem.js';
-import { parseSpec, toInputError, type Spec } from '../model/spec.js';
+import { parseSpec, parseWith, type ParsedSpec, type Spec } from '../model/spec.js';
 import { compileExpression, type CompiledExpression } from './conjectureExpr.js';
-import { compileTemplate, probeTuples, type Template } from './generators.js';
+import { compileTemplate, probeTuples, type Generated, type Template } from './generators.js';
 import { orderedSearch } from './orderedSearch.js';
 import { run, type RunResult } from './run.js';
 import { openRunStore, type RunStore } from './runStore.js';
@@ -24,27 +24,28 @@ export const conjectureSchema = z.strictObject({
   runs: z.number().int().positive().default(100),
   seed: z.number().int().default(0),
 });
-export type ConjectureFile = z.output<typeof conjectureSchema>;
+/** A conjecture file as a user writes it: "generate" is a run spec in which any value may be a generator. */
+export type ConjectureFile = Omit<z.input<typeof conjectureSchema>, 'generate'> & { generate: Generated<Spec> };
+/** A validated conjecture file, defaults filled in (the generated specs are checked by checkConjecture). */
+export type ParsedConjecture = z.output<typeof conjectureSchema>;
 
 /** Validate a parsed conjecture file. */
-export function parseConjecture(value: unknown): ConjectureFile {
-  const r = conjectureSchema.safeParse(value, { reportInput: true });
-  if (!r.success) throw toInputError(r.error.issues, 'conjecture');
-  return r.data;
+export function parseConjecture(value: unknown): ParsedConjecture {
+  return parseWith(conjectureSchema, value, 'conjecture');
 }
 
 /** What a claim sees: the run result, the generated spec (defaults filled in) and the covering theorem's limit. */
 export interface ClaimScope extends RunResult {
-  spec: Spec;
+  spec: ParsedSpec;
   /** null when no theorem family covers the instance. */
   theorem: TheoremLimit | null;
 }
 
 export interface ConjectureOptions {
   /** A run spec in which any value may be a generator. */
-  generate: unknown;
+  generate: Generated<Spec>;
   /** Instances where it is false are discarded: a mathjs expression, or a predicate on the spec alone (checked before running). */
-  given?: string | ((spec: Spec) => boolean);
+  given?: string | ((spec: ParsedSpec) => boolean);
   /** A mathjs expression, or a predicate, that must be true. */
   claim: string | ((x: ClaimScope) => boolean);
   runs?: number;
@@ -108,7 +109,7 @@ type Outcome =
 
 interface Prepared {
   template: Template;
-  given?: { specOnly: boolean; test(spec: Spec, scope: () => ClaimScope): boolean };
+  given?: { specOnly: boolean; test(spec: ParsedSpec, scope: () => ClaimScope): boolean };
   claim: { text: string; test(scope: ClaimScope): unknown };
   /** Result fields the expressions read. */
   fields: string[];
@@ -126,9 +127,9 @@ function prepare(options: ConjectureOptions): Prepared {
   const template = compileTemplate(options.generate);
   // Every probe instance must be a valid spec: this catches a generator in a
   // place whose type it cannot produce (a uniform depth, an int method...).
-  const probes: Spec[] = probeTuples(template).map((tuple) => {
+  const probes: ParsedSpec[] = probeTuples(template).map((tuple) => {
     const spec = template.materialize(tuple);
-    asGenerated(spec, (s) => buildProblem(s, { baseDir: options.baseDir }));
+    asGenerated(spec, (s) => buildProblem(s as Spec, { baseDir: options.baseDir }));
     return asGenerated(spec, parseSpec);
   });
   const specHas = (path: string[]) => probes.some((p) => {
@@ -238,21 +239,21 @@ async function search(options: ConjectureOptions, prep: Prepared, store: RunStor
     integrations++;
     const stored = store.get(raw);
     if (usable(stored)) { reused++; return stored; }
-    const result = run(raw, { baseDir: options.baseDir, verify });
+    const result = run(raw as Spec, { baseDir: options.baseDir, verify });
     store.put(raw, result);
     return result;
   };
-  const parsed = (spec: unknown): Spec => asGenerated(spec, parseSpec);
-  const discardedBySpec = (spec: Spec) => prep.given?.specOnly === true && !prep.given.test(spec, () => { throw new Error('unreachable'); });
+  const parsed = (spec: unknown): ParsedSpec => asGenerated(spec, parseSpec);
+  const discardedBySpec = (spec: ParsedSpec) => prep.given?.specOnly === true && !prep.given.test(spec, () => { throw new Error('unreachable'); });
   const theoremOf = (raw: unknown): TheoremLimit | null => {
-    const c = coveringTheorem(buildProblem(raw, { baseDir: options.baseDir }));
+    const c = coveringTheorem(buildProblem(raw as Spec, { baseDir: options.baseDir }));
     if ('family' in c) return c.family.limit(c.params);
     if (typeof options.claim === 'string') {
       throw new InputError('claim', `reads "theorem", but no theorem family covers the generated instance ${canonical(raw)} (${c.reasons.join('; ')}); narrow the generators`);
     }
     return null;
   };
-  const judge = (raw: unknown, spec: Spec, result: RunResult): Outcome => {
+  const judge = (raw: unknown, spec: ParsedSpec, result: RunResult): Outcome => {
     let scope: ClaimScope;
     if (typeof options.claim === 'function') {
       // A predicate may or may not read the theorem: computed when it does.

@@ -11,6 +11,7 @@ import { factorGradient, tangentConeProject } from '../model/udv/field.js';
 import { factorFlow } from '../model/udv/flow.js';
 import { ballNorm2, buildFactorProblem, projectOnConstraints, type FactorProblem } from '../model/udv/problem.js';
 import { factorSingularValues } from '../model/udv/spectrum.js';
+import type { FactorSpec } from '../model/udv/spec.js';
 import { gradientDescent } from '../ode/gd.js';
 import { solveSwitched } from '../ode/switched.js';
 import { runStatus, type FlowTotals, type RunStatus } from './run.js';
@@ -67,7 +68,7 @@ export interface FactorRunOptions {
 }
 
 /** Run a udv/udu spec (raw JSON value) to completion. */
-export function runFactor(spec: unknown, options: FactorRunOptions = {}): FactorRunResult {
+export function runFactor(spec: FactorSpec, options: FactorRunOptions = {}): FactorRunResult {
   return runFactorProblem(buildFactorProblem(spec), options);
 }
 

@@ -13,6 +13,18 @@ export const CONTINUOUS_STEPS = 2 ** 20;
 export const GENERATOR_KINDS = ['int', 'uniform', 'logUniform', 'oneOf'] as const;
 export type GeneratorKind = (typeof GENERATOR_KINDS)[number];
 
+/** A generator at a place whose values are of type T. */
+export type GeneratorOf<T> =
+  | { readonly int: readonly [number, number] }
+  | { readonly uniform: readonly [number, number] }
+  | { readonly logUniform: readonly [number, number] }
+  | { readonly oneOf: readonly Generated<T>[] };
+
+/** A value of type T in which any value, at any depth, may be a generator (a conjecture's "generate"). */
+export type Generated<T> =
+  | GeneratorOf<T>
+  | (T extends readonly (infer U)[] ? readonly Generated<U>[] : T extends object ? { [K in keyof T]: Generated<T[K]> } : T);
+
 export interface Leaf {
   kind: GeneratorKind;
   /** Where it sits, e.g. "generate.init.a". */

@@ -16,7 +16,7 @@ import { InputError } from '../model/errors.js';
 import { makeMask, makeTarget, observedEntries, problemShape } from '../model/problem.js';
 import { checkMemory, glrlNeeds } from '../model/resources.js';
 import { endToEnd, lossOf } from '../model/product.js';
-import { parseGlrlSpec, type GlrlOptions, type GlrlSpec } from '../model/spec.js';
+import { parseGlrlSpec, type GlrlOptions, type GlrlSpec, type ParsedGlrlSpec } from '../model/spec.js';
 import { symmetricField } from '../model/field/symmetricField.js';
 import { gradientField } from '../model/field/dispatch.js';
 import type { GradientField } from '../model/field/types.js';
@@ -76,7 +76,7 @@ interface Completion {
 }
 
 /** Run GLRL on a spec (raw JSON value or parsed); `overrides` replace the spec's "glrl" options. */
-export function glrl(input: unknown, overrides: Partial<GlrlOptions> = {}): GlrlResult {
+export function glrl(input: GlrlSpec, overrides: Partial<GlrlOptions> = {}): GlrlResult {
   const parsed = parseGlrlSpec(input);
   const options: GlrlOptions = { ...parsed.glrl, ...definedOnly(overrides) };
   const shape = problemShape({ target: parsed.target, depth: 2 });
@@ -95,7 +95,7 @@ export function glrl(input: unknown, overrides: Partial<GlrlOptions> = {}): Glrl
 }
 
 /** A GLRL spec whose lossTol is resolved to an absolute number. */
-type TolSpec = GlrlSpec & { solver: { lossTol: number } };
+type TolSpec = ParsedGlrlSpec & { solver: { lossTol: number } };
 
 function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;

@@ -9,7 +9,7 @@ import { nuclearNormCompletion } from '../analysis/nuclearNorm.js';
 import { normRatio, scaledNorm } from '../analysis/norms.js';
 import { toRows } from '../linalg/dense.js';
 import { makeMask, makeTarget } from '../model/problem.js';
-import { parseGlrlSpec, type GlrlOptions } from '../model/spec.js';
+import { parseGlrlSpec, type GlrlOptions, type GlrlSpec } from '../model/spec.js';
 
 export interface GlrlDistance {
   depth: number;
@@ -41,7 +41,7 @@ export interface CompareOptions {
 
 
 /** GLRL on a spec, then the flow at every depth and std (spec's solver settings, depth and init replaced). */
-export function compareWithGlrl(input: unknown, options: CompareOptions): GlrlComparison {
+export function compareWithGlrl(input: GlrlSpec, options: CompareOptions): GlrlComparison {
   const spec = parseGlrlSpec(input);
   const tol = options.tol ?? 1e-2;
   const g = glrl(input, options.glrl);
@@ -79,7 +79,7 @@ export interface NuclearNormComparison {
 }
 
 /** The certified minimum-nuclear-norm completion of a spec's observations, and its distance to GLRL's output. */
-export function compareWithNuclearNorm(input: unknown, g: GlrlResult): NuclearNormComparison {
+export function compareWithNuclearNorm(input: GlrlSpec, g: GlrlResult): NuclearNormComparison {
   const spec = parseGlrlSpec(input);
   const { m, n, values } = makeTarget(spec.target);
   const nn = nuclearNormCompletion(values, makeMask(spec.observed, m, n), m, n);

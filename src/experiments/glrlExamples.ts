@@ -1,8 +1,8 @@
 // Embedded GLRL problems for `dmflow glrl --example <name>`.
 
-import type { SpecInput } from '../model/spec.js';
+import type { GlrlSpec } from '../model/spec.js';
 
-type GlrlExample = Omit<SpecInput, 'depth' | 'init'> & { glrl?: Record<string, unknown>; description: string };
+type GlrlExample = GlrlSpec & { description: string };
 
 const precise = { method: 'auto', rtol: 1e-10, atol: 1e-12, lossTol: 1e-16 } as const;
 
@@ -35,7 +35,7 @@ export const GLRL_EXAMPLES: Record<string, GlrlExample> = {
 };
 
 /** The spec of an embedded example (without its description). */
-export function glrlExample(name: string): { spec: unknown } | undefined {
+export function glrlExample(name: string): { spec: GlrlSpec } | undefined {
   const e = GLRL_EXAMPLES[name];
   if (!e) return undefined;
   const { description: _description, ...spec } = e;

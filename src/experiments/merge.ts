@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { InputError } from '../model/errors.js';
 import { readLines } from './lineReader.js';
-import { canonical, checkHeader, checkNotInput, headerLine, parseHeader, parseResultLine, sweepHash } from './resultsFile.js';
+import { canonical, checkFormat, checkHeader, checkNotInput, headerLine, parseHeader, parseResultLine, sweepHash } from './resultsFile.js';
 import { expandCells, type SweepSpec } from './sweep.js';
 
 export interface MergeSummary {
@@ -54,6 +54,7 @@ export function mergeShards(sweep: SweepSpec, inputs: readonly string[], out: st
         if (h === null || h.sweep !== hash) {
           throw new InputError(path, `expected a dmflow results file of this sweep (hash ${hash.slice(0, 12)}), got ${h === null ? 'a file without the results header' : `the results of another sweep (hash ${h.sweep.slice(0, 12)})`}`);
         }
+        checkFormat(path, h, sweep);
         return;
       }
       if (line.trim() === '') return;

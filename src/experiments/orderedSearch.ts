@@ -5,6 +5,7 @@
 
 import { Worker } from 'node:worker_threads';
 import { InputError } from '../model/errors.js';
+import type { Spec } from '../model/spec.js';
 import { run, type RunResult } from './run.js';
 import { WORKER_WORTH_SECONDS, workersWorthStarting } from './workerStart.js';
 
@@ -87,7 +88,7 @@ export function orderedSearch(specs: readonly unknown[], options: OrderedSearchO
         return; // the workers finish what they hold
       }
       try {
-        finish(i, run(specs[i], { baseDir, verify }));
+        finish(i, run(specs[i] as Spec, { baseDir, verify }));
       } catch (e) {
         end(e as Error);
         return;

@@ -13,7 +13,32 @@ import { canonical } from './canonical.js';
 
 export { canonical } from './canonical.js';
 
-export const RESULTS_FORMAT = 1;
+/**
+ * 2 since dmflow 0.2.0, where init.productScale became the RMS entry of the
+ * initial product (docs/specs.md); format 1 files are resumed only for sweeps
+ * that do not use productScale, whose results are the same under both.
+ */
+export const RESULTS_FORMAT = 2;
+
+/** Whether a sweep (or a spec) sets init.productScale anywhere: in the base, a grid key or a grid value. */
+export function usesProductScale(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(usesProductScale);
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value).some(([k, v]) => k === 'productScale' || k.endsWith('.productScale') || usesProductScale(v));
+  }
+  return false;
+}
+
+/** Why results written before format 2 cannot be resumed for a sweep that uses productScale. */
+export const PRODUCT_SCALE_CHANGED = 'init.productScale set the entry std to productScale^(1/L) regardless of width before dmflow 0.2.0 and sets the RMS entry of the initial product since (CHANGELOG.md)';
+
+/** Refuse format-1 results of a sweep that uses productScale: their numbers mean something else now. */
+export function checkFormat(path: string, header: ResultsHeader, sweep: SweepSpec): void {
+  if (header.format === 1 && usesProductScale(sweep)) {
+    throw new InputError(path, `expected results written by dmflow >= 0.2.0 (format ${RESULTS_FORMAT}) for a sweep that uses productScale, got format 1: ${PRODUCT_SCALE_CHANGED}; write to a new file (this one was left as it was)`);
+  }
+  if (header.format !== 1 && header.format !== RESULTS_FORMAT) throw notOurs(path, `results format ${header.format} (this dmflow writes ${RESULTS_FORMAT})`);
+}
 
 export interface ResultsHeader {
   dmflow: 'results';
@@ -107,8 +132,9 @@ export function checkHeader(path: string, sweep: SweepSpec): void {
   if (first === null) return;
   if (first === FIRST_LINE_TOO_LONG) throw notOurs(path, 'a file whose first line is longer than 64 KiB');
   if (header === null) throw notOurs(path, `a file whose first line is ${preview(first)}`);
-  if (header.format !== RESULTS_FORMAT) throw notOurs(path, `results format ${header.format} (this dmflow writes ${RESULTS_FORMAT})`);
+  if (header.format !== 1 && header.format !== RESULTS_FORMAT) throw notOurs(path, `results format ${header.format} (this dmflow writes ${RESULTS_FORMAT})`);
   if (header.sweep !== sweepHash(sweep)) throw notOurs(path, `the results of another sweep (hash ${header.sweep.slice(0, 12)}, this one ${sweepHash(sweep).slice(0, 12)})`);
+  checkFormat(path, header, sweep);
 }
 
 /**

@@ -13,6 +13,7 @@ import { solveIvp } from '../ode/solve.js';
 import type { CheckpointHook, Rhs, SolveResult, SolveState, SolveStatus } from '../ode/types.js';
 import { InputError } from '../model/errors.js';
 import { buildProblem, type BuildOptions, type Problem } from '../model/problem.js';
+import type { Spec } from '../model/spec.js';
 import { endToEnd, lossOf } from '../model/product.js';
 import { gradientField } from '../model/field/dispatch.js';
 import { readCheckpoint, runHash, writeCheckpoint } from './checkpoint.js';
@@ -178,8 +179,8 @@ function resumableStop(outcome: RunStatus | null, replaying: boolean): boolean {
   return outcome === 'time-limit' && !replaying;
 }
 
-/** Run a spec (raw JSON value or parsed) to completion. */
-export function run(spec: unknown, options: RunOptions = {}): RunResult {
+/** Run a spec to completion (validated here: a spec read from JSON may be passed after a cast to Spec). */
+export function run(spec: Spec, options: RunOptions = {}): RunResult {
   return runProblem(buildProblem(spec, options), options);
 }
 

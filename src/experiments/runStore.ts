@@ -2,12 +2,14 @@
 // finished run, appended at once, so a killed search resumes without running
 // anything twice, and a reworded claim reuses every integration. Keyed by the
 // spec itself (canonical JSON), not by the generators, so it stays valid when
-// the conjecture file changes.
+// the conjecture file changes. Lines carry the results format
+// (resultsFile.ts): a line of an older dmflow whose spec uses productScale
+// is refused, since that spec now starts from another initialization.
 
 import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { InputError } from '../model/errors.js';
 import type { RunResult } from './run.js';
-import { canonical } from './resultsFile.js';
+import { canonical, PRODUCT_SCALE_CHANGED, RESULTS_FORMAT, usesProductScale } from './resultsFile.js';
 
 export interface RunStore {
   get(spec: unknown): RunResult | undefined;
@@ -22,25 +24,28 @@ export interface RunStore {
 export function openRunStore(path?: string): RunStore {
   const map = new Map<string, RunResult>();
   if (path !== undefined && existsSync(path)) {
-    let text = readFileSync(path, 'utf8');
-    // A last line without its newline was cut short by a kill: drop it.
-    if (text.length > 0 && !text.endsWith('\n')) {
-      text = text.slice(0, text.lastIndexOf('\n') + 1);
-      const fd = openSync(path, 'r+');
-      ftruncateSync(fd, Buffer.byteLength(text));
-      closeSync(fd);
-    }
+    const whole = readFileSync(path, 'utf8');
+    // A last line without its newline was cut short by a kill: dropped, once every other line has passed.
+    const text = whole.length > 0 && !whole.endsWith('\n') ? whole.slice(0, whole.lastIndexOf('\n') + 1) : whole;
     text.split('\n').forEach((line, i) => {
       if (line.trim() === '') return;
-      let parsed: { spec?: unknown; result?: RunResult };
+      let parsed: { spec?: unknown; result?: RunResult; format?: unknown };
       try {
         parsed = JSON.parse(line);
       } catch {
         throw new InputError(`${path}:${i + 1}`, 'expected one JSON run per line; this line is damaged (only a damaged last line is repaired)');
       }
       if (parsed.spec === undefined || parsed.result === undefined) throw new InputError(`${path}:${i + 1}`, 'expected a line {"spec": ..., "result": ...}');
+      if (parsed.format === undefined && usesProductScale(parsed.spec)) {
+        throw new InputError(`${path}:${i + 1}`, `expected runs written by dmflow >= 0.2.0 for a spec that uses productScale, got one without a results format: ${PRODUCT_SCALE_CHANGED}; use a new --results file (this one was left as it was)`);
+      }
       map.set(canonical(parsed.spec), parsed.result);
     });
+    if (text.length < whole.length) {
+      const fd = openSync(path, 'r+');
+      ftruncateSync(fd, Buffer.byteLength(text));
+      closeSync(fd);
+    }
   }
   const loaded = map.size;
   const fd = path !== undefined ? openSync(path, 'a') : null;
@@ -55,7 +60,7 @@ export function openRunStore(path?: string): RunStore {
       if ((old && (old.verification !== undefined || result.verification === undefined)) || hasNonFinite(result)) return;
       map.set(key, result);
       // One write per line: whole, or a tail the next open cuts off.
-      if (fd !== null) writeSync(fd, JSON.stringify({ spec, result }) + '\n');
+      if (fd !== null) writeSync(fd, JSON.stringify({ format: RESULTS_FORMAT, spec, result }) + '\n');
     },
     close() {
       if (fd !== null) closeSync(fd);

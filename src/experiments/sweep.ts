@@ -13,7 +13,7 @@ import { Worker } from 'node:worker_threads';
 import { InputError } from '../model/errors.js';
 import { buildProblem } from '../model/problem.js';
 import { canonical } from './canonical.js';
-import { checkSeeds, computeCells, expandCells, type Cell, type CellResult, type SweepSpec } from './cells.js';
+import { checkSeeds, computeCells, expandCells, parseSweep, type Cell, type CellResult, type SweepFile, type SweepSpec } from './cells.js';
 import { lockFile } from './fileLock.js';
 import { checkHeader, checkNotInput, prepareForAppend } from './resultsFile.js';
 import { WORKER_WORTH_SECONDS, workersWorthStarting } from './workerStart.js';
@@ -21,8 +21,8 @@ import { WORKER_WORTH_SECONDS, workersWorthStarting } from './workerStart.js';
 export { canonical } from './canonical.js';
 export { checkNotInput } from './resultsFile.js';
 export {
-  sweepSchema, parseSweep, checkGridKey, setPath, shiftSeeds, expandCells, checkSeeds, cellResult, computeCells,
-  type SweepSpec, type Cell, type CellResult, type SweepLine,
+  sweepSchema, parseSweep, checkGridKey, setPath, shiftSeeds, trialSpec, expandCells, checkSeeds, cellResult, computeCells, TRIAL_SEEDS,
+  type SweepSpec, type SweepFile, type TrialSeeds, type Cell, type CellResult, type SweepLine,
 } from './cells.js';
 export { parseShard, shardFromEnv } from './shard.js';
 
@@ -80,7 +80,9 @@ export function sweepLine(summary: SweepSummary, out: string, shard?: { index: n
   return `dmflow sweep: ${summary.cells} cells${of}: ${statuses}; ${summary.ran} run now, ${summary.skipped} already in ${out}`;
 }
 
-export async function runSweep(sweep: SweepSpec, options: SweepOptions): Promise<SweepSummary> {
+/** Run a sweep (as written, or parsed by parseSweep) into options.out. */
+export async function runSweep(input: SweepFile | SweepSpec, options: SweepOptions): Promise<SweepSummary> {
+  const sweep = parseSweep(input);
   const all = expandCells(sweep);
   const shard = options.shard ?? { index: 0, count: 1 };
   const mine = all.filter((_, i) => i % shard.count === shard.index);

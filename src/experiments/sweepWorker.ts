@@ -5,8 +5,9 @@ import { parentPort } from 'node:worker_threads';
 import { InputError } from '../model/errors.js';
 import { run } from './run.js';
 import { cellResult, computeCells, type Cell, type CellResult } from './sweep.js';
+import type { Spec } from '../model/spec.js';
 
-parentPort?.on('message', (msg: { i: number; spec: unknown; baseDir?: string; full?: boolean; verify?: boolean; batch?: { i: number; spec: Record<string, unknown> }[] }) => {
+parentPort?.on('message', (msg: { i: number; spec: unknown; baseDir?: string; full?: boolean; verify?: boolean; batch?: { i: number; spec: Spec }[] }) => {
   if (msg.batch) {
     // A sweep's batch: computed together (in ensemble lanes where cells share a shape), answered in one message.
     const results: { i: number; result: CellResult }[] = [];
@@ -22,7 +23,7 @@ parentPort?.on('message', (msg: { i: number; spec: unknown; baseDir?: string; fu
   }
   try {
     // full: the whole result, matrix included (conjectures evaluate claims on it).
-    const result = run(msg.spec, { baseDir: msg.baseDir, verify: msg.verify });
+    const result = run(msg.spec as Spec, { baseDir: msg.baseDir, verify: msg.verify });
     parentPort?.postMessage({ i: msg.i, result: msg.full ? result : cellResult(result) });
   } catch (e) {
     const err = e as Error;

@@ -5,11 +5,11 @@ import { InputError } from './errors.js';
 import { readSpecFile } from '../platform/files.js';
 import { Rng } from './random.js';
 import { checkMemory, checkPrintable, runNeeds, runPrintedChars, type ProblemShape } from './resources.js';
-import { parseSpec, type InitSpec, type ObservedSpec, type Spec, type TargetSpec } from './spec.js';
+import { parseSpec, type InitSpec, type ObservedSpec, type ParsedSpec, type Spec, type TargetSpec } from './spec.js';
 import { requireDeepModel } from './udv/spec.js';
 
 export interface Problem {
-  spec: Spec;
+  spec: ParsedSpec;
   /** Rows and columns of the target. */
   m: number;
   n: number;
@@ -39,14 +39,14 @@ export interface BuildOptions {
 }
 
 /** The shape of a validated spec, without allocating anything. */
-export function problemShape(spec: Pick<Spec, 'target' | 'depth' | 'width'>): ProblemShape {
+export function problemShape(spec: Pick<ParsedSpec, 'target' | 'depth' | 'width'>): ProblemShape {
   const t = spec.target;
   const [m, n] = Array.isArray(t) ? [t.length, t[0].length] : t.size;
   return { m, n, depth: spec.depth, width: spec.width ?? Math.max(m, n), widthGiven: spec.width !== undefined };
 }
 
 /** Refuse, before allocating, a problem and run whose memory estimate is above the limit. */
-export function checkRunMemory(spec: Spec, options: BuildOptions = {}): void {
+export function checkRunMemory(spec: ParsedSpec, options: BuildOptions = {}): void {
   const shape = problemShape(spec);
   const saved = {
     times: spec.save.times.length + (options.saveTimes?.length ?? 0),
@@ -63,8 +63,8 @@ export function checkRunMemory(spec: Spec, options: BuildOptions = {}): void {
   checkPrintable(options.samples !== undefined ? '--samples' : 'spec.target', 'the result', runPrintedChars(shape, saved));
 }
 
-/** Build a problem from a raw (unvalidated) spec object or a parsed Spec. */
-export function buildProblem(input: unknown, options: BuildOptions = {}): Problem {
+/** Build a problem from a spec (validated here: a spec read from JSON may be passed as Spec after a cast). */
+export function buildProblem(input: Spec, options: BuildOptions = {}): Problem {
   requireDeepModel(input, 'sweeps, the symbolic ODE, the theorem families and the coupling kernel cover');
   const spec = parseSpec(input);
   checkRunMemory(spec, options);
@@ -177,8 +177,7 @@ export function makeInit(init: InitSpec, dims: number[], offsets: number[], opti
   const L = dims.length - 1;
   const y = new Float64Array(offsets[L]);
   if (init.kind === 'gaussian') {
-    // productScale e sets std = e^(1/L), so that alpha^L = e.
-    const std = init.std ?? Math.pow(init.productScale as number, 1 / L);
+    const std = init.std ?? productScaleStd(init.productScale as number, dims);
     const rng = new Rng(init.seed);
     for (let i = 0; i < y.length; i++) y[i] = std * rng.normal();
   } else if (init.kind === 'identity-plus-ones') {
@@ -206,6 +205,21 @@ export function makeInit(init: InitSpec, dims: number[], offsets: number[], opti
     });
   }
   return y;
+}
+
+/**
+ * The entry std s for which the product W = W_L...W_1 of layers with i.i.d.
+ * N(0, s^2) entries has RMS entry `scale`: E||W||_F^2 / (m n) = scale^2.
+ * E||W||_F^2 = s^(2L) m n d_1...d_{L-1} (docs/specs.md, "productScale"), so
+ * s = scale^(1/L) (d_1...d_{L-1})^(-1/(2L)); the widths' product is taken in
+ * logarithms so that wide, deep products do not overflow.
+ */
+export function productScaleStd(scale: number, dims: readonly number[]): number {
+  const L = dims.length - 1;
+  let logHidden = 0;
+  for (let l = 1; l < L; l++) logHidden += Math.log(dims[l]);
+  // scale^(1/L) first: at depth 1 (no hidden layer) the std is the scale exactly.
+  return Math.pow(scale, 1 / L) * Math.exp(-logHidden / (2 * L));
 }
 
 function perLayer(v: number | number[], L: number, field: string): number[] {

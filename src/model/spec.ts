@@ -3,7 +3,10 @@
 // in problem.ts. Every failure becomes one InputError line.
 
 import { z } from 'zod';
-import { InputError, fieldPath } from './errors.js';
+import { InputError } from './errors.js';
+import { parseWith } from './issues.js';
+
+export { toInputError, describeValue, parseWith } from './issues.js';
 
 const finite = z.number().finite();
 const posInt = z.number().int().positive();
@@ -47,7 +50,7 @@ export const initSchema = z.discriminatedUnion('kind', [
       seed: seed.default(0),
     })
     .refine((g) => (g.std === undefined) !== (g.productScale === undefined), {
-      error: 'expected exactly one of "std" (entry standard deviation) or "productScale" (alpha^L)',
+      error: 'expected exactly one of "std" (entry standard deviation) or "productScale" (RMS entry of the initial product W_L...W_1)',
     }),
   z.strictObject({ kind: z.literal('identity-plus-ones'), a: perLayer, b: perLayer.default(0) }),
   z.strictObject({ kind: z.literal('layers'), layers: z.array(rows).min(1) }),
@@ -154,32 +157,44 @@ export const glrlOptionsSchema = z.strictObject({
  */
 export const glrlSpecSchema = specSchema.partial({ depth: true, init: true }).extend({ solver: glrlSolverSchema.prefault({}), glrl: glrlOptionsSchema.prefault({}) });
 
-export type GlrlSpec = z.output<typeof glrlSpecSchema>;
-export type GlrlOptions = GlrlSpec['glrl'];
+/**
+ * T with every object and array (tuples too) readonly: the spec types accept
+ * specs written `as const` (nothing in dmflow writes to a spec it is given).
+ */
+export type DeepReadonly<T> = T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
+
+/** A GLRL spec as a user writes it (defaults may be left out). */
+export type GlrlSpec = DeepReadonly<z.input<typeof glrlSpecSchema>>;
+/** A validated GLRL spec, defaults filled in. */
+export type ParsedGlrlSpec = z.output<typeof glrlSpecSchema>;
+export type GlrlOptions = ParsedGlrlSpec['glrl'];
 
 /** Validate a GLRL spec; throws InputError on the first problem. */
-export function parseGlrlSpec(value: unknown, root = 'spec'): GlrlSpec {
-  const r = glrlSpecSchema.safeParse(value, { reportInput: true });
-  if (!r.success) throw toInputError(r.error.issues, root);
-  return r.data;
+export function parseGlrlSpec(value: unknown, root = 'spec'): ParsedGlrlSpec {
+  return parseWith(glrlSpecSchema, value, root);
 }
 
-export type Spec = z.output<typeof specSchema>;
-export type SpecInput = z.input<typeof specSchema>;
-export type TargetSpec = Spec['target'];
-export type ObservedSpec = Spec['observed'];
-export type InitSpec = Spec['init'];
-export type SolverSpec = Spec['solver'];
+/**
+ * A run spec as a user writes it: what `dmflow run` reads and `run()` takes.
+ * Keys with defaults may be left out; a misspelled key is a type error.
+ */
+export type Spec = DeepReadonly<z.input<typeof specSchema>>;
+/** The same, under its earlier name. */
+export type SpecInput = Spec;
+/** A validated spec, defaults filled in (Problem.spec). */
+export type ParsedSpec = z.output<typeof specSchema>;
+export type TargetSpec = ParsedSpec['target'];
+export type ObservedSpec = ParsedSpec['observed'];
+export type InitSpec = ParsedSpec['init'];
+export type SolverSpec = ParsedSpec['solver'];
 
 /** Validate a parsed JSON value as a spec; throws InputError on the first problem. */
-export function parseSpec(value: unknown, root = 'spec'): Spec {
-  const r = specSchema.safeParse(value, { reportInput: true });
-  if (!r.success) throw toInputError(r.error.issues, root);
-  return r.data;
+export function parseSpec(value: unknown, root = 'spec'): ParsedSpec {
+  return parseWith(specSchema, value, root);
 }
 
 /** Parse spec text (JSON). */
-export function parseSpecText(text: string, root = 'spec'): Spec {
+export function parseSpecText(text: string, root = 'spec'): ParsedSpec {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -187,52 +202,4 @@ export function parseSpecText(text: string, root = 'spec'): Spec {
     throw new InputError(root, `not valid JSON (${(e as Error).message}); NaN and Infinity are not JSON numbers`);
   }
   return parseSpec(value, root);
-}
-
-type Issue = z.core.$ZodIssue;
-
-/** Turn zod's first issue into one line naming the field and what was expected. */
-export function toInputError(issues: readonly Issue[], root: string): InputError {
-  const { issue, path } = mostSpecific(issues[0], []);
-  const where = fieldPath(root, path);
-  switch (issue.code) {
-    case 'unrecognized_keys':
-      return new InputError(where, `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`);
-    case 'invalid_type': {
-      const input = (issue as { input?: unknown }).input;
-      const expected = issue.expected === 'number' ? 'a finite number' : `${issue.expected}`;
-      return new InputError(where, `expected ${expected}, got ${describeValue(input)}`);
-    }
-    default:
-      return new InputError(where, lowerFirst(issue.message));
-  }
-}
-
-/** Descend into a union issue to the branch that matched the input's shape. */
-function mostSpecific(issue: Issue, prefix: PropertyKey[]): { issue: Issue; path: PropertyKey[] } {
-  const path = [...prefix, ...issue.path];
-  // Typed structurally: older TypeScript (tslab's) resolves zod's issue union differently.
-  const branches = (issue as { errors?: Issue[][] }).errors;
-  if (issue.code === 'invalid_union' && branches && branches.length > 0) {
-    const relevant = branches.filter(
-      (b) => b.length > 0 && !(b[0].code === 'invalid_type' && b[0].path.length === 0),
-    );
-    if (relevant.length === 1) return mostSpecific(relevant[0][0], path);
-  }
-  return { issue, path };
-}
-
-/** What a value is, in words that differ from every expected type: null is not "object". */
-export function describeValue(input: unknown): string {
-  if (input === undefined) return 'nothing';
-  if (input === null) return 'null';
-  if (Array.isArray(input)) return 'an array';
-  if (typeof input === 'number') return Number.isNaN(input) ? 'NaN' : Number.isFinite(input) ? `the number ${input}` : String(input);
-  if (typeof input === 'string') return `the string ${JSON.stringify(input.length > 40 ? input.slice(0, 40) + '...' : input)}`;
-  if (typeof input === 'object') return 'an object';
-  return `a ${typeof input}`;
-}
-
-function lowerFirst(s: string): string {
-  return s.length ? s[0].toLowerCase() + s.slice(1) : s;
 }

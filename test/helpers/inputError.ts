@@ -3,9 +3,10 @@
 import { expect } from 'vitest';
 import { InputError } from '../../src/index.js';
 
-export function inputErrorOf(build: (spec: unknown) => unknown, spec: unknown): string {
+// The spec is deliberately wrong, so it is passed as the type `build` takes.
+export function inputErrorOf<T>(build: (spec: T) => unknown, spec: unknown): string {
   try {
-    build(spec);
+    build(spec as T);
   } catch (e) {
     expect(e).toBeInstanceOf(InputError);
     const msg = (e as Error).message;

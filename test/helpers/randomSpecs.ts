@@ -6,6 +6,7 @@
 // accepts; the same (seed, index) always gives the same spec.
 
 import { Rng } from '../../src/model/random.js';
+import type { Spec } from '../../src/model/spec.js';
 
 export type MaskKind = 'all' | 'diagonal' | 'random' | 'block' | 'row';
 export type TargetKind = 'low-rank' | 'ones' | 'identity' | 'full';
@@ -22,7 +23,8 @@ export interface RandomSpec {
   initKind: InitKind;
   /** The scale of the product at t = 0 (alpha^L, the init's overall size). */
   scale: number;
-  spec: Record<string, unknown>;
+  /** The spec, as `dmflow run` takes it. */
+  spec: Spec;
 }
 
 export interface RandomSpecOptions {
@@ -67,7 +69,7 @@ export function randomSpec(seed: number, index: number, options: RandomSpecOptio
   const observed = makeObserved(rng, mask, m, n);
   const dims = [n, ...new Array<number>(depth - 1).fill(w), m];
   const init = makeInit(rng, initKind, dims, scale);
-  const spec: Record<string, unknown> = { target, observed, depth, init, ...(width !== undefined ? { width } : {}), ...(method !== 'auto' ? { solver: { method } } : {}) };
+  const spec = { target, observed, depth, init, ...(width !== undefined ? { width } : {}), ...(method !== 'auto' ? { solver: { method } } : {}) } as Spec;
   const label = `${m}x${n} L${depth} w${width ?? '-'} ${targetKind}/${mask}/${initKind} s=${scale.toExponential(1)} ${method}`;
   return { seed, index, label, mask, targetKind, initKind, scale, spec };
 }
@@ -102,7 +104,7 @@ function makeObserved(rng: Rng, kind: MaskKind, m: number, n: number): unknown {
 
 /**
  * Layers W_1 (dims[1] x dims[0]) .. W_L whose product has about the given scale:
- * gaussian: productScale; identity-plus-ones: a I + b 1 1^T with a^L = scale;
+ * gaussian: productScale (the RMS entry of the product, exactly in expectation); identity-plus-ones: a I + b 1 1^T with a^L = scale;
  * balanced: W_l = Q_{l+1} S^(1/L) Q_l^T from random orthonormal columns Q
  * (W_{l+1}^T W_{l+1} = W_l W_l^T exactly, up to rounding); unbalanced: Gaussian
  * layers whose sizes differ by up to 10x from layer to layer.

@@ -9,13 +9,14 @@
 // same spec.
 
 import { Rng } from '../../src/model/random.js';
+import type { Spec } from '../../src/model/spec.js';
 
 export type TheoremFamilyName = 'block-diagonal' | 'first-column-2x2' | 'trajectories';
 
 export interface TheoremSpec {
   family: TheoremFamilyName;
   label: string;
-  spec: Record<string, unknown>;
+  spec: Spec;
 }
 
 const logUniform = (rng: Rng, lo: number, hi: number): number => Math.exp(Math.log(lo) + rng.uniform() * (Math.log(hi) - Math.log(lo)));
@@ -52,7 +53,7 @@ function blockInstance(rng: Rng): TheoremSpec {
     depth: L,
     init: { kind: 'identity-plus-ones', a, b },
   };
-  return { family: 'block-diagonal', label: `block n=${n} q=${q} L=${L} s=${s.toPrecision(3)} alpha^L/s=${(product / s).toExponential(1)} ${balanced ? 'balanced' : 'per-layer'}`, spec };
+  return { family: 'block-diagonal', label: `block n=${n} q=${q} L=${L} s=${s.toPrecision(3)} alpha^L/s=${(product / s).toExponential(1)} ${balanced ? 'balanced' : 'per-layer'}`, spec: spec as unknown as Spec };
 }
 
 function firstColumnInstance(rng: Rng): TheoremSpec {
@@ -69,14 +70,14 @@ function firstColumnInstance(rng: Rng): TheoremSpec {
     width: 2,
     init: { kind: 'layers', layers: [[[beta0 * wh[0], b2[0]], [beta0 * wh[1], b2[1]]], [[a, 0], [0, a]]] },
   };
-  return { family: 'first-column-2x2', label: `first-column a=${a.toPrecision(3)} beta0=${beta0.toPrecision(3)} |w|=${wNorm.toPrecision(3)}`, spec };
+  return { family: 'first-column-2x2', label: `first-column a=${a.toPrecision(3)} beta0=${beta0.toPrecision(3)} |w|=${wNorm.toPrecision(3)}`, spec: spec as Spec };
 }
 
 function scalarInstance(rng: Rng): TheoremSpec {
   const L = intIn(rng, 1, 6), s = logUniform(rng, 0.1, 10), x0 = s * logUniform(rng, 1e-4, 3);
   const u = Math.pow(x0, 1 / L);
   const spec = { target: [[s]], observed: { kind: 'all' }, depth: L, init: { kind: 'layers', layers: new Array(L).fill([[u]]) } };
-  return { family: 'trajectories', label: `scalar L=${L} s=${s.toPrecision(3)} x0/s=${(x0 / s).toExponential(1)}`, spec };
+  return { family: 'trajectories', label: `scalar L=${L} s=${s.toPrecision(3)} x0/s=${(x0 / s).toExponential(1)}`, spec: spec as Spec };
 }
 
 function alignedInstance(rng: Rng): TheoremSpec {
@@ -101,7 +102,7 @@ function alignedInstance(rng: Rng): TheoremSpec {
     width: h,
     init: { kind: 'layers', layers: [prod(R, root, V), prod(U, root, R)] },
   };
-  return { family: 'trajectories', label: `aligned ${m}x${n} sv=${sv.map((v) => v.toPrecision(3)).join('/')} x0/s=${x0.map((v, i) => (v / sv[i]).toExponential(1)).join('/')}`, spec };
+  return { family: 'trajectories', label: `aligned ${m}x${n} sv=${sv.map((v) => v.toPrecision(3)).join('/')} x0/s=${x0.map((v, i) => (v / sv[i]).toExponential(1)).join('/')}`, spec: spec as Spec };
 }
 
 /** d x k (rows) with orthonormal columns, by Gram–Schmidt (twice) on Gaussian columns. */

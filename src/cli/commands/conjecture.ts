@@ -4,14 +4,18 @@
 
 import type { Command } from 'commander';
 import { InputError } from '../../model/errors.js';
+import type { Spec } from '../../model/spec.js';
+import type { Generated } from '../../experiments/generators.js';
 import { parseCount, readJsonFile } from '../io.js';
 import { print, workerScript } from './shared.js';
+import { CONJECTURE_HELP } from './specHelp.js';
 
 export function register(program: Command): void {
   program
     .command('conjecture')
     .description('check a claim (mathjs expression) on specs drawn from generators; print holds, or a shrunk minimal counterexample (exit 1)')
     .argument('<conjecture>', 'conjecture file: {"generate": spec with generators, "given": expr, "claim": expr, "runs": n, "seed": k}')
+    .addHelpText('after', CONJECTURE_HELP)
     .option('--runs <n>', 'instances to check (default: the file\'s "runs", else 100)')
     .option('--seed <k>', 'seed (default: the file\'s "seed", else 0)')
     .option('--workers <n>', 'threads for the runs before the first failure: this one plus n - 1 workers (default: one per core)')
@@ -34,6 +38,7 @@ export function register(program: Command): void {
       try {
         const report = await checkConjecture({
           ...file,
+          generate: file.generate as Generated<Spec>,
           runs: runs ?? file.runs,
           seed: seed ?? file.seed,
           workers,

@@ -2,14 +2,17 @@
 
 import type { Command } from 'commander';
 import { InputError } from '../../model/errors.js';
+import type { GlrlSpec } from '../../model/spec.js';
 import { parseCount, parsePositive, readJsonFile } from '../io.js';
 import { print } from './shared.js';
+import { GLRL_HELP } from './specHelp.js';
 
 export function register(program: Command): void {
   program
     .command('glrl')
     .description('Greedy Low-Rank Learning (Li, Luo & Lyu 2021) on a spec, or on an embedded example; prints the result as JSON')
     .argument('[spec]', 'problem spec (JSON); depth and init are ignored, a "glrl" object sets the options below')
+    .addHelpText('after', GLRL_HELP)
     .option('--example <name>', 'embedded example: counter-example, rank-3, psd (default counter-example when no spec is given)')
     .option('--variant <v>', 'asymmetric (W = U V^T) or symmetric (W = U U^T)')
     .option('--epsilon <e>', 'size of each new rank-one component')
@@ -34,9 +37,9 @@ export function register(program: Command): void {
       if (maxRank === 0) throw new InputError('--max-rank', 'expected a rank >= 1, got 0');
       const epsilon = opts.epsilon !== undefined ? parsePositive(opts.epsilon, '--epsilon') : undefined;
       const { glrl } = await import('../../experiments/glrl.js');
-      const result = glrl(value, { variant: opts.variant as 'asymmetric' | 'symmetric' | undefined, epsilon, maxRank });
+      const result = glrl(value as GlrlSpec, { variant: opts.variant as 'asymmetric' | 'symmetric' | undefined, epsilon, maxRank });
       if (!opts.compareNuclear) return print(result);
       const { compareWithNuclearNorm } = await import('../../experiments/glrlCompare.js');
-      print({ ...result, nuclearNormCompletion: compareWithNuclearNorm(value, result) });
+      print({ ...result, nuclearNormCompletion: compareWithNuclearNorm(value as GlrlSpec, result) });
     });
 }

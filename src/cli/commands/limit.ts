@@ -3,8 +3,10 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InputError } from '../../model/errors.js';
+import type { Spec } from '../../model/spec.js';
 import { parseNumberList, parsePositive } from '../io.js';
 import { loadSpec, nonFinitePaths, print } from './shared.js';
+import { SPEC_HELP } from './specHelp.js';
 
 /** A closed form evaluated in double precision can overflow: say so instead of printing null. */
 function printFinite(value: unknown): void {
@@ -27,6 +29,7 @@ export function register(program: Command): void {
     .command('limit')
     .description('print the closed-form limit W(inf) a theorem predicts for the spec (exit 2 when none covers it)')
     .argument('[spec]', 'problem spec (JSON)')
+    .addHelpText('after', SPEC_HELP)
     .option('--at <t>', 'print W(t) instead, for families with closed-form trajectories')
     .action(async (path: string | undefined, opts: { at?: string }) => {
       const { value, dir } = await loadSpec(path);
@@ -34,14 +37,15 @@ export function register(program: Command): void {
       if (opts.at !== undefined) {
         const t = Number(opts.at);
         if (!Number.isFinite(t) || t < 0) throw new InputError('--at', `expected a time >= 0, got "${opts.at}"`);
-        printFinite(theoremAt(value, t, { baseDir: dir }));
-      } else printFinite(theoremLimit(value, { baseDir: dir }));
+        printFinite(theoremAt(value as Spec, t, { baseDir: dir }));
+      } else printFinite(theoremLimit(value as Spec, { baseDir: dir }));
     });
 
   program
     .command('check')
     .description('integrate the spec at tolerances derived from --tol and compare with the theorem; exit 1 when a deciding comparison fails')
     .argument('[spec]', 'problem spec (JSON)')
+    .addHelpText('after', SPEC_HELP)
     .option('--tol <x>', 'largest accepted difference, relative to the largest singular value of the theorem\'s W(inf), for each deciding comparison '
       + '(entries and singular values at the run\'s final time T where the family gives W(T), else at t = inf; block-diagonal eigenspaces at T); '
       + 'the run is driven to rtol = tol/1000, atol = tol/1e5, lossTol = (tol/10)^2 x target energy where the spec\'s are looser', '1e-6')
@@ -50,7 +54,7 @@ export function register(program: Command): void {
       const { value, dir } = await loadSpec(path);
       const tol = parsePositive(opts.tol, '--tol');
       const { checkSpec } = await import('../../experiments/check.js');
-      const report = checkSpec(value, tol, { baseDir: dir, verify: opts.verify });
+      const report = checkSpec(value as Spec, tol, { baseDir: dir, verify: opts.verify });
       print(report);
       if (!report.pass) process.exitCode = 1;
     });

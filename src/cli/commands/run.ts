@@ -2,14 +2,18 @@
 
 import type { Command } from 'commander';
 import { InputError } from '../../model/errors.js';
+import type { Spec } from '../../model/spec.js';
+import type { FactorSpec } from '../../model/udv/spec.js';
 import { parseCount, parseDuration, parseNumberList, parseProgress } from '../io.js';
 import { loadSpec, print } from './shared.js';
+import { SPEC_HELP } from './specHelp.js';
 
 export function register(program: Command): void {
   program
     .command('run')
     .description('integrate the gradient flow of a spec (the embedded diagonal task when no file is given) and print the result as JSON')
     .argument('[spec]', 'problem spec (JSON)')
+    .addHelpText('after', SPEC_HELP)
     .option('--save-times <t1,t2,...>', 'add a trajectory of {t, loss, singularValues} at these times (dense output)')
     .option('--save-layers', 'include the factors W_1..W_L in the result (for warm starts)')
     .option('--samples <N>', 'add N log-spaced analysis samples (loss, spectrum, effective rank, nuclear norm, reconstruction error)')
@@ -43,14 +47,14 @@ export function register(program: Command): void {
       try {
         // The factored models (udv/udu) always report their factors; --save-layers changes nothing there.
         const result = factored
-          ? (await import('../../experiments/factorRun.js')).runFactor(value, {
+          ? (await import('../../experiments/factorRun.js')).runFactor(value as FactorSpec, {
             saveTimes,
             onProgress: (t, loss, lossTol) => {
               if (Number.isNaN(loss0)) loss0 = loss;
               bar.update(runFraction({ t, loss, loss0, lossTol, tMax: NaN }), `t = ${t.toExponential(2)}, loss = ${loss.toExponential(2)} -> ${lossTol.toExponential(1)}`);
             },
           })
-          : (await import('../../experiments/run.js')).run(spec, {
+          : (await import('../../experiments/run.js')).run(spec as Spec, {
             baseDir: dir,
             saveTimes,
             saveLayers: opts.saveLayers,

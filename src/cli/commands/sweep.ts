@@ -5,12 +5,14 @@ import type { Command } from 'commander';
 import { InputError } from '../../model/errors.js';
 import { parseCount, parseProgress, readJsonFile } from '../io.js';
 import { workerScript } from './shared.js';
+import { SWEEP_HELP } from './specHelp.js';
 
 export function register(program: Command): void {
   program
     .command('sweep')
     .description('run a sweep (base spec x grid x trials) on worker threads, appending one JSON line per finished cell; re-running resumes')
     .argument('<sweep>', 'sweep file: {"base": spec, "grid": {"dotted.path": [values]}, "trials": n}')
+    .addHelpText('after', SWEEP_HELP)
     .requiredOption('--out <file>', 'results file (JSON lines), appended to')
     .option('--workers <n>', 'threads computing cells: this one plus n - 1 worker threads (default and most: one per core)')
     .option('--shard <i/n|auto>', 'run only cells with index = i mod n (0 <= i < n); "auto": i and n from a Slurm array or Kubernetes Indexed Job')

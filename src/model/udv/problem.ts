@@ -6,7 +6,7 @@
 import { InputError } from '../errors.js';
 import { makeMask, makeTarget, observedEntries } from '../problem.js';
 import { Rng } from '../random.js';
-import { parseFactorSpec, type FactorInit, type FactorSpec } from './spec.js';
+import { parseFactorSpec, type FactorInit, type FactorSpec, type ParsedFactorSpec } from './spec.js';
 
 /** A ball ||y[start + i*stride], i < count|| <= radius. */
 export interface Ball {
@@ -19,7 +19,7 @@ export interface Ball {
 }
 
 export interface FactorProblem {
-  spec: FactorSpec;
+  spec: ParsedFactorSpec;
   kind: 'udv' | 'udu';
   m: number;
   n: number;
@@ -42,7 +42,7 @@ export interface FactorProblem {
   y0: Float64Array;
 }
 
-export function buildFactorProblem(input: unknown): FactorProblem {
+export function buildFactorProblem(input: FactorSpec): FactorProblem {
   const spec = parseFactorSpec(input);
   const { m, n, values: target } = makeTarget(spec.target);
   const mask = makeMask(spec.observed, m, n);

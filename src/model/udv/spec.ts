@@ -6,7 +6,7 @@
 
 import { z } from 'zod';
 import { InputError } from '../errors.js';
-import { learningRateError, needsLearningRate, observedSchema, saveSchema, solverFields, targetSchema, toInputError } from '../spec.js';
+import { type DeepReadonly, learningRateError, needsLearningRate, observedSchema, parseWith, saveSchema, solverFields, targetSchema } from '../spec.js';
 
 const finite = z.number().finite();
 const posInt = z.number().int().positive();
@@ -50,9 +50,12 @@ export const factorSpecSchema = z.strictObject({
   save: saveSchema.prefault({}),
 });
 
-export type FactorSpec = z.output<typeof factorSpecSchema>;
-export type FactorModel = FactorSpec['model'];
-export type FactorInit = FactorSpec['init'];
+/** A udv/udu spec as a user writes it (defaults may be left out). */
+export type FactorSpec = DeepReadonly<z.input<typeof factorSpecSchema>>;
+/** A validated udv/udu spec, defaults filled in. */
+export type ParsedFactorSpec = z.output<typeof factorSpecSchema>;
+export type FactorModel = ParsedFactorSpec['model'];
+export type FactorInit = ParsedFactorSpec['init'];
 
 /** The model kind a raw spec asks for: "deep" when "model" is absent or not an object with a factored kind. */
 export function modelKind(value: unknown): 'deep' | FactorModelKind {
@@ -62,16 +65,14 @@ export function modelKind(value: unknown): 'deep' | FactorModelKind {
 }
 
 /** Validate a udv/udu spec; throws InputError on the first problem. */
-export function parseFactorSpec(value: unknown, root = 'spec'): FactorSpec {
+export function parseFactorSpec(value: unknown, root = 'spec'): ParsedFactorSpec {
   const kind = modelKind(value);
   for (const key of ['depth', 'width', 'groups'] as const) {
     if (value !== null && typeof value === 'object' && key in value) {
       throw new InputError(`${root}.${key}`, `not used by the ${kind} model (its shape is model.rank); remove "${key}"`);
     }
   }
-  const r = factorSpecSchema.safeParse(value, { reportInput: true });
-  if (!r.success) throw toInputError(r.error.issues, root);
-  return r.data;
+  return parseWith(factorSpecSchema, value, root);
 }
 
 /**
