@@ -4,12 +4,12 @@
 // (RunStopRule) and analysed by the same runResult() as a run alone, so each
 // result equals runProblem's bit for bit. What the lanes do not mirror runs
 // one at a time: runs with save times, samples, checkpoints, a wall-clock
-// budget, another method than "dopri5" or "auto", a kernel other than the
-// generated one, and every lane that hands its run back (the stiffness test
+// budget, another method than "dopri5" or "auto", a code path of the field
+// other than the generated one, and every lane that hands its run back (the stiffness test
 // firing, a budget, a non-finite field), which is then rerun from the start.
 
 import { runEnsemble, type EnsembleEnd, type EnsembleJob } from '../ode/ensemble.js';
-import { fieldKernelOf, gradientField } from '../model/field/dispatch.js';
+import { fieldImplOf, gradientField } from '../model/field/dispatch.js';
 import { ensembleField, type EnsembleField } from '../model/field/ensembleField.js';
 import { unrolledKey } from '../model/field/unrolledField.js';
 import type { Problem } from '../model/problem.js';
@@ -40,7 +40,7 @@ export function ensembleEligible(problem: Problem, options: RunOptions): boolean
     (save.times ?? []).length === 0 && (options.saveTimes ?? []).length === 0 &&
     !(options.samples ?? save.samples) && !options.checkpoint && !options.onProgress &&
     options.maxWallTime === undefined && s.maxWallTime === undefined &&
-    fieldKernelOf(problem, options.kernel) === 'unrolled';
+    fieldImplOf(problem, options.fieldImpl) === 'unrolled';
 }
 
 /**
@@ -100,7 +100,7 @@ export function runStream(
 /** A problem as a lane's job: its own scalar field (first evaluations, probes, analysis) and stop rules. */
 function laneJob(problem: Problem, index: number, ef: EnsembleField, options: RunOptions, emit: (i: number, r: RunResult) => void, stats?: StreamStats) {
   const s = problem.spec.solver;
-  const field = gradientField(problem, options.kernel);
+  const field = gradientField(problem, options.fieldImpl);
   const tol = runTolerance(problem);
   let lane = -1;
   const rule = new RunStopRule(problem, tol, field.rhs, () => ef.loss[lane], options, undefined, 0);

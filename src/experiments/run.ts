@@ -20,7 +20,7 @@ import {
   FLOOR_MARGIN, gradientNoiseProbe, lossFloorEstimate, lossTolerance, PlateauWatch, suggestedTolerances, targetEnergy, tolText,
   type LossTolerance, type PlateauVerdict, type PlateauWatchState,
 } from './stopRules.js';
-import type { FieldKernel, GradientField, KernelName } from '../model/field/types.js';
+import type { FieldImpl, GradientField, KernelName } from '../model/field/types.js';
 
 export type RunStatus =
   | 'converged' | 't-max' | 'max-steps' | 'max-evals' | 'diverged' | 'stiff' | 'step-too-small'
@@ -94,8 +94,8 @@ export interface RunOptions extends BuildOptions {
    * checkpoint, a run it ends goes on from where it stopped when run again.
    */
   maxWallTime?: number;
-  /** Vector-field kernel: "auto" (DMFLOW_KERNEL, else native BLAS / wasm for large sides), "typescript", "unrolled", "blas" or "wasm". */
-  kernel?: FieldKernel;
+  /** The vector field's code path: "auto" (DMFLOW_KERNEL, else native BLAS / wasm for large sides), "typescript", "unrolled", "blas" or "wasm". */
+  fieldImpl?: FieldImpl;
   /**
    * Write the run's whole state to this file every `everyMs` milliseconds and
    * when an integration ends; when the file exists, resume from it (refused
@@ -311,7 +311,7 @@ export function runSaveTimes(problem: Problem, options: Pick<RunOptions, 'saveTi
 
 export function runProblem(problem: Problem, options: RunOptions = {}): RunResult {
   const s = problem.spec.solver;
-  const field = gradientField(problem, options.kernel);
+  const field = gradientField(problem, options.fieldImpl);
   const times = runSaveTimes(problem, options);
   const tol = runTolerance(problem);
   const maxWallTime = options.maxWallTime ?? s.maxWallTime;
@@ -322,7 +322,8 @@ export function runProblem(problem: Problem, options: RunOptions = {}): RunResul
   if (ck && (s.method === 'gd' || s.method === 'odex')) {
     throw new InputError('--checkpoint', `expected solver.method dopri5, rkc or auto (a stepper whose state can be saved), got ${s.method}`);
   }
-  const hash = ck ? runHash(problem, { times, nSamples, kernel: options.kernel ?? 'auto' }) : '';
+  // The hash keeps the key "kernel" for the code path, so that checkpoints written before its rename resume.
+  const hash = ck ? runHash(problem, { times, nSamples, kernel: options.fieldImpl ?? 'auto' }) : '';
   const record: RunRecord = (ck && readCheckpoint<RunRecord>(ck.path, hash)) || { finished: [], current: null };
   // A path that cannot be written is refused now, not at the first checkpoint.
   if (ck && record.finished.length === 0 && !record.current) writeCheckpoint<RunRecord>(ck.path, hash, record);
