@@ -11,14 +11,14 @@
 // iteration's 20% when they converge.
 
 import { integrate } from './integrate.js';
-import type { CheckedOptions } from './options.js';
 import { LanczosRadius } from './lanczos.js';
+import { rmsNorm, scaledSquare, UROUND } from './norm.js';
+import type { CheckedOptions } from './options.js';
 import { restoreFields, saveFields, type StepLimits, type StepOutcome, type Stepper } from './stepper.js';
 import type { Rhs, SolveOptions, SolveResult } from './types.js';
 
 const DAMPING = 2 / 13;
 const MAX_STAGES = 2000;
-const UROUND = 2.3e-16;
 
 interface Coefficients {
   s: number;
@@ -264,14 +264,10 @@ export class RkcStepper implements Stepper {
       const yNew = this.yNew, F1 = this.F1;
       yNew.set(Yjm1);
       f(t + hs, yNew, F1); this.nfev++;
-      // Local error estimate of rkc.f: 0.8 (y_n - y_{n+1}) + 0.4 h (F_n + F_{n+1}).
-      let err = 0;
-      for (let i = 0; i < n; i++) {
-        const e = 0.8 * (y[i] - yNew[i]) + 0.4 * hs * (F0[i] + F1[i]);
-        const sk = atol[i] + rtol * Math.max(Math.abs(y[i]), Math.abs(yNew[i]));
-        err += (e / sk) ** 2;
-      }
-      err = Math.sqrt(err / n);
+      // Local error estimate of rkc.f, 0.8 (y_n - y_{n+1}) + 0.4 h (F_n + F_{n+1}), in the weighted RMS norm.
+      let sum = 0;
+      for (let i = 0; i < n; i++) sum += scaledSquare(0.8 * (y[i] - yNew[i]) + 0.4 * hs * (F0[i] + F1[i]), atol[i], rtol, y[i], yNew[i]);
+      const err = rmsNorm(sum, n);
       const fac = !Number.isFinite(err) ? 0.1 : err === 0 ? 10 : Math.min(10, Math.max(0.1, 0.8 * Math.pow(err, -1 / 3)));
       if (err <= 1) {
         this.naccept++; this.sinceRho++;
