@@ -3,10 +3,13 @@
 export { solveIvp, integrators, type IntegratorName, type SolveIvpOptions } from './ode/solve.js';
 export { dopri5 } from './ode/dopri5.js';
 export type { Rhs, SolveOptions, SolveResult, SolveStatus, Integrator, EventSpec, SolveState, CheckpointHook, Jvp } from './ode/types.js';
+export type { Dopri5Options, RkcOptions, AutoOptions, GdOptions, OdexOptions, StiffnessTestOptions, SpectralOptions } from './ode/types.js';
+export { SolverOptionError } from './ode/errors.js';
+export { solveOptionsFromSpec, type SolverFields, type SolveExtras } from './experiments/solveOptions.js';
 export type { Stepper, StepOutcome } from './ode/stepper.js';
 export { DEFAULT_MAX_EVALS, DEFAULT_MAX_STEPS } from './ode/stepper.js';
 export { Dopri5Stepper } from './ode/dopri5.js';
-export { runEnsemble, laneCount, type BatchRhs, type EnsembleJob, type EnsembleEnd, type EnsembleOptions } from './ode/ensemble.js';
+export { runEnsemble, ensembleJob, laneCount, type BatchRhs, type EnsembleJob, type EnsembleEnd, type EnsembleOptions } from './ode/ensemble.js';
 export { RkcStepper } from './ode/rkc.js';
 export { InputError } from './model/errors.js';
 export { Rng } from './model/random.js';

@@ -10,6 +10,7 @@ import { logTimes, reconstructionError, snapshot, type Snapshot } from '../analy
 import { effectiveRank, singularValues } from '../analysis/spectrum.js';
 import { norm2, toRows } from '../linalg/dense.js';
 import { solveIvp } from '../ode/solve.js';
+import { solveOptionsFromSpec } from './solveOptions.js';
 import type { CheckpointHook, Rhs, SolveResult, SolveState, SolveStatus } from '../ode/types.js';
 import { InputError } from '../model/errors.js';
 import { buildProblem, type BuildOptions, type Problem } from '../model/problem.js';
@@ -347,12 +348,10 @@ export function runProblem(problem: Problem, options: RunOptions = {}): RunResul
         lastWrite = Date.now();
       },
     } : undefined;
-    // ensembleRun.ts's laneJob mirrors these options for the ensemble lanes: change both together.
-    const sol = solveIvp(field.rhs, [0, s.tMax], problem.y0, {
-      method: s.method, lr: s.lr, rtol: s.rtol, atol: s.atol, maxSteps: s.maxSteps, maxEvals: s.maxEvals, h0: s.h0, hMax: s.hMax,
-      tEval, stop: rule.stop, onStiff: rule.onStiff, onSwitch: rule.onSwitch, resume: resume?.state, checkpoint,
-      ...(s.spectralEstimate === 'lanczos' ? { jvp: field.jvp } : {}),
-    });
+    // ensembleRun.ts's laneJob maps the spec with the same hooks (solveOptions.ts).
+    const sol = solveIvp(field.rhs, [0, s.tMax], problem.y0, solveOptionsFromSpec(s, {
+      tEval, stop: rule.stop, onStiff: rule.onStiff, onSwitch: rule.onSwitch, jvp: field.jvp, resume: resume?.state, checkpoint,
+    }));
     const result: PassResult = { sol, outcome: rule.outcome, evidence: rule.evidence, trend: rule.trend() };
     if (writes) {
       if (resumableStop(rule.outcome, pass > 0) && lastState) record.current = { state: lastState, stopRule: rule.memory() };

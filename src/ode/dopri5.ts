@@ -12,10 +12,10 @@ import {
 } from './dormandPrince.js';
 import { integrate } from './integrate.js';
 import { rmsNorm } from './norm.js';
-import type { CheckedOptions } from './options.js';
+import { checkMethodOptions, type CheckedOptions } from './options.js';
 import { allFinite, restoreFields, saveFields, type StepLimits, type StepOutcome, type Stepper } from './stepper.js';
 import { countStiffnessTest, STIFF_CHECK_EVERY, STIFF_PATIENCE, stiffnessEstimate, stiffnessTestDue } from './stiffness.js';
-import type { Rhs, SolveOptions, SolveResult } from './types.js';
+import type { Dopri5Options, Rhs, SolveResult } from './types.js';
 
 /** The fields save() writes and restore() reads: everything step() depends on. */
 const STATE = ['t', 'h', 'hNew', 'pending', 'y', 'k1', 'facold', 'reject', 'iasti', 'nonsti', 'nfev', 'naccept', 'nreject', 'nsteps', 'stiffDetections'] as const;
@@ -60,7 +60,7 @@ export class Dopri5Stepper implements Stepper {
     private readonly f: Rhs,
     span: readonly [number, number],
     y0: ArrayLike<number>,
-    private readonly options: SolveOptions,
+    private readonly options: Dopri5Options,
     private readonly checked: CheckedOptions,
     private readonly limits: StepLimits,
   ) {
@@ -228,6 +228,7 @@ export class Dopri5Stepper implements Stepper {
  * Integrate y' = f(t, y) from span[0] to span[1] (forwards or backwards).
  * The right-hand side writes into its third argument and must not allocate.
  */
-export function dopri5(f: Rhs, span: readonly [number, number], y0: ArrayLike<number>, options: SolveOptions = {}): SolveResult {
+export function dopri5(f: Rhs, span: readonly [number, number], y0: ArrayLike<number>, options: Dopri5Options = {}): SolveResult {
+  checkMethodOptions('dopri5', options);
   return integrate('dopri5', (checked, limits) => new Dopri5Stepper(f, span, y0, options, checked, limits), span, y0, options);
 }

@@ -24,11 +24,12 @@ import { WasmArena, wasmModule, type WasmExports } from '../linalg/wasm.js';
 import * as dp from './dormandPrince.js';
 import { accepted, countsAsRejection, dopri5InitialStep, FACOLD0, firstStep, nextFacold, nextStep, piControl, reachesEnd, startCost, stepCheck } from './dormandPrince.js';
 import { rmsNorm } from './norm.js';
-import { countStiffnessTest, STIFF_CHECK_EVERY, STIFF_PATIENCE, stiffnessEstimate, stiffnessTestDue, type StiffnessCounters } from './stiffness.js';
+import type { SolveIvpOptions } from './solve.js';
+import { countStiffnessTest, STIFF_CHECK_EVERY, STIFF_PATIENCE, stiffCheckEvery, stiffnessEstimate, stiffnessTestDue, type StiffnessCounters } from './stiffness.js';
 import { END_MESSAGE, stoppedMessage } from './integrate.js';
 import { checkOptions } from './options.js';
 import { allFinite, stepLimits } from './stepper.js';
-import type { Rhs, SolveResult } from './types.js';
+import type { AutoOptions, Dopri5Options, Rhs, SolveResult } from './types.js';
 
 /**
  * An autonomous right-hand side for many lanes: for q < count, lane =
@@ -49,11 +50,38 @@ export interface EnsembleJob {
   hMax?: number;
   /** The same right-hand side for this job alone (for the first evaluations: f(y0) and HINIT's). */
   rhs: Rhs;
-  /** SolveOptions.stiffCheckEvery and stiffPatience, as Dopri5Stepper takes them (defaults: stiffness.ts). "auto" passes AUTO_STIFF_CHECK_EVERY. */
+  /** The stiffness test's schedule, as Dopri5Stepper takes it (defaults: stiffness.ts; ensembleJob gives auto's). */
   stiffCheckEvery?: number;
   stiffPatience?: number;
   /** Called after every accepted step, as solveIvp's stop predicate (y and dy: the lane's, valid during the call). */
   stop: (t: number, y: Float64Array, dy: Float64Array) => boolean;
+}
+
+/** The options of solveIvp a lane mirrors; a job with any other goes alone. */
+const MIRRORED: ReadonlySet<string> = new Set(['method', 'rtol', 'atol', 'maxSteps', 'maxEvals', 'h0', 'hMax', 'stop', 'stiffCheckEvery', 'stiffPatience', 'onStiff', 'onSwitch', 'jvp']);
+
+/**
+ * The lane job that integrates what solveIvp(rhs, [0, t1], y0, options)
+ * does, or why the lanes cannot: they run Dormand–Prince forwards from 0
+ * with scalar tolerances under a stop predicate, without output times,
+ * events or checkpoints. Where "dopri5" would call onStiff and "auto" would
+ * switch to RKC (which alone uses jvp) a lane hands its job back, so those
+ * are mirrored too.
+ */
+export function ensembleJob(rhs: Rhs, y0: ArrayLike<number>, t1: number, options: SolveIvpOptions): EnsembleJob | string {
+  const method = options.method ?? 'dopri5';
+  if (method !== 'dopri5' && method !== 'auto') return `method "${method}"`;
+  for (const [key, value] of Object.entries(options)) {
+    const empty = value === undefined || (Array.isArray(value) && value.length === 0) || (ArrayBuffer.isView(value) && (value as Float64Array).length === 0);
+    if (!empty && !MIRRORED.has(key)) return `option "${key}"`;
+  }
+  const o = options as Dopri5Options | AutoOptions;
+  const { rtol, atol, stop } = o;
+  if (typeof rtol !== 'number' || typeof atol !== 'number' || !stop) return 'no scalar rtol and atol, or no stop predicate';
+  return {
+    y0, t1, rtol, atol, maxSteps: o.maxSteps, maxEvals: o.maxEvals, h0: o.h0, hMax: o.hMax, rhs, stop,
+    stiffCheckEvery: stiffCheckEvery(method, o.stiffCheckEvery), stiffPatience: o.stiffPatience,
+  };
 }
 
 /** How a job ended: its result, or why it must be rerun one at a time. */

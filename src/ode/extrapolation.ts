@@ -7,9 +7,9 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import * as odexModule from 'odex';
 import type { OdexSolverClass } from './odexApi.js';
-import { checkOptions, refuseSteppingOnly } from './options.js';
+import { checkMethodOptions, checkOptions } from './options.js';
 import { stepLimits } from './stepper.js';
-import type { Rhs, SolveOptions, SolveResult, SolveStatus } from './types.js';
+import type { OdexOptions, Rhs, SolveResult, SolveStatus } from './types.js';
 
 // odex is CommonJS: Node's ESM loader exposes it as the default export, the
 // bundlers and CommonJS interop as a named one. Under a tsx loader the
@@ -24,11 +24,11 @@ const ns = odexModule as unknown as { Solver?: OdexSolverClass; default?: { Solv
 export const OdexSolver: OdexSolverClass = ns.Solver ?? ns.default?.Solver ??
   (createRequire(join(process.cwd(), 'package.json'))('odex/src/odex.js') as { Solver: OdexSolverClass }).Solver;
 
-export function odex(f: Rhs, span: readonly [number, number], y0In: ArrayLike<number>, options: SolveOptions = {}): SolveResult {
+export function odex(f: Rhs, span: readonly [number, number], y0In: ArrayLike<number>, options: OdexOptions = {}): SolveResult {
+  checkMethodOptions('odex', options);
   const [t0, t1] = span;
   const n = y0In.length;
   const { rtol, atol, tEval, dir } = checkOptions(span, n, options);
-  refuseSteppingOnly('odex', options);
   const { maxSteps, maxEvals } = stepLimits(options);
   const solver = new OdexSolver(n);
   solver.relativeTolerance = rtol;
