@@ -34,7 +34,7 @@ export async function benchBrowser(repeats = 3): Promise<{ ratio: number } | nul
     cliWall.push((performance.now() - t0) / 1000);
     if (r.status !== 0) throw new Error(`dmflow run failed: ${r.stderr}`);
     const t1 = performance.now();
-    run(spec, { kernel: 'wasm' });
+    run(spec, { fieldImpl: 'wasm' });
     cliRun.push((performance.now() - t1) / 1000);
   }
 

@@ -2,7 +2,7 @@
 // Ends with the targets of issue 14 and whether this run met them.
 
 import { availableParallelism, cpus } from 'node:os';
-import { BLAS_FROM_SIDE, UNROLL_LIMIT, WASM_FROM_SIDE, buildProblem, nativeBlas, runProblem, runProblems, wasmModule, type FieldKernel } from '../src/index.js';
+import { BLAS_FROM_SIDE, UNROLL_LIMIT, WASM_FROM_SIDE, buildProblem, nativeBlas, runProblem, runProblems, wasmModule, type FieldImpl } from '../src/index.js';
 import { benchArenstorf } from './arenstorf.js';
 import { cliRun, cliSweep } from './cliRuns.js';
 import { benchRhs } from './rhs.js';
@@ -26,9 +26,9 @@ console.log(`  dmflow --help:                  +${(startup.help - startup.node).
 console.log(`  dmflow run (embedded default):  +${(startup.run - startup.node).toFixed(3)} s  (target 0.3 s; start-up and the integration itself)\n`);
 if (args.includes('--startup-only')) process.exit(0);
 
-console.log('Right-hand-side evaluations per second (d x d target, 30% observed, hidden width d), by kernel');
+console.log('Right-hand-side evaluations per second (d x d target, 30% observed, hidden width d), by code path of the field');
 console.log(`(auto picks: blas from side ${BLAS_FROM_SIDE} when built${nativeBlas ? '' : ' - NOT BUILT here'}, else wasm from side ${WASM_FROM_SIDE}, unrolled up to ${UNROLL_LIMIT} multiply-adds, else typescript)`);
-const kernels: FieldKernel[] = ['typescript', 'unrolled', ...(nativeBlas ? ['blas' as const] : []), ...(wasmModule ? ['wasm' as const] : [])];
+const kernels: FieldImpl[] = ['typescript', 'unrolled', ...(nativeBlas ? ['blas' as const] : []), ...(wasmModule ? ['wasm' as const] : [])];
 const sizes = [2, 5, 10, 30, 100];
 const byKernel = kernels.map((k) => benchRhs(k === 'unrolled' ? [2, 5] : sizes, [2, 3, 4], 0.3, k));
 console.log(`     d  depth${kernels.map((k) => k.padStart(12)).join('')}`);

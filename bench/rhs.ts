@@ -1,9 +1,9 @@
 // Right-hand-side evaluations per second of the gradient vector field, by
 // size d (square d x d target, 30% observed) and depth. Figures only.
 
-import { buildProblem, gradientField, type FieldKernel } from '../src/index.js';
+import { buildProblem, gradientField, type FieldImpl } from '../src/index.js';
 
-export function benchRhs(sizes = [2, 10, 30, 100], depths = [2, 3, 4], seconds = 0.5, kernel: FieldKernel = 'typescript'): { d: number; depth: number; perSecond: number }[] {
+export function benchRhs(sizes = [2, 10, 30, 100], depths = [2, 3, 4], seconds = 0.5, impl: FieldImpl = 'typescript'): { d: number; depth: number; perSecond: number }[] {
   const rows: { d: number; depth: number; perSecond: number }[] = [];
   for (const d of sizes) {
     for (const depth of depths) {
@@ -13,7 +13,7 @@ export function benchRhs(sizes = [2, 10, 30, 100], depths = [2, 3, 4], seconds =
         depth,
         init: { kind: 'gaussian', std: 0.1, seed: 3 },
       });
-      const field = gradientField(p, kernel);
+      const field = gradientField(p, impl);
       const dy = new Float64Array(p.y0.length);
       // Warm up the JIT, then count evaluations in a fixed wall time.
       for (let i = 0; i < 20; i++) field.rhs(0, p.y0, dy);

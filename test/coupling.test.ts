@@ -73,12 +73,12 @@ describe('coupling norms without the dense kernel', () => {
 });
 
 describe('dmflow analyze', () => {
-  it('prints norms, not kernels; --kernel writes the dense kernels, equal to the library\'s', () => {
+  it('prints norms, not kernels; --tangent-kernel writes the dense kernels, equal to the library\'s', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dmflow-analyze-'));
     const spec = join(dir, 'spec.json');
     const value = { target: [[1, 0, 0], [0, 1, 0], [0, 0, 1]], observed: { kind: 'block-diagonal', blocks: [1, 1, 1] }, depth: 3, init: { kind: 'gaussian', std: 0.3, seed: 2 } } as const;
     writeFileSync(spec, JSON.stringify(value));
-    const r = cli(['analyze', spec, '--kernel', join(dir, 'k.json')]);
+    const r = cli(['analyze', spec, '--tangent-kernel', join(dir, 'k.json')]);
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.dense).toBeUndefined();
@@ -108,9 +108,9 @@ describe('dmflow analyze', () => {
     expect(out.coupling.decoupled).toBe(true);
     expect(out.kernel.offGroupFrobenius).toBe(0);
     expect(out.unobservedKernel.frobenius).toBeGreaterThan(0);
-    const dense = cli(['analyze', spec, '--kernel', join(dir, 'k.json')], { timeout: 120_000 });
+    const dense = cli(['analyze', spec, '--tangent-kernel', join(dir, 'k.json')], { timeout: 120_000 });
     expect(dense.status).toBe(2);
-    expect(dense.stderr).toMatch(/^dmflow: --kernel: needs about .* above the memory limit/);
+    expect(dense.stderr).toMatch(/^dmflow: --tangent-kernel: needs about .* above the memory limit/);
     expect(dense.stderr.trim().split('\n')).toHaveLength(1);
   });
 });

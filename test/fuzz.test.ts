@@ -87,7 +87,7 @@ const COMMANDS: Command[] = [
     name: 'conjecture', args: (f, x) => ['conjecture', f ?? writeInput(JSON.stringify(CONJECTURE)), '--workers', '1', ...x],
     valid: CONJECTURE, flags: [...each('--runs', ['0', '-1', '1.5', 'NaN', 'abc']), ...each('--seed', ['-1', '1.5', 'NaN', '1e400', 'abc']), ['--replay', ''], ['--replay', '[]'], ['--results', dir]],
   },
-  { name: 'analyze', valid: SPEC, args: (f, x) => ['analyze', ...(f ? [f] : []), ...x], flags: [['--kernel', ''], ['--kernel', dir], ['--kernel'], ['--bogus', '1']] },
+  { name: 'analyze', valid: SPEC, args: (f, x) => ['analyze', ...(f ? [f] : []), ...x], flags: [['--tangent-kernel', ''], ['--tangent-kernel', dir], ['--tangent-kernel'], ['--kernel', 'k.json'], ['--bogus', '1']] },
   { name: 'ode', valid: SPEC, args: (f, x) => ['ode', ...(f ? [f] : []), ...x], flags: [['--json', 'x'], ['--bogus']] },
   { name: 'limit', valid: SPEC, args: (f, x) => ['limit', ...(f ? [f] : []), ...x], flags: each('--at', ['-1', 'NaN', '1e400', 'abc', '', '1e308']) },
   { name: 'check', valid: SPEC, args: (f, x) => ['check', ...(f ? [f] : []), ...x], flags: each('--tol', ['0', '-1', 'NaN', 'abc', '', '1e400', '1e-400']) },

@@ -30,8 +30,8 @@ describe('native BLAS field', () => {
       target: { kind: 'low-rank', size: [20, 20], rank: 2, seed: 1 }, observed: { kind: 'random', count: 160, seed: 2 },
       depth: 3, init: { kind: 'gaussian', std: 0.1, seed: 3 }, solver: { method: 'auto', rtol: 1e-9, atol: 1e-12, lossTol: 1e-12 },
     } as const;
-    const a = run(spec, { kernel: 'typescript' });
-    const b = run(spec, { kernel: 'blas' });
+    const a = run(spec, { fieldImpl: 'typescript' });
+    const b = run(spec, { fieldImpl: 'blas' });
     expect(a.status).toBe('converged');
     expect(b.status).toBe('converged');
     let d = 0;

@@ -23,7 +23,10 @@ describe('resume from a saved state', () => {
     it.each(problems)(`${method}: %s`, (_name, rhs, y, span, opts) => {
       const tEval = Array.from({ length: 40 }, (_, i) => span[0] + ((span[1] - span[0]) * i) / 39);
       const events = [{ g: (_t: number, yy: Float64Array) => yy[1] - 0.1 }, { g: (_t: number, yy: Float64Array) => yy[0] }];
-      const options = { method, ...opts, tEval, events };
+      // Each method takes its own options: stiffCheckEvery is dopri5's and auto's, onStiff dopri5's.
+      const { stiffCheckEvery, onStiff, ...shared } = opts as { stiffCheckEvery?: number; onStiff?: () => boolean };
+      const own = method === 'dopri5' ? { stiffCheckEvery, onStiff } : method === 'auto' ? { stiffCheckEvery } : {};
+      const options = { method, ...shared, ...own, tEval, events };
       const states: SolveState[] = [];
       let calls = 0;
       const counted: Rhs = (t, yy, dy) => { calls++; rhs(t, yy, dy); };

@@ -6,8 +6,8 @@
 
 import {
   analyzeProblem, balanceInvariants, buildProblem, checkRun, computeCells, coveringTheorem, effectiveRank, endToEnd, formatJson, observationGraph,
-  InputError, invariantDrift, lossOf, runProblem, singularValues, theoremLimit, UNROLL_LIMIT, unrolledCost, wasmLoadError, wasmModule,
-  type Cell, type FieldKernel, type Problem, type RunProgress,
+  InputError, invariantDrift, lossOf, runProblem, SolverOptionError, singularValues, theoremLimit, UNROLL_LIMIT, unrolledCost, wasmLoadError, wasmModule,
+  type Cell, type FieldImpl, type Problem, type RunProgress,
 } from '../src/browser.js';
 import { CONTROL_PAUSED, CONTROL_STEPS, type FromWorker, type TheoremInfo, type TheoryCurve, type ToWorker } from './protocol.js';
 
@@ -29,12 +29,12 @@ function errorMessage(e: unknown): FromWorker {
   if (e instanceof InputError) return { type: 'error', input: { field: e.field, expected: e.expected, message: e.message }, message: e.message };
   const err = e as Error;
   // As the CLI: the integrator's refusal of its arguments is the user's input.
-  if (err instanceof RangeError && err.message.startsWith('solveIvp:')) return { type: 'error', input: { field: '', expected: '', message: err.message }, message: err.message };
+  if (err instanceof SolverOptionError) return { type: 'error', input: { field: '', expected: '', message: err.message }, message: err.message };
   return { type: 'error', input: null, message: `internal error: ${err?.message ?? String(e)}` };
 }
 
-/** The kernel a page run asks for: wasm as DMFLOW_KERNEL=wasm; js as DMFLOW_KERNEL=js (generated code for small problems, else the loops). */
-function fieldKernel(problem: Problem, asked: 'wasm' | 'js'): FieldKernel {
+/** The field's code path for the kernel a page run asks for: wasm as DMFLOW_KERNEL=wasm; js as DMFLOW_KERNEL=js (generated code for small problems, else the loops). */
+function fieldImpl(problem: Problem, asked: 'wasm' | 'js'): FieldImpl {
   if (asked === 'wasm' && wasmModule) return 'wasm';
   return unrolledCost(problem) <= UNROLL_LIMIT ? 'unrolled' : 'typescript';
 }
@@ -90,7 +90,7 @@ function runSpec(msg: Extract<ToWorker, { type: 'run' }>): void {
     }
   };
   const started = performance.now();
-  const result = runProblem(problem, { kernel: fieldKernel(problem, msg.kernel), onProgress });
+  const result = runProblem(problem, { fieldImpl: fieldImpl(problem, msg.kernel), onProgress });
   const runMs = performance.now() - started;
 
   let check: unknown = null;

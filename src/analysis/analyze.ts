@@ -39,7 +39,7 @@ export function denseKernelEntries(problem: Pick<Problem, 'm' | 'n' | 'obsRows'>
 export function analyzeProblem(problem: Problem, y: Float64Array = problem.y0, options: { dense?: boolean } = {}): Analysis {
   const { m, n, obsRows, obsCols } = problem;
   checkMemory(analyzeNeeds({ m, n, depth: problem.depth, width: problem.dims[1] ?? m, widthGiven: problem.spec.width !== undefined }, obsRows.length, options.dense ?? false));
-  if (options.dense) checkPrintable('--kernel', 'the dense kernels', 24 * m * n * obsRows.length);
+  if (options.dense) checkPrintable('--tangent-kernel', 'the dense kernels', 24 * m * n * obsRows.length);
   const observed: [number, number][] = Array.from(obsRows, (i, p) => [i, obsCols[p]]);
   const graph = observationGraph(m, n, obsRows, obsCols);
   const groupsOf = entryGroups(problem, graph);

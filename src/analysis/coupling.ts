@@ -77,7 +77,7 @@ function identity(k: number): Float64Array {
   return I;
 }
 
-/** K[p, q] for targets p = (pi, pj) and sources q = (qk, qr), |P| x |Q| row-major (dense: small problems and --kernel only). */
+/** K[p, q] for targets p = (pi, pj) and sources q = (qk, qr), |P| x |Q| row-major (dense: small problems and --tangent-kernel only). */
 export function tangentKernel(
   problem: Pick<Problem, 'dims' | 'offsets'>, y: Float64Array,
   pRows: Int32Array, pCols: Int32Array, qRows: Int32Array, qCols: Int32Array,

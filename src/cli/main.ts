@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { InputError } from '../model/errors.js';
+import { SolverOptionError } from '../ode/errors.js';
 import { register as registerRun } from './commands/run.js';
 import { register as registerSweep } from './commands/sweep.js';
 import { register as registerSummarize } from './commands/summarize.js';
@@ -67,7 +68,7 @@ export async function main(argv: string[]): Promise<number> {
       // Commander already printed its one-line message; help and version are not errors.
       return e.exitCode === 0 ? 0 : 2;
     }
-    if (e instanceof RangeError && e.message.startsWith('solveIvp:')) {
+    if (e instanceof SolverOptionError) {
       process.stderr.write(`dmflow: ${e.message}\n`);
       return 2;
     }

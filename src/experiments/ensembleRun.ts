@@ -4,18 +4,18 @@
 // (RunStopRule) and analysed by the same runResult() as a run alone, so each
 // result equals runProblem's bit for bit. What the lanes do not mirror runs
 // one at a time: runs with save times, samples, checkpoints, a wall-clock
-// budget, another method than "dopri5" or "auto", a kernel other than the
-// generated one, and every lane that hands its run back (the stiffness test
+// budget, another method than "dopri5" or "auto", a code path of the field
+// other than the generated one, and every lane that hands its run back (the stiffness test
 // firing, a budget, a non-finite field), which is then rerun from the start.
 
 import { environment } from '../platform/env.js';
-import { runEnsemble, type EnsembleEnd, type EnsembleJob } from '../ode/ensemble.js';
-import { fieldKernelOf, gradientField } from '../model/field/dispatch.js';
+import { ensembleJob, runEnsemble, type EnsembleEnd } from '../ode/ensemble.js';
+import { fieldImplOf, gradientField } from '../model/field/dispatch.js';
 import { ensembleField, type EnsembleField } from '../model/field/ensembleField.js';
 import { unrolledKey } from '../model/field/unrolledField.js';
 import type { Problem } from '../model/problem.js';
-import { AUTO_STIFF_CHECK_EVERY } from '../ode/stiffness.js';
 import { runProblem, runResult, RunStopRule, runTolerance, type RunOptions, type RunResult } from './run.js';
+import { solveOptionsFromSpec } from './solveOptions.js';
 
 /** Lanes integrated together (on the Fig. 1 cells, in-process: 8 to 64 lanes within noise, 63-65 us a cell; 4 lanes 68, 128 lanes 73). */
 export const ENSEMBLE_LANES = 32;
@@ -41,7 +41,7 @@ export function ensembleEligible(problem: Problem, options: RunOptions): boolean
     (save.times ?? []).length === 0 && (options.saveTimes ?? []).length === 0 &&
     !(options.samples ?? save.samples) && !options.checkpoint && !options.onProgress &&
     options.maxWallTime === undefined && s.maxWallTime === undefined &&
-    fieldKernelOf(problem, options.kernel) === 'unrolled';
+    fieldImplOf(problem, options.fieldImpl) === 'unrolled';
 }
 
 /**
@@ -101,16 +101,13 @@ export function runStream(
 /** A problem as a lane's job: its own scalar field (first evaluations, probes, analysis) and stop rules. */
 function laneJob(problem: Problem, index: number, ef: EnsembleField, options: RunOptions, emit: (i: number, r: RunResult) => void, stats?: StreamStats) {
   const s = problem.spec.solver;
-  const field = gradientField(problem, options.kernel);
+  const field = gradientField(problem, options.fieldImpl);
   const tol = runTolerance(problem);
   let lane = -1;
   const rule = new RunStopRule(problem, tol, field.rhs, () => ef.loss[lane], options, undefined, 0);
-  // The options runProblem gives solveIvp (run.ts), those the lanes mirror: keep the two in step.
-  // "auto" runs Dormand–Prince with the stiffness test on every step (auto.ts), "dopri5" with its default schedule.
-  const job: EnsembleJob = {
-    y0: problem.y0, t1: s.tMax, rtol: s.rtol, atol: s.atol, maxSteps: s.maxSteps, maxEvals: s.maxEvals, h0: s.h0, hMax: s.hMax,
-    rhs: field.rhs, stop: rule.stop, stiffCheckEvery: s.method === 'auto' ? AUTO_STIFF_CHECK_EVERY : undefined,
-  };
+  // The options runProblem gives solveIvp (run.ts), as a lane's job.
+  const job = ensembleJob(field.rhs, problem.y0, s.tMax, solveOptionsFromSpec(s, { stop: rule.stop, onStiff: rule.onStiff, onSwitch: rule.onSwitch, jvp: field.jvp }));
+  if (typeof job === 'string') throw new Error(`ensembleEligible admitted a run the lanes do not mirror: ${job}`);
   // A lane's end is analysed as a run alone; a job handed back runs alone.
   const done = (end: EnsembleEnd): void => {
     if (stats) {

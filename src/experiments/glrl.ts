@@ -12,6 +12,7 @@ import { reconstructionError } from '../analysis/snapshot.js';
 import { effectiveRank, singularValues, topEigenpair, topSingularPair } from '../analysis/spectrum.js';
 import { matmulNT, norm2, toRows } from '../linalg/dense.js';
 import { solveIvp } from '../ode/solve.js';
+import { solveOptionsFromSpec } from './solveOptions.js';
 import { InputError } from '../model/errors.js';
 import { makeMask, makeTarget, observedEntries, problemShape } from '../model/problem.js';
 import { checkMemory, glrlNeeds } from '../model/resources.js';
@@ -179,8 +180,7 @@ function runStage(field: GradientField, y0: Float64Array, rank: number, escapeRa
   const stiffGrads: number[] = [];
   // t, ||y||, the gradient norm and the loss at the first accepted step past each power of ten in t.
   const atDecade = new Map<number, { t: number; norm: number; grad: number; loss: number }>();
-  const sol = solveIvp(field.rhs, [0, s.tMax], y0, {
-    method: s.method, lr: s.lr, rtol: s.rtol, atol: s.atol, maxSteps: s.maxSteps, maxEvals: s.maxEvals, h0: s.h0, hMax: s.hMax,
+  const sol = solveIvp(field.rhs, [0, s.tMax], y0, solveOptionsFromSpec(s, {
     // A stage ends at a critical point of the rank-r loss, often with a positive
     // loss: stiff there, but the gradient still falls, so stiffness alone is no
     // reason to stop. An explicit method that keeps detecting stiffness while
@@ -209,7 +209,7 @@ function runStage(field: GradientField, y0: Float64Array, rank: number, escapeRa
       for (let i = 0; i < y.length; i++) if (!(Math.abs(y[i]) <= s.divergeAt)) { diverged = true; return true; }
       return false;
     },
-  });
+  }));
   const dy = new Float64Array(sol.y.length);
   field.rhs(sol.t, sol.y, dy);
   const loss = field.lastLoss;

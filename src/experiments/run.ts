@@ -10,6 +10,7 @@ import { logTimes, reconstructionError, snapshot, type Snapshot } from '../analy
 import { effectiveRank, singularValues } from '../analysis/spectrum.js';
 import { norm2, toRows } from '../linalg/dense.js';
 import { solveIvp } from '../ode/solve.js';
+import { solveOptionsFromSpec } from './solveOptions.js';
 import type { CheckpointHook, Rhs, SolveResult, SolveState, SolveStatus } from '../ode/types.js';
 import { InputError } from '../model/errors.js';
 import { buildProblem, type BuildOptions, type Problem } from '../model/problem.js';
@@ -21,7 +22,7 @@ import {
   FLOOR_MARGIN, gradientNoiseProbe, lossFloorEstimate, lossTolerance, PlateauWatch, suggestedTolerances, targetEnergy, tolText,
   type LossTolerance, type PlateauVerdict, type PlateauWatchState,
 } from './stopRules.js';
-import type { FieldKernel, GradientField, KernelName } from '../model/field/types.js';
+import type { FieldImpl, GradientField, KernelName } from '../model/field/types.js';
 import { GD_SKIPPED, repeatProblem, verification, type Verification, type VerificationSkipped } from './verify.js';
 
 export type RunStatus =
@@ -100,8 +101,8 @@ export interface RunOptions extends BuildOptions {
    * checkpoint, a run it ends goes on from where it stopped when run again.
    */
   maxWallTime?: number;
-  /** Vector-field kernel: "auto" (DMFLOW_KERNEL, else native BLAS / wasm for large sides), "typescript", "unrolled", "blas" or "wasm". */
-  kernel?: FieldKernel;
+  /** The vector field's code path: "auto" (DMFLOW_KERNEL, else native BLAS / wasm for large sides), "typescript", "unrolled", "blas" or "wasm". */
+  fieldImpl?: FieldImpl;
   /**
    * Write the run's whole state to this file every `everyMs` milliseconds and
    * when an integration ends; when the file exists, resume from it (refused
@@ -326,7 +327,7 @@ export function runSaveTimes(problem: Problem, options: Pick<RunOptions, 'saveTi
 
 export function runProblem(problem: Problem, options: RunOptions = {}): RunResult {
   const s = problem.spec.solver;
-  const field = gradientField(problem, options.kernel);
+  const field = gradientField(problem, options.fieldImpl);
   const times = runSaveTimes(problem, options);
   const tol = runTolerance(problem);
   const maxWallTime = options.maxWallTime ?? s.maxWallTime;
@@ -337,7 +338,8 @@ export function runProblem(problem: Problem, options: RunOptions = {}): RunResul
   if (ck && (s.method === 'gd' || s.method === 'odex')) {
     throw new InputError('--checkpoint', `expected solver.method dopri5, rkc or auto (a stepper whose state can be saved), got ${s.method}`);
   }
-  const hash = ck ? runHash(problem, { times, nSamples, kernel: options.kernel ?? 'auto' }) : '';
+  // The hash keeps the key "kernel" for the code path, so that checkpoints written before its rename resume.
+  const hash = ck ? runHash(problem, { times, nSamples, kernel: options.fieldImpl ?? 'auto' }) : '';
   const record: RunRecord = (ck && readCheckpoint<RunRecord>(ck.path, hash)) || { finished: [], current: null };
   // A path that cannot be written is refused now, not at the first checkpoint.
   if (ck && record.finished.length === 0 && !record.current) writeCheckpoint<RunRecord>(ck.path, hash, record);
@@ -361,12 +363,10 @@ export function runProblem(problem: Problem, options: RunOptions = {}): RunResul
         lastWrite = Date.now();
       },
     } : undefined;
-    // ensembleRun.ts's laneJob mirrors these options for the ensemble lanes: change both together.
-    const sol = solveIvp(field.rhs, [0, s.tMax], problem.y0, {
-      method: s.method, lr: s.lr, rtol: s.rtol, atol: s.atol, maxSteps: s.maxSteps, maxEvals: s.maxEvals, h0: s.h0, hMax: s.hMax,
-      tEval, stop: rule.stop, onStiff: rule.onStiff, onSwitch: rule.onSwitch, resume: resume?.state, checkpoint,
-      ...(s.spectralEstimate === 'lanczos' ? { jvp: field.jvp } : {}),
-    });
+    // ensembleRun.ts's laneJob maps the spec with the same hooks (solveOptions.ts).
+    const sol = solveIvp(field.rhs, [0, s.tMax], problem.y0, solveOptionsFromSpec(s, {
+      tEval, stop: rule.stop, onStiff: rule.onStiff, onSwitch: rule.onSwitch, jvp: field.jvp, resume: resume?.state, checkpoint,
+    }));
     const result: PassResult = { sol, outcome: rule.outcome, evidence: rule.evidence, trend: rule.trend() };
     if (writes) {
       if (resumableStop(rule.outcome, pass > 0) && lastState) record.current = { state: lastState, stopRule: rule.memory() };
@@ -387,7 +387,7 @@ export function runProblem(problem: Problem, options: RunOptions = {}): RunResul
   if (options.verify && s.method === 'gd') result.verification = GD_SKIPPED;
   else if (options.verify) {
     // The repeat gets the run's clock budget (afresh) and no checkpoint or samples: it only supplies an end state.
-    const again = runProblem(repeatProblem(problem, tol.abs), { kernel: options.kernel, maxWallTime });
+    const again = runProblem(repeatProblem(problem, tol.abs), { fieldImpl: options.fieldImpl, maxWallTime });
     const v = verification(result, again, s, tol.scale);
     // The verdict next to the status it qualifies; the evidence at the end.
     const { status, message, ...rest } = result;

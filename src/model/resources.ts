@@ -128,7 +128,7 @@ export function analyzeNeeds(s: ProblemShape, observed: number, dense: boolean):
   return [
     { field: 'spec.target', what: 'target, mask and observed lists', bytes: m * n * (F64 + 1) + observed * 3 * PRINTED },
     { field: L > 1 && s.widthGiven ? 'spec.width' : 'spec.target', what: 'partial products, Gram matrices and pair sums', bytes: (products + (2 * L + 2) * (m * m + n * n) + 3 * m * n) * F64 },
-    { field: '--kernel', what: `dense kernels (${m * n} x ${observed})`, bytes: dense ? m * n * observed * (F64 + 2 * PRINTED) : 0 },
+    { field: '--tangent-kernel', what: `dense kernels (${m * n} x ${observed})`, bytes: dense ? m * n * observed * (F64 + 2 * PRINTED) : 0 },
   ];
 }
 

@@ -104,7 +104,14 @@ export const spectralFields = {
 export const needsLearningRate = (s: { method: string; lr?: number }) => s.method !== 'gd' || s.lr !== undefined;
 export const learningRateError = { error: 'expected a learning rate "lr" > 0 for method "gd"', path: ['lr'] };
 
-export const solverSchema = z.strictObject({ ...solverFields, ...runStopFields, ...spectralFields }).refine(needsLearningRate, learningRateError);
+/** spectralEstimate "lanczos" is an option of the methods that estimate a spectral radius (src/experiments/solveOptions.ts). */
+export const spectralEstimateApplies = (s: { method: string; spectralEstimate: string }) => s.spectralEstimate === 'power' || s.method === 'rkc' || s.method === 'auto';
+export const spectralEstimateError = {
+  error: (issue: { input?: unknown }) => `expected method "rkc" or "auto" (the methods that estimate a spectral radius) with spectralEstimate "lanczos", got method "${(issue.input as { method?: string } | undefined)?.method}"`,
+  path: ['spectralEstimate'],
+};
+
+export const solverSchema = z.strictObject({ ...solverFields, ...runStopFields, ...spectralFields }).refine(needsLearningRate, learningRateError).refine(spectralEstimateApplies, spectralEstimateError);
 
 /**
  * GLRL's solver: every stage ends at a critical point of its rank-r loss, where

@@ -4,11 +4,11 @@
 
 import { Dopri5Stepper } from './dopri5.js';
 import { integrate, type StartableStepper } from './integrate.js';
-import type { CheckedOptions } from './options.js';
+import { checkMethodOptions, type CheckedOptions } from './options.js';
 import { RkcStepper } from './rkc.js';
-import { AUTO_STIFF_CHECK_EVERY } from './stiffness.js';
+import { stiffCheckEvery } from './stiffness.js';
 import type { StepLimits, StepOutcome } from './stepper.js';
-import type { Rhs, SolveOptions, SolveResult } from './types.js';
+import type { AutoOptions, Rhs, RkcOptions, SolveResult } from './types.js';
 
 /** Dormand–Prince, then (once, for good) Runge–Kutta–Chebyshev from where the stiffness test fired. */
 class AutoStepper implements StartableStepper {
@@ -22,14 +22,14 @@ class AutoStepper implements StartableStepper {
     private readonly f: Rhs,
     private readonly span: readonly [number, number],
     y0: ArrayLike<number>,
-    private readonly options: SolveOptions,
+    private readonly options: AutoOptions,
     private readonly checked: CheckedOptions,
     private readonly limits: StepLimits,
   ) {
     // Without onStiff Dormand–Prince stops at the first stiffness detection: that is the switch.
     // It tests for stiffness on every accepted step unless told otherwise (stiffness.ts: AUTO_STIFF_CHECK_EVERY).
-    const { onStiff: _ignored, ...rest } = options;
-    this.dp = new Dopri5Stepper(f, span, y0, { ...rest, stiffCheckEvery: options.stiffCheckEvery ?? AUTO_STIFF_CHECK_EVERY }, checked, limits);
+    const { onSwitch: _switch, jvp: _jvp, ...shared } = options;
+    this.dp = new Dopri5Stepper(f, span, y0, { ...shared, stiffCheckEvery: stiffCheckEvery('auto', options.stiffCheckEvery) }, checked, limits);
   }
 
   private get cur(): Dopri5Stepper | RkcStepper { return this.rk ?? this.dp; }
@@ -73,7 +73,7 @@ class AutoStepper implements StartableStepper {
     // RKC on [tSwitch, t1] as a fresh integration: its default hMax is what remains of
     // the interval, its first step the last Dormand–Prince step, its budgets what is left.
     const span: [number, number] = [tSwitch, this.span[1]];
-    const options: SolveOptions = { ...this.options, h0: Math.abs(dp.h) };
+    const options: RkcOptions = { ...this.rkcOptions(), h0: Math.abs(dp.h) };
     const limits: StepLimits = {
       maxSteps: this.limits.maxSteps - dp.naccept - dp.nreject,
       maxEvals: this.limits.maxEvals - dp.nfev,
@@ -83,6 +83,12 @@ class AutoStepper implements StartableStepper {
     this.rk = rk;
     this.options.onSwitch?.(tSwitch, 'rkc');
     return true;
+  }
+
+  /** What the RKC phase takes of auto's options (RkcStepper reads hMax and jvp; h0 is set at the switch). */
+  private rkcOptions(): RkcOptions {
+    const { onSwitch: _switch, stiffCheckEvery: _every, stiffPatience: _patience, ...rest } = this.options;
+    return rest;
   }
 
   interpolate(t: number, out: Float64Array): void { this.cur.interpolate(t, out); }
@@ -97,7 +103,7 @@ class AutoStepper implements StartableStepper {
     this.switchDue = s.switchDue;
     this.rk = null;
     if (s.rk) {
-      this.rk = new RkcStepper(this.f, [s.rk.t0, this.span[1]], this.dp.y, { ...this.options, h0: 1 }, { ...this.checked }, {
+      this.rk = new RkcStepper(this.f, [s.rk.t0, this.span[1]], this.dp.y, { ...this.rkcOptions(), h0: 1 }, { ...this.checked }, {
         maxSteps: this.limits.maxSteps - this.dp.naccept - this.dp.nreject,
         maxEvals: this.limits.maxEvals - this.dp.nfev,
       });
@@ -106,6 +112,7 @@ class AutoStepper implements StartableStepper {
   }
 }
 
-export function autoSwitch(f: Rhs, span: readonly [number, number], y0: ArrayLike<number>, options: SolveOptions = {}): SolveResult {
+export function autoSwitch(f: Rhs, span: readonly [number, number], y0: ArrayLike<number>, options: AutoOptions = {}): SolveResult {
+  checkMethodOptions('auto', options);
   return integrate('auto', (checked, limits) => new AutoStepper(f, span, y0, options, checked, limits), span, y0, options);
 }

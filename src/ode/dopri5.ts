@@ -1,36 +1,21 @@
 // Dormand–Prince 5(4) with FSAL, PI step control, automatic initial step,
-// 4th-order dense output and stiffness detection.
-// Coefficients, error norm, step control and stiffness test follow Hairer,
-// Nørsett & Wanner, "Solving Ordinary Differential Equations I", 2nd ed.,
-// section II.5 and II.4, and Hairer's Fortran code DOPRI5 (Dormand & Prince 1980).
+// 4th-order dense output and stiffness detection: the stepper over one
+// contiguous state. The arithmetic (tableau, error norm, controller, step
+// checks) is the core in dormandPrince.ts, shared with the ensemble lanes;
+// the stiffness test is stiffness.ts. Hairer, Nørsett & Wanner, "Solving
+// Ordinary Differential Equations I", 2nd ed., II.4, II.5 and II.10, and
+// Hairer's Fortran code DOPRI5 (Dormand & Prince 1980).
 
+import {
+  accepted, c2, c3, c4, c5, countsAsRejection, d1, d3, d4, d5, d6, d7, dopri5InitialStep, errorTerm, FACOLD0, firstStep, nextFacold, nextStep,
+  piControl, reachesEnd, stage2, stage3, stage4, stage5, stage6, stage7, startCost, STEP_MAX_EVALS, STEP_MAX_STEPS, STEP_OK, stepCheck,
+} from './dormandPrince.js';
 import { integrate } from './integrate.js';
-import type { CheckedOptions } from './options.js';
+import { rmsNorm } from './norm.js';
+import { checkMethodOptions, type CheckedOptions } from './options.js';
 import { allFinite, restoreFields, saveFields, type StepLimits, type StepOutcome, type Stepper } from './stepper.js';
 import { countStiffnessTest, STIFF_CHECK_EVERY, STIFF_PATIENCE, stiffnessEstimate, stiffnessTestDue } from './stiffness.js';
-import type { Rhs, SolveOptions, SolveResult } from './types.js';
-
-export const c2 = 0.2, c3 = 0.3, c4 = 0.8, c5 = 8 / 9;
-export const a21 = 0.2;
-export const a31 = 3 / 40, a32 = 9 / 40;
-export const a41 = 44 / 45, a42 = -56 / 15, a43 = 32 / 9;
-export const a51 = 19372 / 6561, a52 = -25360 / 2187, a53 = 64448 / 6561, a54 = -212 / 729;
-export const a61 = 9017 / 3168, a62 = -355 / 33, a63 = 46732 / 5247, a64 = 49 / 176, a65 = -5103 / 18656;
-export const a71 = 35 / 384, a73 = 500 / 1113, a74 = 125 / 192, a75 = -2187 / 6784, a76 = 11 / 84;
-// Error coefficients: 5th-order minus embedded 4th-order weights.
-export const e1 = 71 / 57600, e3 = -71 / 16695, e4 = 71 / 1920, e5 = -17253 / 339200, e6 = 22 / 525, e7 = -1 / 40;
-// Dense output (Shampine's 4th-order interpolant as coded in DOPRI5's CONTD5).
-export const d1 = -12715105075 / 11282082432, d3 = 87487479700 / 32700410799, d4 = -10690763975 / 1880347072;
-export const d5 = 701980252875 / 199316789632, d6 = -1453857185 / 822651844, d7 = 69997945 / 29380423;
-
-export const UROUND = 2.3e-16;
-export const SAFE = 0.9;
-export const FAC1 = 0.2; // smallest step ratio hnew/h
-export const FAC2 = 10; // largest step ratio hnew/h
-export const BETA = 0.04; // PI (Lund) stabilization
-export const EXPO1 = 0.2 - BETA * 0.75;
-/** Evaluations of one step: six stages, the seventh is the next step's first (FSAL). */
-export const EVALS_PER_STEP = 6;
+import type { Dopri5Options, Rhs, SolveResult } from './types.js';
 
 /** The fields save() writes and restore() reads: everything step() depends on. */
 const STATE = ['t', 'h', 'hNew', 'pending', 'y', 'k1', 'facold', 'reject', 'iasti', 'nonsti', 'nfev', 'naccept', 'nreject', 'nsteps', 'stiffDetections'] as const;
@@ -51,7 +36,7 @@ export class Dopri5Stepper implements Stepper {
   stiffDetections = 0;
   message = '';
   // PI controller memory and the stiffness test's counters (DOPRI5's FACOLD, IASTI, NONSTI).
-  facold = 1e-4;
+  facold = FACOLD0;
   reject = false;
   iasti = 0; nonsti = 0;
   /** The previous state and first stage after a step (swapped, not copied, with y and k1). */
@@ -75,7 +60,7 @@ export class Dopri5Stepper implements Stepper {
     private readonly f: Rhs,
     span: readonly [number, number],
     y0: ArrayLike<number>,
-    private readonly options: SolveOptions,
+    private readonly options: Dopri5Options,
     private readonly checked: CheckedOptions,
     private readonly limits: StepLimits,
   ) {
@@ -99,7 +84,7 @@ export class Dopri5Stepper implements Stepper {
 
   /** Evaluate f at the start and choose the first step (one more evaluation without h0). */
   start(): 'ok' | 'non-finite' | 'max-evals' {
-    const cost = this.options.h0 !== undefined ? 1 : 2;
+    const cost = startCost(this.options.h0);
     if (this.nfev + cost > this.limits.maxEvals) {
       this.message = `stopped before the first step: it needs ${cost} evaluations, more than maxEvals = ${this.limits.maxEvals}`;
       return 'max-evals';
@@ -110,7 +95,7 @@ export class Dopri5Stepper implements Stepper {
       return 'non-finite';
     }
     const h = this.options.h0 !== undefined ? Math.abs(this.options.h0) : this.initialStep();
-    this.h = Math.min(Math.max(h, this.hMin), this.hMax) * this.dir;
+    this.h = firstStep(h, this.hMin, this.hMax, this.dir);
     return 'ok';
   }
 
@@ -123,78 +108,49 @@ export class Dopri5Stepper implements Stepper {
   step(): StepOutcome {
     const { n, f, dir, t1, hMin, hMax } = this;
     const { atol, rtol } = this.checked;
+    const { maxSteps, maxEvals } = this.limits;
     if (this.pending) {
       // What the previous accepted step proposed, limited as DOPRI5 does once it goes on.
-      let hnew = this.hNew;
-      if (Math.abs(hnew) > hMax) hnew = dir * hMax;
-      if (this.reject) hnew = dir * Math.min(Math.abs(hnew), Math.abs(this.h));
+      this.h = nextStep(this.hNew, this.h, hMax, dir, this.reject);
       this.reject = false;
-      this.h = hnew;
       this.pending = false;
     }
     const ysti = this.ysti, k3 = this.k3, k4 = this.k4, k5 = this.k5, k6 = this.k6;
     for (;;) {
       const t = this.t, y = this.y, y1 = this.y1, k1 = this.k1, k2 = this.k2;
       let h = this.h;
-      if (this.nsteps >= this.limits.maxSteps) {
-        this.message = `stopped after ${this.limits.maxSteps} steps at t = ${t}`;
-        return 'max-steps';
-      }
-      if (this.nfev + EVALS_PER_STEP > this.limits.maxEvals) {
-        this.message = `stopped after ${this.nfev} evaluations at t = ${t}: the next step would pass maxEvals = ${this.limits.maxEvals}`;
-        return 'max-evals';
-      }
-      if (Math.abs(h) < hMin || 0.1 * Math.abs(h) <= Math.abs(t) * UROUND) {
-        this.message = `step size ${Math.abs(h)} too small at t = ${t}`;
-        return 'step-too-small';
-      }
+      const why = stepCheck(this.nsteps, maxSteps, this.nfev, maxEvals, h, t, hMin);
+      if (why !== STEP_OK) return this.cannotStep(why, t, h);
       let last = false;
-      if ((t + 1.01 * h - t1) * dir > 0) { h = t1 - t; last = true; this.h = h; }
+      if (reachesEnd(t, h, t1, dir)) { h = t1 - t; last = true; this.h = h; }
       this.nsteps++;
 
-      for (let i = 0; i < n; i++) y1[i] = y[i] + h * a21 * k1[i];
+      for (let i = 0; i < n; i++) y1[i] = stage2(y[i], h, k1[i]);
       f(t + c2 * h, y1, k2);
-      for (let i = 0; i < n; i++) y1[i] = y[i] + h * (a31 * k1[i] + a32 * k2[i]);
+      for (let i = 0; i < n; i++) y1[i] = stage3(y[i], h, k1[i], k2[i]);
       f(t + c3 * h, y1, k3);
-      for (let i = 0; i < n; i++) y1[i] = y[i] + h * (a41 * k1[i] + a42 * k2[i] + a43 * k3[i]);
+      for (let i = 0; i < n; i++) y1[i] = stage4(y[i], h, k1[i], k2[i], k3[i]);
       f(t + c4 * h, y1, k4);
-      for (let i = 0; i < n; i++) y1[i] = y[i] + h * (a51 * k1[i] + a52 * k2[i] + a53 * k3[i] + a54 * k4[i]);
+      for (let i = 0; i < n; i++) y1[i] = stage5(y[i], h, k1[i], k2[i], k3[i], k4[i]);
       f(t + c5 * h, y1, k5);
-      for (let i = 0; i < n; i++) ysti[i] = y[i] + h * (a61 * k1[i] + a62 * k2[i] + a63 * k3[i] + a64 * k4[i] + a65 * k5[i]);
+      for (let i = 0; i < n; i++) ysti[i] = stage6(y[i], h, k1[i], k2[i], k3[i], k4[i], k5[i]);
       const tph = t + h;
       f(tph, ysti, k6);
-      for (let i = 0; i < n; i++) y1[i] = y[i] + h * (a71 * k1[i] + a73 * k3[i] + a74 * k4[i] + a75 * k5[i] + a76 * k6[i]);
+      for (let i = 0; i < n; i++) y1[i] = stage7(y[i], h, k1[i], k3[i], k4[i], k5[i], k6[i]);
       f(tph, y1, k2); // k7, first stage of the next step (FSAL)
       this.nfev += 6;
 
-      // Scaled RMS norm of the embedded error estimate (Hairer's II.4 (4.11)).
-      let err = 0;
-      for (let i = 0; i < n; i++) {
-        const e = h * (e1 * k1[i] + e3 * k3[i] + e4 * k4[i] + e5 * k5[i] + e6 * k6[i] + e7 * k2[i]);
-        const sk = atol[i] + rtol * Math.max(Math.abs(y[i]), Math.abs(y1[i]));
-        err += (e / sk) ** 2;
-      }
-      err = Math.sqrt(err / n);
-
-      if (!Number.isFinite(err)) {
-        // A stage blew up: retreat hard, as for a large error.
-        this.h = h * FAC1; this.reject = true; this.nreject++;
-        continue;
-      }
-
-      // PI controller (Gustafsson; Hairer II.4 (4.13) with beta = 0.04).
-      const fac11 = Math.pow(err, EXPO1);
-      let fac = fac11 / Math.pow(this.facold, BETA);
-      fac = Math.max(1 / FAC2, Math.min(1 / FAC1, fac / SAFE));
-      const hnew = h / fac;
-
-      if (err > 1) {
-        this.h = h / Math.min(1 / FAC1, fac11 / SAFE);
+      let sum = 0;
+      for (let i = 0; i < n; i++) sum += errorTerm(h, k1[i], k3[i], k4[i], k5[i], k6[i], k2[i], atol[i], rtol, y[i], y1[i]);
+      const err = rmsNorm(sum, n);
+      const hn = piControl(h, err, this.facold);
+      if (!accepted(err)) {
+        this.h = hn;
         this.reject = true;
-        if (this.naccept >= 1) this.nreject++;
+        if (countsAsRejection(err, this.naccept)) this.nreject++;
         continue;
       }
-      this.facold = Math.max(err, 1e-4);
+      this.facold = nextFacold(err);
       this.naccept++;
 
       // Stiffness test (Hairer II.10 / DOPRI5): estimate h*|lambda| from the
@@ -215,10 +171,24 @@ export class Dopri5Stepper implements Stepper {
       this.hStep = h;
       this.t = last ? t1 : t + h; // the exact end point
       this.denseReady = false;
-      this.hNew = hnew;
+      this.hNew = hn;
       this.pending = true;
       return stiff ? 'stiff' : last ? 'end' : 'accepted';
     }
+  }
+
+  /** The outcome and message of a step that cannot start (stepCheck's verdict why). */
+  private cannotStep(why: number, t: number, h: number): StepOutcome {
+    if (why === STEP_MAX_STEPS) {
+      this.message = `stopped after ${this.limits.maxSteps} steps at t = ${t}`;
+      return 'max-steps';
+    }
+    if (why === STEP_MAX_EVALS) {
+      this.message = `stopped after ${this.nfev} evaluations at t = ${t}: the next step would pass maxEvals = ${this.limits.maxEvals}`;
+      return 'max-evals';
+    }
+    this.message = `step size ${Math.abs(h)} too small at t = ${t}`;
+    return 'step-too-small';
   }
 
   interpolate(tOut: number, out: Float64Array): void {
@@ -255,41 +225,10 @@ export class Dopri5Stepper implements Stepper {
 }
 
 /**
- * Hairer's HINIT: make h * f of unit size relative to the tolerance scale,
- * then correct with an estimate of the second derivative (one evaluation of
- * f, at y1 = y + h0 k1, into k2; y1 and k2 are scratch). Returns the
- * unsigned initial step. Shared by the stepper and the ensemble lanes.
- */
-export function dopri5InitialStep(
-  f: Rhs, t: number, y: Float64Array, k1: Float64Array, y1: Float64Array, k2: Float64Array,
-  atol: Float64Array, rtol: number, hMax: number, dir: number,
-): number {
-  const n = y.length;
-  let dnf = 0, dny = 0;
-  for (let i = 0; i < n; i++) {
-    const sk = atol[i] + rtol * Math.abs(y[i]);
-    dnf += (k1[i] / sk) ** 2; dny += (y[i] / sk) ** 2;
-  }
-  let h0 = dnf <= 1e-10 || dny <= 1e-10 ? 1e-6 : Math.sqrt(dny / dnf) * 0.01;
-  h0 = Math.min(h0, hMax);
-  for (let i = 0; i < n; i++) y1[i] = y[i] + dir * h0 * k1[i];
-  f(t + dir * h0, y1, k2);
-  let der2 = 0;
-  for (let i = 0; i < n; i++) {
-    const sk = atol[i] + rtol * Math.abs(y[i]);
-    der2 += ((k2[i] - k1[i]) / sk) ** 2;
-  }
-  der2 = Math.sqrt(der2) / h0;
-  const der12 = Math.max(Math.abs(der2), Math.sqrt(dnf));
-  const h1 = der12 <= 1e-15 ? Math.max(1e-6, h0 * 1e-3) : Math.pow(0.01 / der12, 1 / 5);
-  const h = Math.min(100 * h0, h1, hMax);
-  return Number.isFinite(h) && h > 0 ? h : 1e-6;
-}
-
-/**
  * Integrate y' = f(t, y) from span[0] to span[1] (forwards or backwards).
  * The right-hand side writes into its third argument and must not allocate.
  */
-export function dopri5(f: Rhs, span: readonly [number, number], y0: ArrayLike<number>, options: SolveOptions = {}): SolveResult {
+export function dopri5(f: Rhs, span: readonly [number, number], y0: ArrayLike<number>, options: Dopri5Options = {}): SolveResult {
+  checkMethodOptions('dopri5', options);
   return integrate('dopri5', (checked, limits) => new Dopri5Stepper(f, span, y0, options, checked, limits), span, y0, options);
 }

@@ -8,25 +8,28 @@
 // evaluated for all lanes in one call (a batch kernel). A lane that ends is
 // refilled with the next job at once.
 //
-// Each lane performs exactly the floating-point operations, in the same
-// order, that Dopri5Stepper.step (dopri5.ts) and the loop of integrate.ts
-// perform for one integration, with the same coefficients, controller, step
-// limits and stiffness schedule (imported from there, not copied), so a
-// lane's result is bit-identical to solveIvp's with method "dopri5" or "auto"
-// (which runs Dormand–Prince until the stiffness test fires). A lane that
-// would leave what the lanes mirror (the stiffness test firing, where "auto"
-// switches to RKC; a step or evaluation budget; a step too small; a
-// non-finite right-hand side) hands its job back: the caller reruns it one at
-// a time, which gives the exact result at the cost of the lane's work.
+// Each lane runs the Dormand–Prince core of dormandPrince.ts (stages, error
+// norm, PI controller, step checks) in the same operations and order as
+// Dopri5Stepper.step (dopri5.ts) and the loop of integrate.ts, with the same
+// step limits and stiffness schedule; the lanes differ from a run alone only
+// in their memory layout, so a lane's result is bit-identical to solveIvp's
+// with method "dopri5" or "auto" (which runs Dormand–Prince until the
+// stiffness test fires). A lane that would leave what the lanes mirror (the
+// stiffness test firing, where "auto" switches to RKC; a step or evaluation
+// budget; a step too small; a non-finite right-hand side) hands its job back:
+// the caller reruns it one at a time, which gives the exact result at the
+// cost of the lane's work.
 
 import { WasmArena, wasmModule, type WasmExports } from '../linalg/wasm.js';
-import * as dp from './dopri5.js';
-import { dopri5InitialStep } from './dopri5.js';
-import { countStiffnessTest, STIFF_CHECK_EVERY, STIFF_PATIENCE, stiffnessEstimate, stiffnessTestDue, type StiffnessCounters } from './stiffness.js';
+import * as dp from './dormandPrince.js';
+import { accepted, countsAsRejection, dopri5InitialStep, FACOLD0, firstStep, nextFacold, nextStep, piControl, reachesEnd, startCost, stepCheck } from './dormandPrince.js';
+import { rmsNorm } from './norm.js';
+import type { SolveIvpOptions } from './solve.js';
+import { countStiffnessTest, STIFF_CHECK_EVERY, STIFF_PATIENCE, stiffCheckEvery, stiffnessEstimate, stiffnessTestDue, type StiffnessCounters } from './stiffness.js';
 import { END_MESSAGE, stoppedMessage } from './integrate.js';
 import { checkOptions } from './options.js';
 import { allFinite, stepLimits } from './stepper.js';
-import type { Rhs, SolveResult } from './types.js';
+import type { AutoOptions, Dopri5Options, Rhs, SolveResult } from './types.js';
 
 /**
  * An autonomous right-hand side for many lanes: for q < count, lane =
@@ -47,11 +50,38 @@ export interface EnsembleJob {
   hMax?: number;
   /** The same right-hand side for this job alone (for the first evaluations: f(y0) and HINIT's). */
   rhs: Rhs;
-  /** SolveOptions.stiffCheckEvery and stiffPatience, as Dopri5Stepper takes them (defaults: stiffness.ts). "auto" passes AUTO_STIFF_CHECK_EVERY. */
+  /** The stiffness test's schedule, as Dopri5Stepper takes it (defaults: stiffness.ts; ensembleJob gives auto's). */
   stiffCheckEvery?: number;
   stiffPatience?: number;
   /** Called after every accepted step, as solveIvp's stop predicate (y and dy: the lane's, valid during the call). */
   stop: (t: number, y: Float64Array, dy: Float64Array) => boolean;
+}
+
+/** The options of solveIvp a lane mirrors; a job with any other goes alone. */
+const MIRRORED: ReadonlySet<string> = new Set(['method', 'rtol', 'atol', 'maxSteps', 'maxEvals', 'h0', 'hMax', 'stop', 'stiffCheckEvery', 'stiffPatience', 'onStiff', 'onSwitch', 'jvp']);
+
+/**
+ * The lane job that integrates what solveIvp(rhs, [0, t1], y0, options)
+ * does, or why the lanes cannot: they run Dormand–Prince forwards from 0
+ * with scalar tolerances under a stop predicate, without output times,
+ * events or checkpoints. Where "dopri5" would call onStiff and "auto" would
+ * switch to RKC (which alone uses jvp) a lane hands its job back, so those
+ * are mirrored too.
+ */
+export function ensembleJob(rhs: Rhs, y0: ArrayLike<number>, t1: number, options: SolveIvpOptions): EnsembleJob | string {
+  const method = options.method ?? 'dopri5';
+  if (method !== 'dopri5' && method !== 'auto') return `method "${method}"`;
+  for (const [key, value] of Object.entries(options)) {
+    const empty = value === undefined || (Array.isArray(value) && value.length === 0) || (ArrayBuffer.isView(value) && (value as Float64Array).length === 0);
+    if (!empty && !MIRRORED.has(key)) return `option "${key}"`;
+  }
+  const o = options as Dopri5Options | AutoOptions;
+  const { rtol, atol, stop } = o;
+  if (typeof rtol !== 'number' || typeof atol !== 'number' || !stop) return 'no scalar rtol and atol, or no stop predicate';
+  return {
+    y0, t1, rtol, atol, maxSteps: o.maxSteps, maxEvals: o.maxEvals, h0: o.h0, hMax: o.hMax, rhs, stop,
+    stiffCheckEvery: stiffCheckEvery(method, o.stiffCheckEvery), stiffPatience: o.stiffPatience,
+  };
 }
 
 /** How a job ended: its result, or why it must be rerun one at a time. */
@@ -122,7 +152,7 @@ export function runEnsemble(o: EnsembleOptions): void {
     const limits = stepLimits(jb);
     t[l] = 0; t1[l] = jb.t1; RTOL[l] = jb.rtol; ATOL[l] = jb.atol;
     hMax[l] = Math.abs(jb.hMax ?? (jb.t1 - 0 || 1));
-    facold[l] = 1e-4; pending[l] = 0; reject[l] = 0;
+    facold[l] = FACOLD0; pending[l] = 0; reject[l] = 0;
     nfev[l] = 0; naccept[l] = 0; nreject[l] = 0; nsteps[l] = 0;
     maxSteps[l] = limits.maxSteps; maxEvals[l] = limits.maxEvals;
     nstiff[l] = jb.stiffCheckEvery ?? STIFF_CHECK_EVERY;
@@ -130,8 +160,7 @@ export function runEnsemble(o: EnsembleOptions): void {
     counters[l].iasti = 0; counters[l].nonsti = 0;
     const y = yLane[l], k1 = dyLane[l];
     for (let i = 0; i < n; i++) y[i] = jb.y0[i];
-    const cost = jb.h0 !== undefined ? 1 : 2;
-    if (cost > maxEvals[l]) { retire(l, { fallback: 'max-evals before the first step' }); return; }
+    if (startCost(jb.h0) > maxEvals[l]) { retire(l, { fallback: 'max-evals before the first step' }); return; }
     jb.rhs(0, y, k1); nfev[l]++;
     if (!allFinite(k1)) { retire(l, { fallback: 'non-finite at t0' }); return; }
     let h0: number;
@@ -140,7 +169,7 @@ export function runEnsemble(o: EnsembleOptions): void {
       h0 = dopri5InitialStep(jb.rhs, 0, y, k1, scratchY1, scratchK2, checked.atol, checked.rtol, hMax[l], 1);
       nfev[l]++;
     }
-    H[l] = Math.min(Math.max(h0, 0), hMax[l]) * 1;
+    H[l] = firstStep(h0, 0, hMax[l], 1);
     for (let i = 0; i < n; i++) { Y[i * L + l] = y[i]; K1[i * L + l] = k1[i]; }
   };
 
@@ -196,42 +225,35 @@ export function runEnsemble(o: EnsembleOptions): void {
 }
 
 const REJECTED = 0, ACCEPTED = 1;
-/** Verdicts of prepare() for lanes that cannot step, and the fallback each names. */
-const MAX_STEPS = 2, MAX_EVALS = 3, TOO_SMALL = 4;
+/** Verdicts of prepare() for lanes that cannot step (dormandPrince.ts's stepCheck + 1), and the fallback each names. */
 const FALLBACKS = ['', '', 'max-steps', 'max-evals', 'step-too-small'];
 
 /**
  * Dopri5Stepper.step's entry (the step the last accepted one proposed) and
  * the checks at the head of its loop (budgets, a step below the rounding of
- * t, the last step cut to the end), per lane. Moves the lanes that step to
- * the front of `active` and returns their number; the others follow (via
- * `held`), with their reason in verdict. (Runs set no hMin: only the rounding of t limits the step.)
+ * t, the last step cut to the end), per lane, forwards (dir = 1). Moves the
+ * lanes that step to the front of `active` and returns their number; the
+ * others follow (via `held`), with their reason in verdict. (Runs set no
+ * hMin: only the rounding of t limits the step.)
  */
 function prepare(
   count: number, active: Int32Array, H: Float64Array, hNew: Float64Array, hMax: Float64Array, t: Float64Array, t1: Float64Array,
   pending: Uint8Array, reject: Uint8Array, last: Uint8Array, nsteps: Float64Array, maxSteps: Float64Array, nfev: Float64Array, maxEvals: Float64Array,
   verdict: Uint8Array, held: Int32Array,
 ): number {
-  const { EVALS_PER_STEP, UROUND } = dp;
   let live = 0, out = 0;
   for (let q = 0; q < count; q++) {
     const l = active[q];
     if (pending[l]) {
-      let hn = hNew[l];
-      if (Math.abs(hn) > hMax[l]) hn = 1 * hMax[l];
-      if (reject[l]) hn = 1 * Math.min(Math.abs(hn), Math.abs(H[l]));
+      H[l] = nextStep(hNew[l], H[l], hMax[l], 1, reject[l] === 1);
       reject[l] = 0;
-      H[l] = hn;
       pending[l] = 0;
     }
-    let why = 0;
     const hl = H[l], tl = t[l];
-    if (nsteps[l] >= maxSteps[l]) why = MAX_STEPS;
-    else if (nfev[l] + EVALS_PER_STEP > maxEvals[l]) why = MAX_EVALS;
-    else if (0.1 * Math.abs(hl) <= Math.abs(tl) * UROUND) why = TOO_SMALL;
-    if (why) { verdict[l] = why; held[out++] = l; continue; }
+    const why = stepCheck(nsteps[l], maxSteps[l], nfev[l], maxEvals[l], hl, tl, 0);
+    if (why) { verdict[l] = why + 1; held[out++] = l; continue; }
     last[l] = 0;
-    if ((tl + 1.01 * hl - t1[l]) * 1 > 0) { H[l] = t1[l] - tl; last[l] = 1; }
+    if (reachesEnd(tl, hl, t1[l], 1)) { H[l] = t1[l] - tl; last[l] = 1; }
     nsteps[l]++;
     active[live++] = l;
   }
@@ -264,28 +286,20 @@ function control(
   live: number, active: Int32Array, n: number, ERR: Float64Array, H: Float64Array, hNew: Float64Array,
   facold: Float64Array, reject: Uint8Array, nfev: Float64Array, naccept: Float64Array, nreject: Float64Array, verdict: Uint8Array,
 ): void {
-  // Imported bindings are loads with a hole check on every use: read them once.
-  const { EXPO1, BETA, FAC1, FAC2, SAFE } = dp;
   for (let q = 0; q < live; q++) {
     const l = active[q];
     verdict[l] = REJECTED;
     const hl = H[l];
     nfev[l] += 6;
-    // Scaled RMS norm of the embedded error estimate (Hairer's II.4 (4.11)).
-    const err = Math.sqrt(ERR[l] / n);
-    if (!Number.isFinite(err)) { H[l] = hl * FAC1; reject[l] = 1; nreject[l]++; continue; }
-    // PI controller (Gustafsson; Hairer II.4 (4.13) with beta = 0.04).
-    const fac11 = Math.pow(err, EXPO1);
-    let fac = fac11 / Math.pow(facold[l], BETA);
-    fac = Math.max(1 / FAC2, Math.min(1 / FAC1, fac / SAFE));
-    const hn = hl / fac;
-    if (err > 1) {
-      H[l] = hl / Math.min(1 / FAC1, fac11 / SAFE);
+    const err = rmsNorm(ERR[l], n);
+    const hn = piControl(hl, err, facold[l]);
+    if (!accepted(err)) {
+      H[l] = hn;
       reject[l] = 1;
-      if (naccept[l] >= 1) nreject[l]++;
+      if (countsAsRejection(err, naccept[l])) nreject[l]++;
       continue;
     }
-    facold[l] = Math.max(err, 1e-4);
+    facold[l] = nextFacold(err);
     naccept[l]++;
     hNew[l] = hn;
     verdict[l] = ACCEPTED;
@@ -371,27 +385,22 @@ function jsStages(
   Y: Float64Array, Y1: Float64Array, YS: Float64Array,
   K1: Float64Array, K2: Float64Array, K3: Float64Array, K4: Float64Array, K5: Float64Array, K6: Float64Array, K7: Float64Array,
 ): void {
-  // Imported bindings are loads with a hole check on every use: read them once.
-  const { a21, a31, a32, a41, a42, a43, a51, a52, a53, a54, a61, a62, a63, a64, a65, a71, a73, a74, a75, a76, e1, e3, e4, e5, e6, e7 } = dp;
+  const { stage2, stage3, stage4, stage5, stage6, stage7, errorTerm } = dp;
   // Over the lanes below upto (idle ones compute what is never read), as dopri5.ts's loops per lane.
-  for (let i = 0; i < n; i++) for (let l = 0, x = i * L; l < upto; l++, x++) Y1[x] = Y[x] + H[l] * a21 * K1[x];
+  for (let i = 0; i < n; i++) for (let l = 0, x = i * L; l < upto; l++, x++) Y1[x] = stage2(Y[x], H[l], K1[x]);
   rhs(live, active, Y1, K2);
-  for (let i = 0; i < n; i++) for (let l = 0, x = i * L; l < upto; l++, x++) Y1[x] = Y[x] + H[l] * (a31 * K1[x] + a32 * K2[x]);
+  for (let i = 0; i < n; i++) for (let l = 0, x = i * L; l < upto; l++, x++) Y1[x] = stage3(Y[x], H[l], K1[x], K2[x]);
   rhs(live, active, Y1, K3);
-  for (let i = 0; i < n; i++) for (let l = 0, x = i * L; l < upto; l++, x++) Y1[x] = Y[x] + H[l] * (a41 * K1[x] + a42 * K2[x] + a43 * K3[x]);
+  for (let i = 0; i < n; i++) for (let l = 0, x = i * L; l < upto; l++, x++) Y1[x] = stage4(Y[x], H[l], K1[x], K2[x], K3[x]);
   rhs(live, active, Y1, K4);
-  for (let i = 0; i < n; i++) for (let l = 0, x = i * L; l < upto; l++, x++) Y1[x] = Y[x] + H[l] * (a51 * K1[x] + a52 * K2[x] + a53 * K3[x] + a54 * K4[x]);
+  for (let i = 0; i < n; i++) for (let l = 0, x = i * L; l < upto; l++, x++) Y1[x] = stage5(Y[x], H[l], K1[x], K2[x], K3[x], K4[x]);
   rhs(live, active, Y1, K5);
-  for (let i = 0; i < n; i++) for (let l = 0, x = i * L; l < upto; l++, x++) YS[x] = Y[x] + H[l] * (a61 * K1[x] + a62 * K2[x] + a63 * K3[x] + a64 * K4[x] + a65 * K5[x]);
+  for (let i = 0; i < n; i++) for (let l = 0, x = i * L; l < upto; l++, x++) YS[x] = stage6(Y[x], H[l], K1[x], K2[x], K3[x], K4[x], K5[x]);
   rhs(live, active, YS, K6);
-  for (let i = 0; i < n; i++) for (let l = 0, x = i * L; l < upto; l++, x++) Y1[x] = Y[x] + H[l] * (a71 * K1[x] + a73 * K3[x] + a74 * K4[x] + a75 * K5[x] + a76 * K6[x]);
+  for (let i = 0; i < n; i++) for (let l = 0, x = i * L; l < upto; l++, x++) Y1[x] = stage7(Y[x], H[l], K1[x], K3[x], K4[x], K5[x], K6[x]);
   rhs(live, active, Y1, K7); // first stage of the next step (FSAL)
   ERR.fill(0, 0, upto);
   for (let i = 0; i < n; i++) {
-    for (let l = 0, x = i * L; l < upto; l++, x++) {
-      const e = H[l] * (e1 * K1[x] + e3 * K3[x] + e4 * K4[x] + e5 * K5[x] + e6 * K6[x] + e7 * K7[x]);
-      const sk = ATOL[l] + RTOL[l] * Math.max(Math.abs(Y[x]), Math.abs(Y1[x]));
-      ERR[l] += (e / sk) ** 2;
-    }
+    for (let l = 0, x = i * L; l < upto; l++, x++) ERR[l] += errorTerm(H[l], K1[x], K3[x], K4[x], K5[x], K6[x], K7[x], ATOL[l], RTOL[l], Y[x], Y1[x]);
   }
 }

@@ -6,9 +6,9 @@
 import * as odexModule from 'odex';
 import type { OdexSolverClass } from './odexApi.js';
 import { requireOdexSolver } from './odexRequire.js';
-import { checkOptions, refuseSteppingOnly } from './options.js';
+import { checkMethodOptions, checkOptions } from './options.js';
 import { stepLimits } from './stepper.js';
-import type { Rhs, SolveOptions, SolveResult, SolveStatus } from './types.js';
+import type { OdexOptions, Rhs, SolveResult, SolveStatus } from './types.js';
 
 // odex is CommonJS: Node's ESM loader exposes it as the default export, the
 // bundlers and CommonJS interop as a named one. Under a tsx loader the
@@ -22,11 +22,11 @@ import type { Rhs, SolveOptions, SolveResult, SolveStatus } from './types.js';
 const ns = odexModule as unknown as { Solver?: OdexSolverClass; default?: { Solver?: OdexSolverClass } };
 export const OdexSolver: OdexSolverClass = ns.Solver ?? ns.default?.Solver ?? requireOdexSolver();
 
-export function odex(f: Rhs, span: readonly [number, number], y0In: ArrayLike<number>, options: SolveOptions = {}): SolveResult {
+export function odex(f: Rhs, span: readonly [number, number], y0In: ArrayLike<number>, options: OdexOptions = {}): SolveResult {
+  checkMethodOptions('odex', options);
   const [t0, t1] = span;
   const n = y0In.length;
   const { rtol, atol, tEval, dir } = checkOptions(span, n, options);
-  refuseSteppingOnly('odex', options);
   const { maxSteps, maxEvals } = stepLimits(options);
   const solver = new OdexSolver(n);
   solver.relativeTolerance = rtol;

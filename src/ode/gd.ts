@@ -3,28 +3,22 @@
 // results line up with the flow it approximates (error O(lr)). With a
 // projection Pi it is projected gradient descent, y_{k+1} = Pi(y_k + lr f(y_k)).
 
-import { checkOptions, refuseSteppingOnly } from './options.js';
+import { SolverOptionError } from './errors.js';
+import { checkMethodOptions, checkOptions } from './options.js';
 import { stepLimits } from './stepper.js';
-import type { Rhs, SolveOptions, SolveResult, SolveStatus } from './types.js';
-
-export interface GdOptions extends SolveOptions {
-  /** Learning rate (the fixed step). */
-  lr?: number;
-  /** Projection applied in place after every step (projected gradient descent); none by default. */
-  project?: (y: Float64Array) => void;
-}
+import type { GdOptions, Rhs, SolveResult, SolveStatus } from './types.js';
 
 export function gradientDescent(f: Rhs, span: readonly [number, number], y0In: ArrayLike<number>, options: GdOptions = {}): SolveResult {
+  checkMethodOptions('gd', options);
   const [t0, t1] = span;
   const lr = options.lr;
-  if (lr === undefined || !(lr > 0) || !Number.isFinite(lr)) throw new RangeError('solveIvp: method "gd" needs a learning rate lr > 0');
-  if (t1 < t0) throw new RangeError('solveIvp: method "gd" integrates forwards only');
+  if (lr === undefined || !(lr > 0) || !Number.isFinite(lr)) throw new SolverOptionError('lr', 'solveIvp: method "gd" needs a learning rate lr > 0');
+  if (t1 < t0) throw new SolverOptionError('span', 'solveIvp: method "gd" integrates forwards only');
   const n = y0In.length;
   const y = Float64Array.from(y0In);
   const dy = new Float64Array(n);
   const { maxSteps, maxEvals } = stepLimits(options);
   const { tEval } = checkOptions(span, n, options);
-  refuseSteppingOnly('gd', options);
   const outT: number[] = [];
   const outY: Float64Array[] = [];
   let next = 0;

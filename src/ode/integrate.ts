@@ -3,6 +3,7 @@
 // times it passed, ask the stop predicate, write checkpoints.
 
 import { brent } from '../numeric/roots.js';
+import { SolverOptionError } from './errors.js';
 import { checkOptions, type CheckedOptions } from './options.js';
 import { allFinite, stepLimits, type StepLimits, type Stepper } from './stepper.js';
 import type { SolveOptions, SolveResult, SolveState, SolveStatus } from './types.js';
@@ -63,8 +64,8 @@ export function integrate(
 
   const resume = options.resume;
   if (resume) {
-    if (resume.method !== method) throw new RangeError(`solveIvp: cannot resume a "${resume.method}" state with method "${method}"`);
-    if (resume.gPrev.length !== nev) throw new RangeError(`solveIvp: the resume state has ${resume.gPrev.length} events, the options ${nev}`);
+    if (resume.method !== method) throw new SolverOptionError('resume', `solveIvp: cannot resume a "${resume.method}" state with method "${method}"`);
+    if (resume.gPrev.length !== nev) throw new SolverOptionError('resume', `solveIvp: the resume state has ${resume.gPrev.length} events, the options ${nev}`);
     stepper.restore(resume.stepper);
     nextEval = resume.nextEval;
     outT = resume.tEval.slice(); outY = resume.yEval.slice();

@@ -11,14 +11,14 @@
 // iteration's 20% when they converge.
 
 import { integrate } from './integrate.js';
-import type { CheckedOptions } from './options.js';
 import { LanczosRadius } from './lanczos.js';
+import { rmsNorm, scaledSquare, UROUND } from './norm.js';
+import { checkMethodOptions, type CheckedOptions } from './options.js';
 import { restoreFields, saveFields, type StepLimits, type StepOutcome, type Stepper } from './stepper.js';
-import type { Rhs, SolveOptions, SolveResult } from './types.js';
+import type { Rhs, RkcOptions, SolveResult } from './types.js';
 
 const DAMPING = 2 / 13;
 const MAX_STAGES = 2000;
-const UROUND = 2.3e-16;
 
 interface Coefficients {
   s: number;
@@ -90,7 +90,7 @@ export class RkcStepper implements Stepper {
   t: number;
   tPrev: number;
   hStep = 0;
-  /** Step size, a magnitude (the direction is dir). */
+  /** Step size, signed (t grows by h); step() works with its magnitude and the direction dir. */
   h = 0;
   y: Float64Array;
   /** f(t, y). */
@@ -123,7 +123,7 @@ export class RkcStepper implements Stepper {
     private readonly f: Rhs,
     span: readonly [number, number],
     y0: ArrayLike<number>,
-    private readonly options: SolveOptions,
+    private readonly options: RkcOptions,
     private readonly checked: CheckedOptions,
     private readonly limits: StepLimits,
   ) {
@@ -155,7 +155,7 @@ export class RkcStepper implements Stepper {
     this.f(t, y, F0); this.nfev++;
     this.rho = this.spectralRadius();
     const h0 = this.options.h0;
-    let h = h0 ?? Math.min(hMax, Math.abs(t1 - t), 1 / Math.max(this.rho, 1e-300));
+    let h = h0 !== undefined ? Math.abs(h0) : Math.min(hMax, Math.abs(t1 - t), 1 / Math.max(this.rho, 1e-300));
     // A first step from the tolerance scale, as for Dormand–Prince.
     if (h0 === undefined) {
       let dnf = 0;
@@ -170,7 +170,7 @@ export class RkcStepper implements Stepper {
       }
       if (dnf > 0) h = Math.min(h * 100, 0.1 / dnf, hMax);
     }
-    this.h = h;
+    this.h = this.dir * h;
     return 'ok';
   }
 
@@ -225,13 +225,13 @@ export class RkcStepper implements Stepper {
     const { maxSteps, maxEvals } = this.limits;
     const Fj = this.Fj;
     if (this.pending) {
-      this.h = Math.min(hMax, this.h * (this.reject ? Math.min(1, this.fac) : this.fac));
+      this.h = dir * Math.min(hMax, Math.abs(this.h) * (this.reject ? Math.min(1, this.fac) : this.fac));
       this.reject = false;
       this.pending = false;
     }
     for (;;) {
       const t = this.t, y = this.y, F0 = this.F0;
-      let h = this.h;
+      let h = Math.abs(this.h);
       if (this.steps >= maxSteps) { this.message = `stopped after ${maxSteps} steps at t = ${t}`; return 'max-steps'; }
       if (0.1 * h <= Math.abs(t) * UROUND) { this.message = `step size ${h} too small at t = ${t}`; return 'step-too-small'; }
       let last = false;
@@ -246,7 +246,7 @@ export class RkcStepper implements Stepper {
       if (s > MAX_STAGES) { s = MAX_STAGES; h = Math.min(h, (0.653 * s * s) / rho); last = false; }
       // s - 1 stage evaluations and f at the new point.
       if (this.nfev + s > maxEvals) return this.outOfEvals(t, maxEvals);
-      this.h = h;
+      this.h = dir * h;
       const co = coefficients(s);
       const hs = dir * h;
       this.steps++;
@@ -264,14 +264,10 @@ export class RkcStepper implements Stepper {
       const yNew = this.yNew, F1 = this.F1;
       yNew.set(Yjm1);
       f(t + hs, yNew, F1); this.nfev++;
-      // Local error estimate of rkc.f: 0.8 (y_n - y_{n+1}) + 0.4 h (F_n + F_{n+1}).
-      let err = 0;
-      for (let i = 0; i < n; i++) {
-        const e = 0.8 * (y[i] - yNew[i]) + 0.4 * hs * (F0[i] + F1[i]);
-        const sk = atol[i] + rtol * Math.max(Math.abs(y[i]), Math.abs(yNew[i]));
-        err += (e / sk) ** 2;
-      }
-      err = Math.sqrt(err / n);
+      // Local error estimate of rkc.f, 0.8 (y_n - y_{n+1}) + 0.4 h (F_n + F_{n+1}), in the weighted RMS norm.
+      let sum = 0;
+      for (let i = 0; i < n; i++) sum += scaledSquare(0.8 * (y[i] - yNew[i]) + 0.4 * hs * (F0[i] + F1[i]), atol[i], rtol, y[i], yNew[i]);
+      const err = rmsNorm(sum, n);
       const fac = !Number.isFinite(err) ? 0.1 : err === 0 ? 10 : Math.min(10, Math.max(0.1, 0.8 * Math.pow(err, -1 / 3)));
       if (err <= 1) {
         this.naccept++; this.sinceRho++;
@@ -282,14 +278,14 @@ export class RkcStepper implements Stepper {
         this.hStep = hs;
         this.t = last ? t1 : t + hs;
         // h stays the step taken until the next step() takes up the factor for the next one.
-        this.h = h;
+        this.h = hs;
         this.fac = fac;
         this.pending = true;
         return last ? 'end' : 'accepted';
       }
       this.nreject++;
       this.reject = true;
-      this.h = h * fac;
+      this.h = dir * (h * fac);
     }
   }
 
@@ -319,6 +315,7 @@ export class RkcStepper implements Stepper {
   }
 }
 
-export function rkc(f: Rhs, span: readonly [number, number], y0: ArrayLike<number>, options: SolveOptions = {}): SolveResult {
+export function rkc(f: Rhs, span: readonly [number, number], y0: ArrayLike<number>, options: RkcOptions = {}): SolveResult {
+  checkMethodOptions('rkc', options);
   return integrate('rkc', (checked, limits) => new RkcStepper(f, span, y0, options, checked, limits), span, y0, options);
 }

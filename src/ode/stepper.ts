@@ -4,6 +4,8 @@
 // predicate, checkpoints. Modelled on scipy's OdeSolver (step + dense_output)
 // and DifferentialEquations.jl's integrator (init + step!).
 
+import { SolverOptionError } from './errors.js';
+
 /** What one call of step() did. */
 export type StepOutcome =
   | 'accepted' // one step accepted; go on
@@ -24,7 +26,10 @@ export interface Stepper {
   /** The state at t and f(t, y). Either may be a different array after each step: read them anew. */
   y: Float64Array;
   dy: Float64Array;
-  /** The step size as the method reports it (the last one taken or tried). */
+  /**
+   * The step size of the last step taken or tried, or of the next one to try,
+   * signed as in Hairer's codes: t grows by h (negative backwards).
+   */
   h: number;
   nfev: number;
   naccept: number;
@@ -53,7 +58,7 @@ export const DEFAULT_MAX_EVALS = 10_000_000;
 
 export function stepLimits(options: { maxSteps?: number; maxEvals?: number }): StepLimits {
   const maxEvals = options.maxEvals ?? DEFAULT_MAX_EVALS;
-  if (!(maxEvals >= 1)) throw new RangeError(`solveIvp: maxEvals must be >= 1, got ${maxEvals}`);
+  if (!(maxEvals >= 1)) throw new SolverOptionError('maxEvals', `solveIvp: maxEvals must be >= 1, got ${maxEvals}`);
   return { maxSteps: options.maxSteps ?? DEFAULT_MAX_STEPS, maxEvals };
 }
 
@@ -75,10 +80,10 @@ export function restoreFields(target: object, state: Record<string, unknown>, na
   const t = target as Record<string, unknown>;
   for (const k of names) {
     const v = state[k];
-    if (v === undefined) throw new RangeError(`solveIvp: resume state lacks "${k}"`);
+    if (v === undefined) throw new SolverOptionError('resume', `solveIvp: resume state lacks "${k}"`);
     const cur = t[k];
     if (cur instanceof Float64Array) {
-      if (!(v instanceof Float64Array) || v.length !== cur.length) throw new RangeError(`solveIvp: resume state "${k}" has the wrong shape`);
+      if (!(v instanceof Float64Array) || v.length !== cur.length) throw new SolverOptionError('resume', `solveIvp: resume state "${k}" has the wrong shape`);
       cur.set(v);
     } else t[k] = v;
   }

@@ -24,6 +24,11 @@ export const STIFF_CHECK_EVERY = 1000;
  */
 export const AUTO_STIFF_CHECK_EVERY = 1;
 
+/** The stiffness test's schedule of a Dormand–Prince run of method "dopri5" or "auto" (its option stiffCheckEvery, else the method's default). */
+export function stiffCheckEvery(method: 'dopri5' | 'auto', every: number | undefined): number {
+  return every ?? (method === 'auto' ? AUTO_STIFF_CHECK_EVERY : STIFF_CHECK_EVERY);
+}
+
 /**
  * h |lambda| from the stages k7 = f(y7) and k6 = f(y6), both at t + h; NaN
  * when y7 = y6 (no estimate).

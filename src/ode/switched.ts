@@ -27,10 +27,11 @@ export interface SwitchedSystem {
   output?(y: Float64Array): Float64Array;
 }
 
-export interface SwitchedOptions extends Omit<SolveIvpOptions, 'events'> {
+/** solveIvp's options (each method's own) without events, which the driver sets. */
+export type SwitchedOptions = (SolveIvpOptions extends infer O ? (O extends unknown ? Omit<O, 'events'> : never) : never) & {
   /** Stop after this many switches (status 'max-switches'). */
   maxSwitches?: number;
-}
+};
 
 export interface SwitchedResult extends Omit<SolveResult, 'status'> {
   status: SolveResult['status'] | 'max-switches';
@@ -64,7 +65,7 @@ export function solveSwitched(
     while (nextEval < tEval.length && tEval[nextEval] < t) nextEval++;
     const left = maxSteps - out.naccept - out.nreject;
     if (left <= 0) { out.status = 'max-steps'; out.message = `stopped after ${maxSteps} steps at t = ${t}`; break; }
-    const sol = solveIvp(system.rhs, [t, t1], y, { ...rest, h0, maxSteps: left, tEval: tEval.slice(nextEval), events });
+    const sol = solveIvp(system.rhs, [t, t1], y, { ...rest, h0, maxSteps: left, tEval: tEval.slice(nextEval), events } as SolveIvpOptions);
     out.segments++;
     out.nfev += sol.nfev; out.naccept += sol.naccept; out.nreject += sol.nreject;
     out.stiffDetections += sol.stiffDetections;

@@ -22,6 +22,13 @@ export type SolveStatus =
   | 'stiff' // the stiffness test kept firing (and onStiff asked to stop)
   | 'non-finite'; // the right-hand side produced NaN or Infinity
 
+/**
+ * The options every method takes (scipy's solve_ivp arguments). Each method
+ * has its own options type that extends these (Dopri5Options, RkcOptions,
+ * AutoOptions, GdOptions, OdexOptions); an option of another method is
+ * refused with SolverOptionError. gd and odex refuse events, checkpoint and
+ * resume (they have no dense output or no stepper state).
+ */
 export interface SolveOptions {
   /** Relative tolerance (default 1e-6). */
   rtol?: number;
@@ -35,11 +42,11 @@ export interface SolveOptions {
    * that would pass it is not started: nfev never exceeds maxEvals.
    */
   maxEvals?: number;
-  /** Initial step; chosen automatically when absent. */
+  /** Initial step size (its magnitude; the direction is the span's); chosen automatically when absent. */
   h0?: number;
-  /** Largest step (default: the interval length). */
+  /** Largest step size (default: the interval length). */
   hMax?: number;
-  /** Smallest step before giving up (default 0: only rounding of t limits it). */
+  /** Smallest step size before giving up (default 0: only rounding of t limits it). */
   hMin?: number;
   /** Times, increasing and inside [t0, t1], at which the solution is reported (dense output). */
   tEval?: ArrayLike<number>;
@@ -48,27 +55,6 @@ export interface SolveOptions {
    * last right-hand side evaluated (first-same-as-last); return true to stop.
    */
   stop?: (t: number, y: Float64Array, dy: Float64Array) => boolean;
-  /**
-   * Called when the stiffness test has fired `stiffPatience` accepted steps in
-   * a row; return true to stop with status 'stiff', false to go on. Without it
-   * the integrator stops, as Hairer's DOPRI5 does.
-   */
-  onStiff?: (t: number, y: Float64Array) => boolean;
-  /** Called when a method that combines integrators ("auto") hands over to another one, with the time and the new method's name. */
-  onSwitch?: (t: number, method: string) => void;
-  /** Test for stiffness every this many accepted steps (default 1000, Hairer's NSTIFF; "auto": every step). */
-  stiffCheckEvery?: number;
-  /** Consecutive positive stiffness tests that count as stiff (default 15, Hairer's). */
-  stiffPatience?: number;
-  /**
-   * The exact Jacobian-vector product of f, when the caller has one (a
-   * gradient flow: minus a Hessian-vector product). rkc and auto's stiff phase
-   * then estimate the spectral radius by Lanczos on it instead of a power
-   * iteration on finite differences; they assume the Jacobian is symmetric.
-   */
-  jvp?: Jvp;
-  /** Fixed step of the discrete methods (gradient descent's learning rate). */
-  lr?: number;
   /**
    * Event functions, in scipy's sense (solve_ivp's `events`): the zeros of
    * g(t, y(t)) are located on each step's dense output by Brent's method to
@@ -80,6 +66,55 @@ export interface SolveOptions {
   /** Continue an integration from a state written through `checkpoint` (same f, span, y0 and options). */
   resume?: SolveState;
 }
+
+/** Hairer's stiffness test as Dormand–Prince runs it (stiffness.ts): dopri5, and auto's first phase. */
+export interface StiffnessTestOptions {
+  /** Test for stiffness every this many accepted steps (default 1000, Hairer's NSTIFF; "auto": every step). */
+  stiffCheckEvery?: number;
+  /** Consecutive positive stiffness tests that count as stiff (default 15, Hairer's). */
+  stiffPatience?: number;
+}
+
+/** How rkc, and auto's RKC phase, estimate the spectral radius of the Jacobian. */
+export interface SpectralOptions {
+  /**
+   * The exact Jacobian-vector product of f, when the caller has one (a
+   * gradient flow: minus a Hessian-vector product). The spectral radius then
+   * comes from Lanczos on it instead of a power iteration on finite
+   * differences; the Jacobian is assumed symmetric.
+   */
+  jvp?: Jvp;
+}
+
+/** Method "dopri5": Dormand–Prince 5(4). */
+export interface Dopri5Options extends SolveOptions, StiffnessTestOptions {
+  /**
+   * Called when the stiffness test has fired `stiffPatience` accepted steps in
+   * a row; return true to stop with status 'stiff', false to go on. Without it
+   * the integrator stops, as Hairer's DOPRI5 does.
+   */
+  onStiff?: (t: number, y: Float64Array) => boolean;
+}
+
+/** Method "rkc": Runge–Kutta–Chebyshev. */
+export interface RkcOptions extends SolveOptions, SpectralOptions {}
+
+/** Method "auto": Dormand–Prince, then Runge–Kutta–Chebyshev once the stiffness test fires. */
+export interface AutoOptions extends SolveOptions, StiffnessTestOptions, SpectralOptions {
+  /** Called when auto hands over from Dormand–Prince to RKC, with the time and the new method's name. */
+  onSwitch?: (t: number, method: string) => void;
+}
+
+/** Method "gd": gradient descent (explicit Euler with a fixed step), reported at t = k lr. */
+export interface GdOptions extends SolveOptions {
+  /** Learning rate: the fixed step (required). */
+  lr?: number;
+  /** Projection applied in place after every step (projected gradient descent); none by default. */
+  project?: (y: Float64Array) => void;
+}
+
+/** Method "odex": Gragg–Bulirsch–Stoer extrapolation (the odex package), the shared options only. */
+export type OdexOptions = SolveOptions;
 
 /**
  * An event: a zero of g(t, y(t)). A zero counts when g changes sign over a
@@ -143,16 +178,19 @@ export interface SolveResult {
   yEval: Float64Array[];
   /** Number of times the stiffness test declared the problem stiff. */
   stiffDetections: number;
-  /** Last step size tried. */
+  /**
+   * The last step size tried, signed as in Hairer's codes: t grows by h, so
+   * it is negative when integrating backwards; gd: lr; odex: NaN (not reported).
+   */
   h: number;
   /** With options.events: per event, the times of its zeros, and the states there. */
   tEvents?: number[][];
   yEvents?: Float64Array[][];
 }
 
-export type Integrator = (
+export type Integrator<O extends SolveOptions = SolveOptions> = (
   f: Rhs,
   span: readonly [number, number],
   y0: ArrayLike<number>,
-  options?: SolveOptions,
+  options?: O,
 ) => SolveResult;

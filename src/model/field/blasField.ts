@@ -1,5 +1,5 @@
 // The gradient-flow vector field on dense BLAS products (native/), for sizes
-// where OpenBLAS's dgemm beats the TypeScript sparse kernels of
+// where OpenBLAS's dgemm beats the TypeScript sparse loops of
 // typescriptField.ts: forward P_l = W_l P_{l-1} up to W = W_L P_{L-1}, the dense
 // residual G = P_Omega(W - W*), then backward dW_l = -H_l P_{l-1}^T and
 // H_{l-1} = W_l^T H_l from H_L = G (Arora, Cohen & Hazan 2018). 3L - 3

@@ -4,7 +4,7 @@
 // evaluates the field for every active lane. The body is the very text
 // unrolledField.ts generates for one problem, wrapped in a loop over lanes
 // with every state index i rewritten to i * L + lane, so each lane performs
-// exactly the operations, in the same order, that the one-problem kernel
+// exactly the operations, in the same order, that the one-problem field
 // performs: the results are bit-identical to it.
 
 import { laneCount, type BatchRhs } from '../../ode/ensemble.js';

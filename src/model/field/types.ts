@@ -1,8 +1,8 @@
-// What every vector-field kernel shares: the GradientField it returns, the
-// problem fields it reads, the target values at the observed entries, and the
-// counters its rhs updates (last loss, evaluations), exposed read-only. The
-// kernels (one file each in this folder) import from here; dispatch.ts picks
-// one; nothing here imports a kernel.
+// What every code path of the vector field shares: the GradientField it
+// returns, the problem fields it reads, the target values at the observed
+// entries, and the counters its rhs updates (last loss, evaluations), exposed
+// read-only. The code paths (one file each in this folder) import from here;
+// dispatch.ts picks one; nothing here imports one.
 
 import type { Jvp, Rhs } from '../../ode/types.js';
 import type { Problem } from '../problem.js';
@@ -25,17 +25,22 @@ export interface GradientField {
   /** Hessian-vector products computed so far, and points linearized at (each about one evaluation). */
   readonly hessianProducts: number;
   readonly hessianLinearizations: number;
-  /** Where the Hessian-vector products run: the native dgemm, or TypeScript loops (every other kernel). */
+  /** Where the Hessian-vector products run: the native dgemm (blas), or TypeScript loops (every other code path). */
   readonly hessianKernel: 'native' | 'js';
 }
 
 /** The problem's layer shapes and observations are all the field reads. */
 export type FieldProblem = Pick<Problem, 'dims' | 'offsets' | 'depth' | 'n' | 'target' | 'obsRows' | 'obsCols'>;
 
-export type FieldKernel = 'auto' | 'typescript' | 'unrolled' | 'blas' | 'wasm';
+/**
+ * The field's code paths (dispatch.ts): "auto" chooses; "typescript" sparse
+ * loops, "unrolled" generated straight-line code (both on the js kernel),
+ * "blas" the native OpenBLAS binding, "wasm" the WebAssembly SIMD kernels.
+ */
+export type FieldImpl = 'auto' | 'typescript' | 'unrolled' | 'blas' | 'wasm';
 
 
-/** Written by a kernel's rhs on every call. */
+/** Written by a code path's rhs on every call. */
 export interface FieldState {
   lastLoss: number;
   evaluations: number;
@@ -45,12 +50,12 @@ export function newFieldState(): FieldState {
   return { lastLoss: NaN, evaluations: 0 };
 }
 
-/** The kernel families a run reports: OpenBLAS binding, WebAssembly SIMD, TypeScript. */
+/** The kernels (compute back-ends) a run reports and DMFLOW_KERNEL forces: OpenBLAS binding, WebAssembly SIMD, TypeScript. */
 export const KERNEL_NAMES = ['native', 'wasm', 'js'] as const;
 export type KernelName = (typeof KERNEL_NAMES)[number];
 
 /**
- * The kernel as the integrators and runs see it; makeHessian builds its
+ * A code path's field as the integrators and runs see it; makeHessian builds its
  * Hessian-vector products on first use (most runs never ask for them).
  */
 export function asGradientField(rhs: Rhs, state: FieldState, kernel: KernelName, makeHessian: () => HessianVector, hessianKernel: 'native' | 'js'): GradientField {

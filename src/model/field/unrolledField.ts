@@ -17,8 +17,8 @@ import { hessianVector } from './hessianVector.js';
 import { asGradientField, newFieldState, observedTargets, type FieldProblem, type FieldState, type GradientField } from './types.js';
 
 /**
- * Largest generated body, in multiply-adds; larger problems use the loop
- * kernels. Measured (bench: unrolled against typescript, 3x3 to 8x8, depths
+ * Largest generated body, in multiply-adds; larger problems use the loops
+ * of typescriptField.ts. Measured (bench: unrolled against typescript, 3x3 to 8x8, depths
  * 2-4): 1.1-6.6x faster up to ~900 multiply-adds, then 10x slower from ~1300,
  * where V8 stops optimizing the function.
  */
@@ -70,7 +70,7 @@ export function unrolledField(problem: FieldProblem): GradientField {
 /**
  * The generated body of a problem's rhs (without the evaluation counter) and
  * its scratch length: it reads y, t (observed targets) and S (scratch),
- * writes dy and st.lastLoss. The ensemble kernel (ensembleField.ts) wraps this
+ * writes dy and st.lastLoss. The ensemble field (ensembleField.ts) wraps this
  * very text in a loop over lanes, so each lane performs the same operations.
  */
 export function unrolledBody(problem: FieldProblem): { body: string; scratch: number } {
