@@ -6,7 +6,7 @@
 // <pre id="result" data-status="<status>">; a spec error goes there with
 // data-status="error" as the CLI's one line (docs/explorer.md).
 
-import { buildProblem, DEFAULT_SPEC, endToEnd, InputError, runFigure, wasmLoadError, wasmModule, type Problem } from '../src/browser.js';
+import { buildProblem, DEFAULT_SPEC, endToEnd, InputError, runFigure, wasmLoadError, wasmModule, type Problem, type Spec } from '../src/browser.js';
 import './style.css';
 import { download, figurePngUrl, figureSvg } from './exports.js';
 import { Fig1 } from './fig1.js';
@@ -108,7 +108,8 @@ function setSpec(next: Json, fromForm = false): void {
 function validate(): boolean {
   clearErrors();
   try {
-    problem = buildProblem(spec);
+    // Whatever the page holds (typed in, imported, from the URL) is validated here, as the CLI validates a file.
+    problem = buildProblem(spec as unknown as Spec);
   } catch (e) {
     problem = null;
     if (e instanceof InputError) showInputError(e.field, `dmflow: ${e.message}`);

@@ -7,7 +7,7 @@
 import {
   analyzeProblem, balanceInvariants, buildProblem, checkRun, computeCells, coveringTheorem, effectiveRank, endToEnd, formatJson, observationGraph,
   InputError, invariantDrift, lossOf, runProblem, SolverOptionError, singularValues, theoremLimit, UNROLL_LIMIT, unrolledCost, wasmLoadError, wasmModule,
-  type Cell, type FieldImpl, type Problem, type RunProgress,
+  type Cell, type FieldImpl, type Problem, type RunProgress, type Spec,
 } from '../src/browser.js';
 import { CONTROL_PAUSED, CONTROL_STEPS, type FromWorker, type TheoremInfo, type TheoryCurve, type ToWorker } from './protocol.js';
 
@@ -42,7 +42,7 @@ function fieldImpl(problem: Problem, asked: 'wasm' | 'js'): FieldImpl {
 /** What `dmflow limit` says of the spec: the covering family's limit, or its error line. */
 function theoremInfo(spec: unknown, problem: Problem): TheoremInfo {
   try {
-    const limit = theoremLimit(spec);
+    const limit = theoremLimit(spec as Spec);
     const c = coveringTheorem(problem);
     return { covered: true, theorem: limit.theorem, limit: { matrix: limit.matrix, singularValues: limit.singularValues, status: limit.status }, trajectory: !('reasons' in c) && Boolean(c.family.at) };
   } catch (e) {
@@ -52,7 +52,7 @@ function theoremInfo(spec: unknown, problem: Problem): TheoremInfo {
 }
 
 function runSpec(msg: Extract<ToWorker, { type: 'run' }>): void {
-  const problem = buildProblem(msg.spec);
+  const problem = buildProblem(msg.spec as Spec);
   const { m, n } = problem;
   const c0 = balanceInvariants(problem, problem.y0);
   const control = msg.control ? new Int32Array(msg.control) : null;
@@ -118,7 +118,7 @@ function runSpec(msg: Extract<ToWorker, { type: 'run' }>): void {
 }
 
 function runCells(msg: Extract<ToWorker, { type: 'cells' }>): void {
-  const cells: Cell[] = msg.batch.map((b) => ({ cell: {}, spec: b.spec, key: String(b.i) }));
+  const cells: Cell[] = msg.batch.map((b) => ({ cell: {}, spec: b.spec as Spec, key: String(b.i) }));
   computeCells(cells, undefined, (c, result) => {
     post({ type: 'cell', results: [{ i: Number(c.key), result: result as unknown as Record<string, unknown> }] });
   });
