@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { cli } from './helpers/cli.js';
-import { refBlockDepth2, relErr } from './helpers/reference50.js';
+import { refBlockDepth2, refBlockOneBlock, relErr } from './helpers/reference50.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dmflow-cli-'));
 const write = (name: string, value: unknown) => { const p = join(dir, name); writeFileSync(p, JSON.stringify(value)); return p; };
@@ -111,6 +111,28 @@ describe('dmflow limit / check / limit-sweep', () => {
     const ref = refBlockDepth2(2, 2, 1, 1, a, [a[0], 0]);
     expect(relErr(got.details.N, ref.N)).toBeLessThanOrEqual(1e-12);
     expect(relErr(got.details.Lam, ref.Lam)).toBeLessThanOrEqual(1e-12);
+  });
+
+  it('limit on one block (everything observed) with per-layer a and b at depth >= 3: the target, exact (issue 25, point 11)', () => {
+    // E2 has dimension 0 with one block; the E1–E2 routes divided by 1 - 1/n = 0 and every such spec was refused.
+    const spec = { target: { kind: 'ones', size: [2, 2], scale: 1 }, observed: { kind: 'block-diagonal', blocks: [2] }, depth: 3, init: { kind: 'identity-plus-ones', a: [0.1, 0.5, 0.2], b: [0.04, 0.4, 0.04] } };
+    const lim = cli(['limit', write('one-block.json', spec)]);
+    expect(lim.stderr).toBe('');
+    expect(lim.status).toBe(0);
+    const got = JSON.parse(lim.stdout);
+    expect(got.status).toBe('exact');
+    expect(got.matrix).toEqual([[1, 1], [1, 1]]);
+    expect(got.singularValues).toEqual([2, 0]);
+    expect(got.details.Lam).toBe(2);
+    expect(got.details.N).toBeUndefined();
+    const ref = refBlockOneBlock(2, 2, 1, spec.init.a, spec.init.b);
+    got.details.layers.lam.forEach((v: number, l: number) => expect(relErr(v, ref.lam[l])).toBeLessThanOrEqual(1e-12));
+    // A 1x1 target is one block too (per-layer scalar layers, depth 4).
+    const scalar = { target: [[3]], observed: { kind: 'all' }, depth: 4, init: { kind: 'layers', layers: [[[0.2]], [[0.7]], [[0.05]], [[1.5]]] } };
+    const one = cli(['limit', write('one-by-one.json', scalar)]);
+    expect(one.status).toBe(0);
+    expect(JSON.parse(one.stdout).matrix).toEqual([[3]]);
+    expect(JSON.parse(one.stdout).status).toBe('exact');
   });
 
   it('run --save-times adds a trajectory, --save-layers the factors, and a warm start reuses them', () => {

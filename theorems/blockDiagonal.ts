@@ -75,12 +75,16 @@ export function blockApplies(p: Problem): Applicability<BlockParams> {
     a.push(ab.a); b.push(ab.b);
   }
   // The matrix holds a + b on the diagonal, rounded: with b >> a that loses
-  // a's low bits. The spec's own a_l, b_l are exact; use them when given.
+  // a's low bits (and at d = 1 it is all there is). The spec's own a_l, b_l
+  // are exact; use them when given.
   const init = p.spec.init;
-  if (init.kind === 'identity-plus-ones' && d > 1) {
+  if (init.kind === 'identity-plus-ones') {
     const perLayer = (v: number | number[]) => (Array.isArray(v) ? v.slice() : new Array<number>(p.depth).fill(v));
     const sa = perLayer(init.a), sb = perLayer(init.b);
-    if (sa.every((v, l) => close(v, a[l], v + Math.abs(sb[l]))) && sb.every((v, l) => close(v, b[l], v + sa[l]))) return { ok: true, params: { d, n: d / q, q, s, a: sa, b: sb } };
+    const same = d > 1
+      ? sa.every((v, l) => close(v, a[l], v + Math.abs(sb[l]))) && sb.every((v, l) => close(v, b[l], v + sa[l]))
+      : sa.every((v, l) => v > 0 && sb[l] >= 0 && close(v + sb[l], a[l], v + sb[l]));
+    if (same) return { ok: true, params: { d, n: d / q, q, s, a: sa, b: sb } };
   }
   return { ok: true, params: { d, n: d / q, q, s, a, b } };
 }
@@ -170,7 +174,7 @@ export class Mode {
 
 export interface BlockSolution {
   params: BlockParams;
-  /** Limits of prod lam_l (E1) and prod nu_l (E2). */
+  /** Limits of prod lam_l (E1) and prod nu_l (E2; NaN with one block, n = 1: E2 has dimension 0). */
   Lam: number;
   N: number;
   lam: number[];
@@ -207,6 +211,7 @@ export function solveBlockByClock(params: BlockParams, forceQuadrature = false):
   const { d, n, q, s, a, b } = params;
   const e1 = new Mode(a.map((al, l) => al + d * b[l]), forceQuadrature);
   const e2 = new Mode(a, forceQuadrature);
+  // (One block: E2 has dimension 0 and only E1 is solved.)
   // h(u) = Lam/n + N (1 - 1/n) - s q is increasing in the shared clock u.
   const h = (u: number): number => e1.product(e1.x(u)) / n + (n > 1 ? e2.product(e2.x(u)) * (1 - 1 / n) : 0) - s * q;
   const [lo1, hi1] = e1.uRange();
@@ -214,7 +219,7 @@ export function solveBlockByClock(params: BlockParams, forceQuadrature = false):
   const u = increasingRoot(h, Math.max(lo1, lo2), Math.min(hi1, hi2), 0);
   if (!Number.isFinite(u)) throw new RangeError('block-diagonal theorem: no root of Lam/n + N(1-1/n) = s q');
   const lam = e1.values(e1.x(u));
-  const nu = e2.values(e2.x(u));
+  const nu = n > 1 ? e2.values(e2.x(u)) : a.map(() => NaN);
   return withRates(params, lam, nu, lam.reduce((x, y) => x * y, 1), nu.reduce((x, y) => x * y, 1), u);
 }
 
@@ -321,10 +326,11 @@ export function blockSelfCheck(sol: BlockSolution): BlockSelfCheck {
   else {
     const lam0 = p.a.map((al, l) => al + p.d * p.b[l]);
     const e1 = new Mode(lam0), e2 = new Mode(p.a);
-    const u1 = e1.u(sol.lam[e1.min]), u2 = e2.u(sol.nu[e2.min]);
+    const two = p.n > 1;
+    const u1 = e1.u(sol.lam[e1.min]), u2 = two ? e2.u(sol.nu[e2.min]) : u1;
     res = {
-      fit: Math.abs(sol.Lam / p.n + sol.N * (1 - 1 / p.n) - p.s * p.q) / (p.s * p.q),
-      pairwise: Math.max(pairResidual(sol.lam, lam0), pairResidual(sol.nu, p.a)),
+      fit: Math.abs(sol.Lam / p.n + (two ? sol.N * (1 - 1 / p.n) : 0) - p.s * p.q) / (p.s * p.q),
+      pairwise: Math.max(pairResidual(sol.lam, lam0), two ? pairResidual(sol.nu, p.a) : 0),
       e1e2: u1 === u2 ? 0 : Math.abs(u1 - u2) / Math.max(Math.abs(u1), Math.abs(u2)),
     };
   }
@@ -334,7 +340,7 @@ export function blockSelfCheck(sol: BlockSolution): BlockSelfCheck {
   const unrepresentable: string[] = [];
   const tiny = 2.2250738585072014e-308;
   if (!(Math.abs(sol.Lam) >= tiny && Number.isFinite(sol.Lam))) unrepresentable.push('Lam');
-  if (!(Math.abs(sol.N) >= tiny && Number.isFinite(sol.N))) unrepresentable.push('N');
+  if (p.n > 1 && !(Math.abs(sol.N) >= tiny && Number.isFinite(sol.N))) unrepresentable.push('N');
   return {
     status: max <= EXACT_TOL && Number.isFinite(max) ? 'exact' : 'inexact',
     selfCheck: { ...res, ...(sol.exact?.conditioning !== undefined ? { conditioning } : {}), max, tolerance: EXACT_TOL },
@@ -359,6 +365,8 @@ export function blockLimit(params: BlockParams): TheoremLimit {
     e1e2Invariant = { form: 'T_nu(nu) = T_lam(lam) + C, T(v) = int_0^inf dw / (2 prod_l sqrt(v_l^2 + w)), C from one integral at the init (blockDiagonal.md)' };
   }
   const check = blockSelfCheck(sol);
+  // One block (n = 1): E2 has dimension 0, so N, the E2 layers and the E1–E2 invariant do not exist.
+  const hasE2 = n > 1;
   return {
     theorem: 'block-diagonal',
     status: check.status,
@@ -370,22 +378,23 @@ export function blockLimit(params: BlockParams): TheoremLimit {
     zeroLoss: true,
     details: {
       d, n, q, s: params.s, depth: L, balanced,
-      Lam: sol.Lam, N: sol.N,
+      Lam: sol.Lam,
+      ...(hasE2 ? { N: sol.N } : { E2: { kind: 'absent', note: 'n = 1: no E2 (one block), so no N' } }),
       // Decimal logs stay exact where Lam or N leave the double range.
       log10Lam: sol.exact ? sol.exact.logLam / Math.LN10 : Math.log10(Math.abs(sol.Lam)),
-      log10N: sol.exact ? sol.exact.logN / Math.LN10 : Math.log10(Math.abs(sol.N)),
+      ...(hasE2 ? { log10N: sol.exact ? sol.exact.logN / Math.LN10 : Math.log10(Math.abs(sol.N)) } : {}),
       status: check.status,
       method: sol.exact ? sol.exact.method : 'clock-root',
       selfCheck: check.selfCheck,
       ...(check.unrepresentable.length ? { unrepresentable: check.unrepresentable } : {}),
-      layers: { lam: sol.lam, nu: sol.nu, mu: sol.mu },
+      layers: hasE2 ? { lam: sol.lam, nu: sol.nu, mu: sol.mu } : { lam: sol.lam, mu: sol.mu },
       invariants: {
         pairwise: {
           lam: lam0.map((v) => v * v - lam0[0] * lam0[0]),
-          nu: params.a.map((v) => v * v - params.a[0] * params.a[0]),
+          ...(hasE2 ? { nu: params.a.map((v) => v * v - params.a[0] * params.a[0]) } : {}),
           mu: params.a.map((v) => v * v - params.a[0] * params.a[0]),
         },
-        e1e2: e1e2Invariant,
+        ...(hasE2 ? { e1e2: e1e2Invariant } : {}),
       },
       rates: {
         E1E2: { kind: 'exponential', rate: sol.rateE1E2, note: 'residual g ~ exp(-rate t); loss on E1+E2 ~ exp(-2 rate t)' },
@@ -412,7 +421,7 @@ export function blockCompareAt(params: BlockParams, W: ArrayLike<number>, t: num
   const dM = params.d > params.n ? Math.abs(got.M - Mt) / sol.Lam : 0;
   return {
     diff: Math.max(dLam, dN, dM),
-    details: { Lam: { run: got.Lam, theorem: sol.Lam, rel: dLam }, N: { run: got.N, theorem: sol.N, rel: dN }, M: { run: got.M, theoremAtT: Mt, relToLam: dM } },
+    details: { Lam: { run: got.Lam, theorem: sol.Lam, rel: dLam }, ...(params.n > 1 ? { N: { run: got.N, theorem: sol.N, rel: dN } } : {}), M: { run: got.M, theoremAtT: Mt, relToLam: dM } },
   };
 }
 

@@ -25,8 +25,8 @@ export interface ExactBlockInput {
 }
 
 export interface ExactBlockSolution {
-  /** Route: 'closed-form' (balanced or L <= 2), 'tail-integral' (per-layer, L >= 3) or 'signed-tail' (per-layer, L >= 3, a mode crossing zero). */
-  method: 'closed-form' | 'tail-integral' | 'signed-tail' | 'clock-integral' | 'extended-precision';
+  /** Route: 'closed-form' (balanced or L <= 2), 'product-root' (one block, per-layer), 'tail-integral' (per-layer, L >= 3) or 'signed-tail' (per-layer, L >= 3, a mode crossing zero). */
+  method: 'closed-form' | 'product-root' | 'tail-integral' | 'signed-tail' | 'clock-integral' | 'extended-precision';
   /** Estimated relative error of the derived mode's product (per-layer routes): above 1e-12 the status is 'inexact'. */
   conditioning?: number;
   /** Natural logarithms of the per-layer limits lam_l (E1) and nu_l (E2), and of their products. */
@@ -394,6 +394,9 @@ export function solveBlockExact(p: ExactBlockInput): ExactBlockSolution | null {
   // Relative to the sum of the magnitudes of its terms: past a zero crossing
   // Lam and N may have opposite signs and sizes far above s q.
   const fitResidual = (Lam: number, N: number) => Math.abs(Lam / n + w2 * N - sq) / (Math.abs(Lam) / n + w2 * Math.abs(N) + sq);
+
+  // One block: E2 has dimension n - 1 = 0 and the fit involves E1 alone.
+  if (n === 1) return solveOneBlock(p, lam0, lam0lo, balanced);
 
   if (L === 1) {
     // lam - nu = d b is invariant: nu = s q - d b / n = q (s - b), lam = q (s + (n - 1) b).
@@ -869,6 +872,36 @@ export function solveBlockExact(p: ExactBlockInput): ExactBlockSolution | null {
       lamLayers: lam, nuLayers: nu, Lam, N, LamMinusN: Lam - N, residuals: { fit: fit(LamP, N), pairwise: pair, e1e2 },
     };
   }
+}
+
+/**
+ * One block (n = 1): W = Lam P1 + M P3 with E2 of dimension 0, so the fit
+ * reads Lam = s q and fixes E1 alone; there is no E1–E2 invariant to solve.
+ * Balanced layers are (s q)^(1/L) each; per-layer, the smallest layer is the
+ * root of the increasing product (log P(X) = log(s q) in X = log x, x > 0
+ * since s q > 0) and the others follow from the pairwise invariants. N and
+ * the E2 layers do not exist: NaN.
+ */
+function solveOneBlock(p: ExactBlockInput, lam0: number[], lam0lo: number[], balanced: boolean): ExactBlockSolution | null {
+  const L = p.a.length, sq = p.s * p.q;
+  const absent = new Array<number>(L).fill(NaN);
+  const done = (method: ExactBlockSolution['method'], logLam: number[], conditioning?: number): ExactBlockSolution => {
+    const lam = L === 1 ? [sq] : logLam.map(Math.exp);
+    const fromLayers = Math.exp(logLam.reduce((x, y) => x + y, 0));
+    return {
+      method, logLam: Math.log(sq), logN: NaN, logLamLayers: logLam, logNuLayers: absent, lamLayers: lam, nuLayers: absent,
+      Lam: sq, N: NaN, LamMinusN: NaN,
+      residuals: { fit: relDiff(fromLayers, sq), pairwise: pairResidual(lam, lam0, lam0lo), e1e2: 0 },
+      ...(conditioning !== undefined ? { conditioning } : {}),
+    };
+  };
+  if (L === 1 || balanced) return done('closed-form', new Array<number>(L).fill(Math.log(sq) / L));
+  const e1 = new LogMode(lam0, lam0lo);
+  const lP = Math.log(sq), [l0] = e1.logProduct(e1.X0);
+  const X = monotoneRoot((y) => { const [lp, dlp] = e1.logProduct(y); return [lp - lP, dlp]; }, e1.X0 + (lP - l0) / L, true, 0.5, e1.maxLog);
+  if (!Number.isFinite(X)) return null;
+  // The layers carry the rounding of the logs the product adds up (d log P / d log x >= 1).
+  return done('product-root', e1.logLayers(X), Number.EPSILON * (2 + e1.logSize(Math.exp(X))));
 }
 
 /**

@@ -22,7 +22,7 @@ export interface LimitSweepOptions {
 export interface LimitSweepRow {
   task: string; d: number; n: number; q: number; depth: number; c: number;
   alpha: number; productScale: number; Lam: number; N: number;
-  /** log10 N: exact also where N leaves the double range. */
+  /** log10 N: exact also where N leaves the double range (N and log10N are NaN for a task with one block, n = 1: no E2). */
   log10N: number;
   effectiveRank: number;
   /** The theorem's self-check: 'exact' or 'inexact' (blockDiagonal.ts, blockSelfCheck). */
