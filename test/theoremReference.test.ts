@@ -116,7 +116,7 @@ describe('family A, per-layer values: exact to 1e-12 against 50 digits', () => {
       const errLam = compareValue(det.Lam, d2.log10Lam, ref.Lam, 'Lam', d2.unrepresentable, 'block per-layer', ref.logLam);
       const errN = compareValue(det.N, d2.log10N, ref.N, 'N', d2.unrepresentable, 'block per-layer', ref.logN);
       // Every per-layer draw is exact: where doubles cannot pin a value the
-      // limit is solved again in 45 digits (theorems/blockPrecise.ts).
+      // limit is solved again in 45 digits (theorems/block/precise.ts).
       expect(lim.status, JSON.stringify(d2.selfCheck)).toBe('exact');
       expect(Math.max(d2.selfCheck.fit, d2.selfCheck.pairwise, d2.selfCheck.e1e2, d2.selfCheck.conditioning ?? 0)).toBeLessThanOrEqual(TOL);
       expect(seen('block per-layer: Lam', errLam)).toBeLessThanOrEqual(TOL);
