@@ -1,6 +1,7 @@
 // The rates at which a block-diagonal flow reaches its limit, and the exact
 // E3 trajectory (theorems/blockDiagonal.md, "Rates").
 
+import { MIN_NORMAL } from '../../src/numeric/accuracy.js';
 import { integrate } from '../../src/numeric/quadrature.js';
 import { increasingRoot } from '../../src/numeric/roots.js';
 import { mode } from './mode.js';
@@ -11,10 +12,14 @@ import type { BlockParams, BlockSolution, ExactBlockSolution } from './types.js'
 export function withRates(params: BlockParams, lam: number[], nu: number[], Lam: number, N: number, u: number, exact?: ExactBlockSolution): BlockSolution {
   const { d, n, a } = params;
   const L = a.length;
+  // (Each layer's term is the product of the others squared: where the layer
+  // left the double range its log carries it, as it does the product's.)
+  const logLam = exact?.logLamLayers ?? lam.map((v) => Math.log(Math.abs(v)));
+  const logNu = exact?.logNuLayers ?? nu.map((v) => Math.log(Math.abs(v)));
   let rate = 0;
   for (let l = 0; l < L; l++) {
-    rate += (Lam / lam[l]) ** 2 / n;
-    if (n > 1) rate += ((N / nu[l]) ** 2) * (1 - 1 / n);
+    rate += othersSquared(Lam, lam, logLam, l) / n;
+    if (n > 1) rate += othersSquared(N, nu, logNu, l) * (1 - 1 / n);
   }
   // E3 (mu_l = a_l initially) is fitted to zero on its own: the layers tied
   // at the smallest a_l go to 0, the others to sqrt(a_l^2 - min^2).
@@ -26,6 +31,18 @@ export function withRates(params: BlockParams, lam: number[], nu: number[], Lam:
   else if (tied === 1) e3 = { kind: 'exponential', rate: e3mode.delta.reduce((x, dl, l) => (l === e3mode.min ? x : x * dl), 1) };
   else e3 = { kind: 'polynomial', power: tied / (2 * tied - 2) };
   return { params, Lam, N, lam, nu, mu, u, rateE1E2: rate, e3, ...(exact ? { exact } : {}) };
+}
+
+/**
+ * (P / v_l)^2, the product of the other layers squared: directly where v_l is
+ * a normal double, else from the logs of the other layers (a layer below the
+ * double range, stored as 0 or a subnormal, would give 0/0).
+ */
+function othersSquared(P: number, v: number[], logs: number[], l: number): number {
+  if (Math.abs(v[l]) >= MIN_NORMAL) return (P / v[l]) ** 2;
+  let acc = 0;
+  for (let k = 0; k < logs.length; k++) if (k !== l) acc += logs[k];
+  return Math.exp(2 * acc);
 }
 
 /**
