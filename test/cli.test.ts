@@ -5,7 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { cli } from './helpers/cli.js';
-import { refBlockDepth2, relErr } from './helpers/reference50.js';
+import { blockSpec } from '../src/index.js';
+import { perLayerGuess } from './helpers/perLayerGuess.js';
+import { big, refBlockDepth2, refBlockOneBlock, refBlockPerLayer, relErr, type D } from './helpers/reference50.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dmflow-cli-'));
 const write = (name: string, value: unknown) => { const p = join(dir, name); writeFileSync(p, JSON.stringify(value)); return p; };
@@ -115,6 +117,50 @@ describe('dmflow limit / check / limit-sweep', () => {
     const ref = refBlockDepth2(2, 2, 1, 1, a, [a[0], 0]);
     expect(relErr(got.details.N, ref.N)).toBeLessThanOrEqual(1e-12);
     expect(relErr(got.details.Lam, ref.Lam)).toBeLessThanOrEqual(1e-12);
+  });
+
+  it('limit on one block (everything observed) with per-layer a and b at depth >= 3: the target, exact (issue 25, point 11)', () => {
+    // E2 has dimension 0 with one block; the E1–E2 routes divided by 1 - 1/n = 0 and every such spec was refused.
+    const spec = { target: { kind: 'ones', size: [2, 2], scale: 1 }, observed: { kind: 'block-diagonal', blocks: [2] }, depth: 3, init: { kind: 'identity-plus-ones', a: [0.1, 0.5, 0.2], b: [0.04, 0.4, 0.04] } };
+    const lim = cli(['limit', write('one-block.json', spec)]);
+    expect(lim.stderr).toBe('');
+    expect(lim.status).toBe(0);
+    const got = JSON.parse(lim.stdout);
+    expect(got.status).toBe('exact');
+    expect(got.matrix).toEqual([[1, 1], [1, 1]]);
+    expect(got.singularValues).toEqual([2, 0]);
+    expect(got.details.Lam).toBe(2);
+    expect(got.details.N).toBeUndefined();
+    const ref = refBlockOneBlock(2, 2, 1, spec.init.a, spec.init.b);
+    got.details.layers.lam.forEach((v: number, l: number) => expect(relErr(v, ref.lam[l])).toBeLessThanOrEqual(1e-12));
+    // A 1x1 target is one block too (per-layer scalar layers, depth 4).
+    const scalar = { target: [[3]], observed: { kind: 'all' }, depth: 4, init: { kind: 'layers', layers: [[[0.2]], [[0.7]], [[0.05]], [[1.5]]] } };
+    const one = cli(['limit', write('one-by-one.json', scalar)]);
+    expect(one.status).toBe(0);
+    expect(JSON.parse(one.stdout).matrix).toEqual([[3]]);
+    expect(JSON.parse(one.stdout).status).toBe('exact');
+  });
+
+  it('limit on per-layer ties whose Lam leaves the double range: exit 0, exact, and the E1/E2 rate against 50 digits (issue 25, point 11)', () => {
+    // Two E1 layers tie at the minimum and end below the double range (stored
+    // as 0): the rate's term (Lam / lam_l)^2 was 0/0 and limit refused the spec.
+    const cases = [
+      { d: 4, n: 2, q: 2, s: 1.0000000000000224e-6, a: [1, 1, 1, 1, 999.9999999999816, 1, 1, 1, 1, 1, 1, 1, 1], b: [1, 1, 1, 1, 999.9999999999816, 1, 1, 1.0000000000000082e-6, 1, 1, 1, 0, 0] },
+      { d: 6, n: 3, q: 2, s: 1.0000000000000307e-6, a: [1, 0.18969373220367428, 1, 1, 1, 1, 1, 1, 1, 1], b: [0, 0.18969373220367428, 1, 1, 1, 1, 1, 1, 1, 0] },
+      { d: 6, n: 3, q: 2, s: 1, a: [1, 1, 1, 1, 999.9999999999949, 1, 999.9999999999939, 1, 0.9995928681428682, 1, 1, 1, 1, 0.0010000000000000143, 1, 1], b: [1, 1, 1, 1, 999.9999999999949, 0, 0.001, 1, 0.9995928681428682, 1, 1, 0, 1, 1000.0000000000061, 1, 1] },
+    ];
+    cases.forEach((p, i) => {
+      const r = cli(['limit', write(`tie${i}.json`, blockSpec(p))]);
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      const got = JSON.parse(r.stdout);
+      expect(got.status).toBe('exact');
+      // rate = (1/n) sum_l prod_{k != l} lam_k^2 + (1 - 1/n) sum_l prod_{k != l} nu_k^2, from the reference's layers.
+      const ref = refBlockPerLayer(p.d, p.n, p.q, p.s, p.a, p.b, perLayerGuess(p));
+      const others = (v: D[]) => v.reduce((acc, _x, l) => acc.plus(v.reduce((pr, y, k) => (k === l ? pr : pr.times(y.pow(2))), big(1))), big(0));
+      const want = others(ref.lam!).div(p.n).plus(others(ref.nu!).times(1 - 1 / p.n));
+      expect(relErr(got.details.rates.E1E2.rate, want)).toBeLessThanOrEqual(1e-12);
+    });
   });
 
   it('run --save-times adds a trajectory, --save-layers the factors, and a warm start reuses them', () => {

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decimalContext, type Decimal } from '../theorems/decimal.js';
+import { decimalContext, type Decimal } from '../src/numeric/decimal.js';
 import { effectiveRank, nuclearNorm } from '../src/analysis/spectrum.js';
 import { scaledNorm } from '../src/analysis/norms.js';
 import { reconstructionError } from '../src/analysis/snapshot.js';

@@ -14,7 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { blockSpec, firstColumnLimit, limitSweep, theoremAt, theoremLimit, trajectoryAt, trajectoryApplies, buildProblem, type BlockParams } from '../src/index.js';
 import { cli } from './helpers/cli.js';
 import { perLayerGuess } from './helpers/perLayerGuess.js';
-import { big, refBlockBalanced, refBlockDepth2, refBlockPerLayer, refFirstColumn, refLogistic, refScalar, relErr } from './helpers/reference50.js';
+import { big, refBlockBalanced, refBlockDepth2, refBlockOneBlock, refBlockPerLayer, refFirstColumn, refLogistic, refScalar, relErr } from './helpers/reference50.js';
 
 const RUNS = Number(process.env.REFERENCE_RUNS ?? 200);
 const SEED = Number(process.env.REFERENCE_SEED ?? 17);
@@ -116,7 +116,7 @@ describe('family A, per-layer values: exact to 1e-12 against 50 digits', () => {
       const errLam = compareValue(det.Lam, d2.log10Lam, ref.Lam, 'Lam', d2.unrepresentable, 'block per-layer', ref.logLam);
       const errN = compareValue(det.N, d2.log10N, ref.N, 'N', d2.unrepresentable, 'block per-layer', ref.logN);
       // Every per-layer draw is exact: where doubles cannot pin a value the
-      // limit is solved again in 45 digits (theorems/blockPrecise.ts).
+      // limit is solved again in 45 digits (theorems/block/precise.ts).
       expect(lim.status, JSON.stringify(d2.selfCheck)).toBe('exact');
       expect(Math.max(d2.selfCheck.fit, d2.selfCheck.pairwise, d2.selfCheck.e1e2, d2.selfCheck.conditioning ?? 0)).toBeLessThanOrEqual(TOL);
       expect(seen('block per-layer: Lam', errLam)).toBeLessThanOrEqual(TOL);
@@ -180,6 +180,37 @@ describe('family A, per-layer values: exact to 1e-12 against 50 digits', () => {
       const ly = layersOf(det);
       expect(Math.max(compareLayers(ly.lam, ref.lam), compareLayers(ly.nu, ref.nu))).toBeLessThanOrEqual(TOL);
     }
+  });
+});
+
+describe('family A, one block (n = 1, everything observed): exact to 1e-12 against 50 digits', () => {
+  // E2 has dimension 0: the limit is the target itself (Lam = s q), and E1's
+  // layers are fixed by the pairwise invariants and that product. Per-layer
+  // draws as above (depths 2..16), blocks of size q = 1..3.
+  const instance = fc.integer({ min: 2, max: 16 }).chain((L) => fc.record({
+    q: fc.integer({ min: 1, max: 3 }), L: fc.constant(L),
+    log10Scale: fc.double({ min: -300, max: 0, noNaN: true }), s: logUniform(-6, 6),
+    spread: fc.array(fc.double({ min: -3, max: 3, noNaN: true }), { minLength: L, maxLength: L }),
+    cs: fc.array(coupling, { minLength: L, maxLength: L }),
+  }));
+  it(`Lam, every entry and every E1 layer, and no N, ${RUNS} draws`, LONG, () => {
+    fc.assert(fc.property(instance, ({ q, L, log10Scale, s, spread, cs }) => {
+      const a = spread.map((e) => 10 ** (log10Scale / L + e));
+      const b = a.map((x, l) => x * cs[l]);
+      const p: BlockParams = { d: q, n: 1, q, s, a, b };
+      const lim = theoremLimit(blockSpec(p));
+      const det = lim.details as { Lam: number; N?: number; selfCheck: { max: number }; layers: { lam: number[]; nu?: number[] } };
+      const ref = refBlockOneBlock(p.d, q, s, a, b);
+      expect(lim.status, JSON.stringify(det.selfCheck)).toBe('exact');
+      expect(det.selfCheck.max).toBeLessThanOrEqual(TOL);
+      expect(seen('block one block: Lam', relErr(det.Lam, ref.Lam))).toBeLessThanOrEqual(TOL);
+      for (const row of lim.matrix) for (const w of row) expect(seen('block one block: entries', relErr(w, ref.Lam.div(q)))).toBeLessThanOrEqual(TOL);
+      expect(seen('block one block: layers', compareLayers(det.layers.lam, ref.lam))).toBeLessThanOrEqual(TOL);
+      // No E2: nothing printed for it, and nothing that is not finite.
+      expect(det.N).toBeUndefined();
+      expect(det.layers.nu).toBeUndefined();
+      expect(JSON.stringify(lim)).not.toContain('null');
+    }), { numRuns: RUNS, seed: SEED + 3 });
   });
 });
 

@@ -6,9 +6,11 @@ import { Matrix, QR } from 'ml-matrix';
 import { describe, expect, it } from 'vitest';
 import {
   blockCompareAt, blockComponents, endToEnd, blockLimit, blockParams, buildProblem, checkSpec, e3Product, firstColumnConserved,
-  firstColumnLimit, integrateBlockToFit, blockSpec, limitSweep, run, scalarDepthL, solveBlock, solveIvp, gradientField, theoremLimit, trajectoryAt,
+  firstColumnLimit, blockSpec, limitSweep, run, scalarDepthL, solveBlockLimit, solveIvp, gradientField, theoremLimit, trajectoryAt,
   trajectoryApplies, type BlockParams,
 } from '../src/index.js';
+import { crossCheckBlockLimit } from '../theorems/block/crossCheck.js';
+import { integrateBlockToFit } from '../theorems/blockIntegration.js';
 
 const RUNS = Math.max(100, Number(process.env.PROPERTY_RUNS ?? 100));
 const TIGHT = { rtol: 1e-12, atol: 1e-14 };
@@ -47,14 +49,14 @@ function diagonalDiscrepancy(p: BlockParams, oracle: (p: BlockParams) => { Lam: 
 describe('family A: block-diagonal limits', () => {
   it('diagonal blocks (q = 1): integration meets the limit to 1e-8 relative, any depth, balanced or not', () => {
     fc.assert(
-      fc.property(blockInstance(1, 1, 4), (p) => diagonalDiscrepancy(p, solveBlock) < 1e-8),
+      fc.property(blockInstance(1, 1, 4), (p) => diagonalDiscrepancy(p, solveBlockLimit) < 1e-8),
       { numRuns: RUNS, seed: 1001 },
     );
   });
 
   it('the suite rejects a theorem perturbed by one part in a million', () => {
     // Guard against a property that cannot fail: shift the fitting condition slightly.
-    const perturbed = (p: BlockParams) => solveBlock({ ...p, s: p.s * (1 + 1e-6) });
+    const perturbed = (p: BlockParams) => solveBlockLimit({ ...p, s: p.s * (1 + 1e-6) });
     const out = fc.check(fc.property(blockInstance(1, 1, 4), (p) => diagonalDiscrepancy(p, perturbed) < 1e-8), { numRuns: 20, seed: 1001 });
     expect(out.failed).toBe(true);
   });
@@ -76,7 +78,7 @@ describe('family A: block-diagonal limits', () => {
   it('quadrature (unbalanced machinery) agrees with the closed forms on balanced instances', () => {
     fc.assert(
       fc.property(blockInstance(1, 3, 4), (p) => {
-        const a = solveBlock(p), b = solveBlock(p, true);
+        const a = solveBlockLimit(p), b = crossCheckBlockLimit(p, true);
         expect(Math.abs(a.Lam - b.Lam) / a.Lam).toBeLessThan(1e-11);
         if (p.n > 1) expect(Math.abs(a.N - b.N) / a.N).toBeLessThan(1e-9);
       }),
@@ -112,9 +114,9 @@ describe('family A: block-diagonal limits', () => {
 describe('family A: consequences', () => {
   it('depth 2: the limit does not depend on alpha, and N/Lam = (1 + c d)^-2', () => {
     for (const c of [0.1, 0.5, 2]) {
-      const ref = solveBlock(blockParams(4, 1, 2, 1, c));
+      const ref = solveBlockLimit(blockParams(4, 1, 2, 1, c));
       for (const alpha of [1e-3, 1e-2, 0.3, 3]) {
-        const sol = solveBlock(blockParams(4, 1, 2, alpha, c));
+        const sol = solveBlockLimit(blockParams(4, 1, 2, alpha, c));
         expect(sol.Lam).toBeCloseTo(ref.Lam, 10);
         expect(sol.N).toBeCloseTo(ref.N, 10);
         expect(sol.N / sol.Lam).toBeCloseTo((1 + 4 * c) ** -2, 12);
@@ -130,11 +132,11 @@ describe('family A: consequences', () => {
     for (const L of [3, 4, 5]) {
       let prev = Infinity;
       for (const e of [1e-1, 1e-2, 1e-3, 1e-4, 1e-6]) {
-        const sol = solveBlock(blockParams(4, 1, L, Math.pow(e, 1 / L), 0.5));
+        const sol = solveBlockLimit(blockParams(4, 1, L, Math.pow(e, 1 / L), 0.5));
         expect(sol.N).toBeLessThan(prev);
         prev = sol.N;
       }
-      expect(prev / solveBlock(blockParams(4, 1, L, Math.pow(1e-6, 1 / L), 0.5)).Lam).toBeLessThan(1e-3);
+      expect(prev / solveBlockLimit(blockParams(4, 1, L, Math.pow(1e-6, 1 / L), 0.5)).Lam).toBeLessThan(1e-3);
     }
   });
 
@@ -157,7 +159,7 @@ describe('family A: consequences', () => {
       if (row.q === 1) {
         expect(diagonalDiscrepancy(p, () => ({ Lam: row.Lam, N: row.N }))).toBeLessThan(1e-8);
       } else {
-        const T = 40 / solveBlock(p).rateE1E2;
+        const T = 40 / solveBlockLimit(p).rateE1E2;
         const r = run(blockSpec(p, { ...TIGHT, tMax: T, lossTol: 0 }));
         const got = blockComponents(p, r.matrix.flat());
         expect(Math.abs(got.Lam - row.Lam) / row.Lam).toBeLessThan(1e-8);

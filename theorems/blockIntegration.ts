@@ -1,5 +1,5 @@
 // Integrate a block-diagonal instance until its E1/E2 residual g is
-// negligible. With q > 1 the E3 part decays only polynomially, so a stop on
+// negligible (a test helper: test/theorems.test.ts). With q > 1 the E3 part decays only polynomially, so a stop on
 // the loss would wait for E3; g (dg/dt = -kappa g, never changing sign) says
 // when the exponentially converging eigenspaces have arrived.
 
@@ -7,17 +7,8 @@ import { buildProblem } from '../src/model/problem.js';
 import { endToEnd } from '../src/model/product.js';
 import { gradientField } from '../src/model/field/dispatch.js';
 import { solveIvp } from '../src/ode/solve.js';
-import { blockComponents, type BlockParams } from './blockDiagonal.js';
-
-export function blockSpec(p: BlockParams, solver: Record<string, unknown> = {}) {
-  return {
-    target: { kind: 'ones' as const, size: [p.d, p.d] as [number, number], scale: p.s },
-    observed: { kind: 'block-diagonal' as const, blocks: new Array<number>(p.n).fill(p.q) },
-    depth: p.a.length,
-    init: { kind: 'identity-plus-ones' as const, a: p.a, b: p.b },
-    solver,
-  };
-}
+import { blockComponents, blockSpec } from './blockDiagonal.js';
+import type { BlockParams } from './block/types.js';
 
 export interface BlockIntegration {
   status: string;

@@ -3,6 +3,7 @@
 
 import type { Problem } from '../src/model/problem.js';
 import { singularValues } from '../src/analysis/spectrum.js';
+import { EXACT_REL_TOL, HYPOTHESIS_REL_TOL, relDiff } from '../src/numeric/accuracy.js';
 import type { Applicability, TheoremFamily, TheoremLimit } from './types.js';
 
 export interface FirstColumnParams {
@@ -26,8 +27,6 @@ export interface FirstColumnConserved {
   /** p = b1 . b2: the coupling through which the unobserved column moves. */
   p: number;
 }
-
-const TOL = 1e-12;
 
 /** Conserved quantities for any init, from the packed layers [B, A]. */
 export function firstColumnConserved(y: ArrayLike<number>): FirstColumnConserved {
@@ -56,13 +55,13 @@ export function firstColumnApplies(pr: Problem): Applicability<FirstColumnParams
   const y = pr.y0;
   const A = [y[4], y[5], y[6], y[7]];
   const scaleA = Math.abs(A[0]) + Math.abs(A[3]);
-  if (!(Math.abs(A[1]) <= TOL * scaleA && Math.abs(A[2]) <= TOL * scaleA && Math.abs(A[0] - A[3]) <= TOL * scaleA && A[0] !== 0)) {
+  if (!(Math.abs(A[1]) <= HYPOTHESIS_REL_TOL * scaleA && Math.abs(A[2]) <= HYPOTHESIS_REL_TOL * scaleA && Math.abs(A[0] - A[3]) <= HYPOTHESIS_REL_TOL * scaleA && A[0] !== 0)) {
     return fail('init W_2 = A(0) must be a I with a != 0');
   }
   const b1 = [y[0], y[2]];
   const wh = [w[0] / wn, w[1] / wn];
   const cross = b1[0] * wh[1] - b1[1] * wh[0];
-  if (Math.abs(cross) > TOL * Math.max(1, Math.hypot(b1[0], b1[1]))) return fail('init first column b1 of W_1 must be parallel to the observed column w*');
+  if (Math.abs(cross) > HYPOTHESIS_REL_TOL * Math.max(1, Math.hypot(b1[0], b1[1]))) return fail('init first column b1 of W_1 must be parallel to the observed column w*');
   return { ok: true, params: { a: A[0], beta0: b1[0] * wh[0] + b1[1] * wh[1], w, b2: [y[1], y[3]] } };
 }
 
@@ -117,17 +116,16 @@ export function firstColumnLimit(params: FirstColumnParams): TheoremLimit {
   const saddle = eta === -Infinity;
   const { W, x, beta } = limitFromEta(params, saddle);
   const wh = [w[0] / wn, w[1] / wn];
-  const parallel = Math.abs(params.b2[0] * wh[1] - params.b2[1] * wh[0]) <= TOL * Math.max(1, Math.hypot(...params.b2));
+  const parallel = Math.abs(params.b2[0] * wh[1] - params.b2[1] * wh[0]) <= HYPOTHESIS_REL_TOL * Math.max(1, Math.hypot(...params.b2));
   // Self-check: x beta = |w*| and x^2 = beta^2 + D (or beta^2 = x^2 - D), each a sum of positive terms.
   const D = (a - beta0) * (a + beta0);
-  const rel = (u: number, v: number) => (u === v ? 0 : Math.abs(u - v) / Math.max(Math.abs(u), Math.abs(v)));
   const selfCheck = saddle ? { fit: 0, rotation: 0, max: 0 } : {
-    fit: rel(x * beta, wn),
-    rotation: D >= 0 ? rel(x * x, beta * beta + D) : rel(beta * beta, x * x - D),
+    fit: relDiff(x * beta, wn),
+    rotation: D >= 0 ? relDiff(x * x, beta * beta + D) : relDiff(beta * beta, x * x - D),
     max: 0,
   };
   selfCheck.max = Math.max(selfCheck.fit, selfCheck.rotation);
-  const status = selfCheck.max <= 1e-12 ? 'exact' as const : 'inexact' as const;
+  const status = selfCheck.max <= EXACT_REL_TOL ? 'exact' as const : 'inexact' as const;
   return {
     theorem: 'first-column-2x2',
     status,
@@ -139,7 +137,7 @@ export function firstColumnLimit(params: FirstColumnParams): TheoremLimit {
       eta: saddle ? null : eta,
       xLimit: x, betaLimit: beta,
       rank1: parallel,
-      status, selfCheck: { ...selfCheck, tolerance: 1e-12 },
+      status, selfCheck: { ...selfCheck, tolerance: EXACT_REL_TOL },
       ...(saddle ? { note: 'no zero-loss limit: the flow stalls at a saddle (a = -beta0): A b1 -> 0 and the loss tends to |w*|^2 / 2. The saddle is unstable, so a floating-point integration approaches it and later leaves it' } : {}),
     },
   };

@@ -1,4 +1,8 @@
-// The theorem families, and which one covers a spec.
+// The theorem module's public API: the families, which one covers a spec,
+// its limit and W(t), the block-diagonal limit sweep, and each family's own
+// functions and types. Internals (the solver's routes in block/, the
+// extended-precision code, test helpers such as blockIntegration.ts) are
+// imported from their modules, not from here.
 
 import { InputError } from '../src/model/errors.js';
 import { buildProblem, type BuildOptions, type Problem } from '../src/model/problem.js';
@@ -9,14 +13,19 @@ import { firstColumn } from './firstColumn.js';
 import { trajectories } from './trajectories.js';
 import type { TheoremAt, TheoremFamily, TheoremLimit } from './types.js';
 
-export type { TheoremAt, TheoremFamily, TheoremLimit } from './types.js';
-export * from './blockExact.js';
-export * from './scalarFlow.js';
-export * from './blockDiagonal.js';
-export * from './firstColumn.js';
-export * from './trajectories.js';
-export * from './sweep.js';
-export * from './blockIntegration.js';
+export type { Applicability, TheoremAt, TheoremFamily, TheoremLimit } from './types.js';
+export { EXACT_REL_TOL } from '../src/numeric/accuracy.js';
+// Family A: block-diagonal observations.
+export { blockDiagonal, blockApplies, blockLimit, blockCompareAt, blockMatrix, blockComponents, blockSpec } from './blockDiagonal.js';
+export { solveBlockLimit } from './block/solve.js';
+export { e3Product } from './block/rates.js';
+export type { BlockParams, BlockSolution, ExactBlockSolution, BlockMethod } from './block/types.js';
+export { limitSweep, toCsv, blockParams, DEFAULT_SWEEP, type LimitSweepTask, type LimitSweepOptions, type LimitSweepRow } from './sweep.js';
+// Family B: the 2x2 first-column model.
+export { firstColumn, firstColumnApplies, firstColumnLimit, firstColumnConserved, limitEta, limitXBeta, type FirstColumnParams, type FirstColumnConserved } from './firstColumn.js';
+// Trajectories: the scalar depth-L flow and the aligned depth-2 flow.
+export { trajectories, trajectoryApplies, trajectoryAt, trajectoryLimit, logistic, scalarDepthL, type TrajectoryParams } from './trajectories.js';
+export { scalarFlow, type ScalarValue } from './scalarFlow.js';
 
 // Families differ in their parameter types; the registry holds them side by side.
 export const families: TheoremFamily<any>[] = [blockDiagonal, firstColumn, trajectories];

@@ -8,25 +8,26 @@
 // Below x = s/2 the unknown is log v (x << s stays representable); above it
 // is log|1 - v^L| = log(|s - x|/s) (x -> s to the last bit).
 
+import { EXACT_MARGIN, EXACT_REL_TOL } from '../src/numeric/accuracy.js';
+import { logAddExp } from '../src/numeric/logMath.js';
 import { integrate } from '../src/numeric/quadrature.js';
 import { brent } from '../src/numeric/roots.js';
-import { logAddExp } from './logMath.js';
 import { scalarFlowPrecise } from './scalarPrecise.js';
 
 export interface ScalarValue {
   x: number;
   /** Relative condition number of x in t, s and x0 as the double inputs fix them: the result carries ~cond * 1e-16. */
   cond: number;
-  /** 'exact': x is within 1e-12 of x(t) at the exact double inputs (cond * 4 eps <= 1e-12, or solved in extended precision); 'inexact': neither. */
+  /** 'exact': x is within EXACT_REL_TOL of x(t) at the exact double inputs (cond * 4 eps <= EXACT_REL_TOL, or solved in extended precision); 'inexact': neither. */
   status: 'exact' | 'inexact';
-  /** 'extended-precision' where doubles could not resolve x (cond * 4 eps > 1e-12): solved again in decimals (scalarPrecise.ts). */
+  /** 'extended-precision' where doubles could not resolve x (cond * 4 eps > EXACT_REL_TOL): solved again in decimals (scalarPrecise.ts). */
   method?: 'extended-precision';
 }
 
 const EPS = Number.EPSILON;
 
 function result(x: number, cond: number): ScalarValue {
-  return { x, cond, status: 4 * EPS * cond <= 1e-12 ? 'exact' : 'inexact' };
+  return { x, cond, status: 4 * EPS * cond <= EXACT_REL_TOL ? 'exact' : 'inexact' };
 }
 
 /** log of the layer magnitude v0 from the layers: exact when all are equal. */
@@ -117,5 +118,5 @@ export function scalarFlow(L: number, s: number, w0: number, t: number): ScalarV
   // Doubles cannot resolve x here (the difference of two huge terms near the
   // escape): the exact double inputs still fix it, so solve again with enough digits.
   const precise = scalarFlowPrecise(L, s, w0, t);
-  return precise && precise.error <= 1e-13 ? { x: precise.x, cond, status: 'exact', method: 'extended-precision' } : r;
+  return precise && precise.error <= EXACT_MARGIN ? { x: precise.x, cond, status: 'exact', method: 'extended-precision' } : r;
 }

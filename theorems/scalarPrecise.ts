@@ -7,7 +7,7 @@
 // enough decimal digits that the difference c0 - T is exact to 1e-40 of the
 // transition's O(1) scale. Derivation: trajectories.md, "Extended precision".
 
-import { decimalContext, gaussLegendreDecimal, type Decimal } from './decimal.js';
+import { bracketedNewton, decimalContext, gaussLegendreDecimal, type Decimal } from '../src/numeric/decimal.js';
 
 type B = Decimal;
 const GL_NODES = 30;
@@ -87,20 +87,7 @@ export function scalarFlowPrecise(L: number, s: number, w0: number, t: number): 
     return [v.pow(2 - L).div(L - 2).neg().minus(z.div(L)).plus(H(v)).minus(target), one.div(vL.times(vL).div(v.times(v)).times(L)).neg()];
   };
 
-  const root = (F: (u: B) => [B, B], lo: B, hi: B, increasing: boolean, guess?: B): B | null => {
-    let x = guess && guess.gt(lo) && guess.lt(hi) ? guess : lo.plus(hi).div(2);
-    const tol = big(10).pow(-38);
-    for (let i = 0; i < 400; i++) {
-      const [f, df] = F(x);
-      if (f.isZero()) return x;
-      if (f.isPositive() === increasing) hi = x; else lo = x;
-      let nx = x.minus(f.div(df));
-      if (!(nx.gt(lo) && nx.lt(hi))) nx = lo.plus(hi).div(2);
-      if (nx.minus(x).abs().lte(tol.times(x.abs().plus(one))) || hi.minus(lo).lte(tol.times(hi.abs().plus(one)))) return nx;
-      x = nx;
-    }
-    return null;
-  };
+  const tol = big(10).pow(-38);
   // Where F was evaluated: its rounding is ~10^-P of the largest term (c0, T), the series and rule 1e-45.
   const noise = Math.pow(10, -P + 2) * scale + 1e-45;
   // x = s within a gap below 1e-18 of s: x = s in doubles.
@@ -108,7 +95,7 @@ export function scalarFlowPrecise(L: number, s: number, w0: number, t: number): 
   if (above || q0.gte(half) || !FA(vh.ln())[0].isPositive()) {
     const zTop = above ? q0.minus(one).ln() : one.minus(q0.gte(half) ? q0 : half).ln();
     if (FB(zS)[0].isNegative()) return { x: s, error: 1e-18, digits: P };
-    const z = root(FB, zS, zTop, false);
+    const z = bracketedNewton(FB, zS, zTop, false, tol);
     if (!z) return null;
     const gap = z.exp();
     const xB = S.times(above ? one.plus(gap) : one.minus(gap));
@@ -119,7 +106,7 @@ export function scalarFlowPrecise(L: number, s: number, w0: number, t: number): 
   // Below the transition: the dominant terms give v^(2-L) = (L-2)(c0 - T + O(1)).
   const d = c0.minus(T);
   const guess = d.gt(one) ? d.times(L - 2).ln().div(2 - L) : undefined;
-  const y = root(FA, lv0, vh.ln(), true, guess);
+  const y = bracketedNewton(FA, lv0, vh.ln(), true, tol, guess);
   if (!y) return null;
   const [, dF] = FA(y);
   const dy = noise / dF.toNumber();

@@ -2,7 +2,9 @@
 // against the init scale alpha^L, by depth and coupling c (W_l(0) = alpha (I + c J)).
 
 import { effectiveRank } from '../src/analysis/spectrum.js';
-import { blockSelfCheck, solveBlock, type BlockParams } from './blockDiagonal.js';
+import { blockSelfCheck } from './block/selfCheck.js';
+import { solveBlockLimit } from './block/solve.js';
+import type { BlockParams } from './block/types.js';
 
 export interface LimitSweepTask {
   name: string;
@@ -22,10 +24,10 @@ export interface LimitSweepOptions {
 export interface LimitSweepRow {
   task: string; d: number; n: number; q: number; depth: number; c: number;
   alpha: number; productScale: number; Lam: number; N: number;
-  /** log10 N: exact also where N leaves the double range. */
+  /** log10 N: exact also where N leaves the double range (N and log10N are NaN for a task with one block, n = 1: no E2). */
   log10N: number;
   effectiveRank: number;
-  /** The theorem's self-check: 'exact' or 'inexact' (blockDiagonal.ts, blockSelfCheck). */
+  /** The theorem's self-check: 'exact' or 'inexact' (block/selfCheck.ts). */
   status: 'exact' | 'inexact';
 }
 
@@ -50,7 +52,7 @@ export function limitSweep(options: LimitSweepOptions = {}): LimitSweepRow[] {
         for (const productScale of o.productScales) {
           const alpha = Math.pow(productScale, 1 / depth);
           const p = blockParams(task.n, task.q, depth, alpha, c, o.s);
-          const sol = solveBlock(p);
+          const sol = solveBlockLimit(p);
           const sv = [sol.Lam, ...new Array(p.n - 1).fill(sol.N), ...new Array(p.d - p.n).fill(0)];
           const log10N = sol.exact ? sol.exact.logN / Math.LN10 : Math.log10(Math.abs(sol.N));
           const { status } = blockSelfCheck(sol);

@@ -7,11 +7,10 @@ import { balanceInvariants } from '../src/analysis/invariants.js';
 import { singularValues } from '../src/analysis/spectrum.js';
 import type { Problem } from '../src/model/problem.js';
 import { endToEnd } from '../src/model/product.js';
-import { logAddExp } from './logMath.js';
+import { HYPOTHESIS_REL_TOL } from '../src/numeric/accuracy.js';
+import { logAddExp } from '../src/numeric/logMath.js';
 import { balancedLayer, scalarFlow } from './scalarFlow.js';
 import type { Applicability, TheoremAt, TheoremFamily, TheoremLimit } from './types.js';
-
-const TOL = 1e-12;
 
 /**
  * Depth-2 balanced scalar: x = u v, u = v, obeys dx/dt = -2 x (x - s), so
@@ -42,7 +41,7 @@ export function trajectoryApplies(p: Problem): Applicability<TrajectoryParams> {
   const drift = balanceInvariants(p, p.y0).reduce((w, C) => Math.max(w, C.reduce((x, c) => Math.max(x, Math.abs(c)), 0)), 0);
   const scale = p.y0.reduce((x, v) => Math.max(x, Math.abs(v)), 0) ** 2;
   // Relative to the layers' own scale: an absolute tolerance would call any tiny init balanced.
-  if (drift > TOL * scale) return fail('init must be balanced (W_{l+1}^T W_{l+1} = W_l W_l^T for every l)');
+  if (drift > HYPOTHESIS_REL_TOL * scale) return fail('init must be balanced (W_{l+1}^T W_{l+1} = W_l W_l^T for every l)');
   if (p.m === 1 && p.n === 1 && p.dims.every((d) => d === 1)) {
     const s = p.target[0];
     const x0 = endToEnd(p, p.y0)[0];

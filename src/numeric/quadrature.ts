@@ -1,6 +1,7 @@
 // Adaptive Gauss–Kronrod (7, 15) quadrature (Piessens et al., QUADPACK, 1983),
 // with a map of infinite intervals onto finite ones. For the smooth scalar
-// integrands of the theorem module; accurate to near rounding.
+// integrands of the theorem module; accurate to near rounding. Also the
+// Kronrod and 5-point Gauss–Legendre rules themselves, for fixed-rule sums.
 
 /** Kronrod 15-point nodes on [-1, 1] (non-negative half, descending) and weights. */
 export const XGK = [
@@ -16,6 +17,10 @@ export const WGK = [
   0.204432940075298892414161999234649, 0.209482141084727828012999174891714,
 ];
 const WG = [0.129484966168869693270611432679082, 0.279705391489276667901467771423780, 0.381830050505118944950369775488975, 0.417959183673469387755102040816327];
+
+/** The 5-point Gauss–Legendre rule on [-1, 1]: nodes and weights. */
+export const GL5_NODES = [-0.906179845938664, -0.5384693101056831, 0, 0.5384693101056831, 0.906179845938664];
+export const GL5_WEIGHTS = [0.23692688505618908, 0.47862867049936647, 0.5688888888888889, 0.47862867049936647, 0.23692688505618908];
 
 function gk15(f: (x: number) => number, a: number, b: number): { value: number; error: number } {
   const c = 0.5 * (a + b), h = 0.5 * (b - a);

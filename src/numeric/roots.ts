@@ -1,6 +1,7 @@
 // Scalar root finding: Brent's method (Brent 1973, "Algorithms for
-// Minimization without Derivatives", ch. 4) on a sign-changing bracket, and a
-// bracket search for monotone functions.
+// Minimization without Derivatives", ch. 4) on a sign-changing bracket, a
+// bracket search for increasing functions, and a safeguarded Newton method
+// for monotone functions with a known derivative.
 
 /** Same strict sign; unlike fa * fb > 0, it holds for values whose product underflows (|f| ~ 1e-300). */
 function sameSign(x: number, y: number): boolean {
@@ -60,4 +61,41 @@ export function increasingRoot(g: (x: number) => number, lo: number, hi: number,
     step *= 2;
   }
   return NaN;
+}
+
+/**
+ * Root of a monotone f, given with its derivative, on the real line
+ * (increasing or not as stated: a probe cannot tell where f is flat to
+ * rounding): a bracket expanded from x0 by doubling steps (step0, then 2,
+ * 4, ... times it; NaN beyond |x| > maxAbs), then Newton steps kept inside
+ * it, bisection otherwise. NaN when no sign change is found.
+ */
+export function monotoneRoot(fdf: (x: number) => [number, number], x0: number, increasing: boolean, step0 = 1, maxAbs = 2000): number {
+  const [f0] = fdf(x0);
+  if (f0 === 0) return x0;
+  const dir = (f0 < 0) === increasing ? 1 : -1;
+  let a = x0, fa = f0, step = step0, b = NaN, fb = NaN;
+  for (let i = 0; i < 200; i++) {
+    const x = a + dir * step;
+    if (Math.abs(x) > maxAbs) return NaN;
+    const [fx] = fdf(x);
+    if (!Number.isFinite(fx)) { step *= 0.5; continue; }
+    if (fx === 0) return x;
+    if ((fx > 0) !== (fa > 0)) { b = x; fb = fx; break; }
+    a = x; fa = fx; step *= 2;
+  }
+  if (Number.isNaN(b)) return NaN;
+  let lo = Math.min(a, b), hi = Math.max(a, b);
+  let flo = lo === a ? fa : fb;
+  let x = lo + 0.5 * (hi - lo);
+  for (let i = 0; i < 200; i++) {
+    const [fx, dfx] = fdf(x);
+    if (fx === 0) return x;
+    if ((fx > 0) === (flo > 0)) { lo = x; flo = fx; } else hi = x;
+    let nx = x - fx / dfx;
+    if (!(nx > lo && nx < hi)) nx = lo + 0.5 * (hi - lo);
+    if (Math.abs(nx - x) <= 2 * Number.EPSILON * Math.abs(x) + 1e-300 || hi - lo <= 2 * Number.EPSILON * Math.max(Math.abs(lo), Math.abs(hi))) return nx;
+    x = nx;
+  }
+  return x;
 }

@@ -4,7 +4,7 @@
 // it checks. Shared by test/theoremReference.test.ts and
 // bench/theoremPerLayerScan.ts.
 
-import { solveBlock, type BlockParams } from '../../src/index.js';
+import { solveBlockLimit, type BlockParams } from '../../src/index.js';
 
 /**
  * The reference's unknown for a per-layer instance: log|x| of the mode with the
@@ -13,7 +13,7 @@ import { solveBlock, type BlockParams } from '../../src/index.js';
  * reference brackets its own root.
  */
 export function perLayerGuess(p: BlockParams): { free: 'E1' | 'E2'; sign: number; logAbsX: number } {
-  const sol = solveBlock(p);
+  const sol = solveBlockLimit(p);
   const ex = sol.exact;
   if (!ex) throw new Error(`no exact solution for ${JSON.stringify(p)}`);
   const freeE1 = sol.Lam / p.n < (1 - 1 / p.n) * sol.N;

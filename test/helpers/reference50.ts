@@ -398,6 +398,17 @@ export function refBlockPerLayer(d: number, n: number, q: number, s: number, a: 
   return last;
 }
 
+/**
+ * One block (n = 1), any depth, balanced or per-layer: E2 has dimension 0 and
+ * the fit reads Lam = s q. E1's layers are v_l = sqrt(x^2 + D_l) with the
+ * product s q: x by Newton in log x at 50 digits (the product increases in x).
+ */
+export function refBlockOneBlock(d: number, q: number, s: number, a: number[], b: number[]): { Lam: D; lam: D[] } {
+  const sq = big(s).times(q);
+  const e1 = new RefMode(a.map((x, l) => big(x).plus(big(b[l]).times(d))));
+  return { Lam: sq, lam: e1.layers(e1.logXOfProduct(sq).exp()) };
+}
+
 /** Depth 2, per-layer: (lam_1 + lam_2)/(lam_1(0) + lam_2(0)) = (nu_1 + nu_2)/(nu_1(0) + nu_2(0)) = e^u; bisection in u. */
 export function refBlockDepth2(d: number, n: number, q: number, s: number, a: number[], b: number[]): RefBlock {
   const sq = big(s).times(q), w2 = ONE.minus(ONE.div(n));

@@ -1,8 +1,9 @@
-// Arithmetic on logarithms for the theorem module: sums of positive numbers
-// whose sizes span hundreds of decades, and integrals of exp(f) over the real
-// line whose mass sits anywhere between e^-700 and e^700.
+// Arithmetic on logarithms: sums of positive numbers whose sizes span
+// hundreds of decades, and integrals of exp(f) over the real line whose mass
+// sits anywhere between e^-700 and e^700; and double-double sums and products
+// (Knuth's two-sum, Dekker's two-product) for differences that must not cancel.
 
-import { WGK, XGK } from '../src/numeric/quadrature.js';
+import { WGK, XGK } from './quadrature.js';
 
 /** log(e^a + e^b), without overflow or loss for either order of magnitude. */
 export function logAddExp(a: number, b: number): number {
@@ -96,19 +97,33 @@ export function logIntegralExp(logf: (r: number) => number, lo: number, hi: numb
   return max + Math.log(sum);
 }
 
+/** Double-double helpers (Knuth's sum, Dekker's product): [hi, lo]. */
+export type DD = [number, number];
+/** Dekker's split of a double into two halves of 26 bits. */
+function split(x: number): DD {
+  const c = 134217729 * x;
+  const h = c - (c - x);
+  return [h, x - h];
+}
+export function twoSum(a: number, b: number): DD {
+  const s = a + b, bb = s - a;
+  return [s, (a - (s - bb)) + (b - bb)];
+}
+export function twoProd(a: number, b: number): DD {
+  const p = a * b;
+  const [ah, al] = split(a), [bh, bl] = split(b);
+  return [p, ((ah * bh - p) + ah * bl + al * bh) + al * bl];
+}
+
 /**
- * a + d b as a double-double [hi, lo] (Dekker's product and Knuth's sum): the
- * E1 layers a_l + d b_l enter only through their differences, which rounding
- * each of them to a double would spoil when small c_l make them close.
+ * a + d b as a double-double [hi, lo] (Dekker's product and Knuth's sum):
+ * values of that form (a layer's a_l + d b_l) enter only through their
+ * differences, which rounding each of them to a double would spoil when they
+ * are close.
  */
-export function sumProduct(a: number, d: number, b: number): [number, number] {
-  const split = (x: number): [number, number] => { const c = 134217729 * x; const h = c - (c - x); return [h, x - h]; };
-  const p = d * b;
-  const [dh, dl] = split(d), [bh, bl] = split(b);
-  const ep = ((dh * bh - p) + dh * bl + dl * bh) + dl * bl;
-  const s = a + p;
-  const bb = s - a;
-  const es = (a - (s - bb)) + (p - bb);
+export function sumProduct(a: number, d: number, b: number): DD {
+  const [p, ep] = twoProd(d, b);
+  const [s, es] = twoSum(a, p);
   const lo = es + ep;
   const hi = s + lo;
   return [hi, lo - (hi - s)];
@@ -119,18 +134,6 @@ export function ddDiff(xh: number, xl: number, yh: number, yl: number): number {
   return (xh - yh) + (xl - yl);
 }
 
-/** Double-double helpers (Knuth's sum, Dekker's product): [hi, lo]. */
-export type DD = [number, number];
-export function twoSum(a: number, b: number): DD {
-  const s = a + b, bb = s - a;
-  return [s, (a - (s - bb)) + (b - bb)];
-}
-export function twoProd(a: number, b: number): DD {
-  const split = (x: number): DD => { const c = 134217729 * x; const h = c - (c - x); return [h, x - h]; };
-  const p = a * b;
-  const [ah, al] = split(a), [bh, bl] = split(b);
-  return [p, ((ah * bh - p) + ah * bl + al * bh) + al * bl];
-}
 export function ddAdd(x: DD, y: DD): DD {
   const [s, e] = twoSum(x[0], y[0]);
   const lo = e + x[1] + y[1];

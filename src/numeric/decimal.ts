@@ -1,7 +1,8 @@
-// Decimal arithmetic for the extended-precision routes (blockPrecise.ts,
-// scalarPrecise.ts): a mathjs BigNumber (decimal.js) context per precision,
-// doubles converted exactly, and Gauss–Legendre rules at that precision.
-// Built on first use: only the draws doubles cannot pin pay for them.
+// Decimal arithmetic for extended-precision solves (the theorem module's
+// routes for the values doubles cannot pin): a mathjs BigNumber (decimal.js)
+// context per precision, doubles converted exactly, Gauss–Legendre rules at
+// that precision, and a safeguarded Newton method. Built on first use: only
+// the callers that need decimals pay for them.
 
 import { bignumberDependencies, create, type BigNumber } from 'mathjs';
 
@@ -68,4 +69,25 @@ export function gaussLegendreDecimal(P: number, n: number): { x: Decimal[]; w: D
   rule = { x, w };
   rules.set(key, rule);
   return rule;
+}
+
+/**
+ * Root of a monotone F (increasing or not, as stated), with its derivative,
+ * inside the bracket [lo, hi]: Newton steps kept inside the bracket (which
+ * shrinks with every step's sign), bisection otherwise, from the guess (or
+ * the midpoint), until a step or the bracket is below tol relative to
+ * |x| + 1. Null after 400 steps.
+ */
+export function bracketedNewton(F: (x: Decimal) => [Decimal, Decimal], lo: Decimal, hi: Decimal, increasing: boolean, tol: Decimal, guess?: Decimal): Decimal | null {
+  let x = guess && guess.gt(lo) && guess.lt(hi) ? guess : lo.plus(hi).div(2);
+  for (let i = 0; i < 400; i++) {
+    const [f, df] = F(x);
+    if (f.isZero()) return x;
+    if (f.isPositive() === increasing) hi = x; else lo = x;
+    let nx = x.minus(f.div(df));
+    if (!(nx.gt(lo) && nx.lt(hi))) nx = lo.plus(hi).div(2);
+    if (nx.minus(x).abs().lte(tol.times(x.abs().plus(1))) || hi.minus(lo).lte(tol.times(hi.abs().plus(1)))) return nx;
+    x = nx;
+  }
+  return null;
 }
