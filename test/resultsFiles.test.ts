@@ -146,7 +146,7 @@ describe('results written before productScale accounted for width (format 1)', (
     writeFileSync(old, lines.slice(0, -2).join('\n') + '\n');
     const r = cli(['sweep', sweepPath, '--out', old]);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/1 cells run, 3 already in/);
+    expect(r.stderr).toMatch(/; 1 run now, 3 already in /);
     // The cell run again is byte for byte the one dropped.
     expect(readFileSync(old, 'utf8')).toBe(whole);
   });

@@ -251,11 +251,13 @@ function onWorkerMessage(msg: FromWorker): void {
       const r = msg.result as { t: number; loss: number; singularValues: number[]; matrix: number[][]; effectiveRank: number; invariantDrift: number; status: string; kernel: string; coupling: { index: number; decoupled: boolean; groups: number }; connectivity: { connected: boolean; components: number }; nfev: number; steps: number };
       pushFrame(r.t, r.loss, r.singularValues, Float64Array.from(r.matrix.flat()), r.effectiveRank, r.invariantDrift);
       $('v-coupling').textContent = `${r.coupling.decoupled ? 'decoupled' : 'coupled'} (index ${r.coupling.index.toExponential(2)} over the run, ${r.coupling.groups} group${r.coupling.groups === 1 ? '' : 's'})`;
-      const check = msg.check as { pass: boolean; maxEntryDiff: number; maxEntryDiffAtT?: number; tol: number } | null;
+      const check = msg.check as { pass: boolean; tol: number; comparisons: { compare: string; t: number | 'inf'; diff: number; tol: number; pass: boolean; decides: boolean }[] } | null;
       const checkEl = $('v-check');
       checkEl.className = check ? (check.pass ? 'pass' : 'fail') : '';
+      // The comparisons that decide the verdict, each with its own difference and tolerance (as dmflow check prints them).
+      const decisive = check ? check.comparisons.filter((c) => c.decides) : [];
       checkEl.textContent = check
-        ? `${check.pass ? 'pass' : 'FAIL'}: max entry difference ${check.maxEntryDiff.toExponential(2)}${check.maxEntryDiffAtT !== undefined ? ` (at t: ${check.maxEntryDiffAtT.toExponential(2)})` : ''}, tol ${check.tol}`
+        ? `${check.pass ? 'pass' : 'FAIL'}: ${decisive.map((c) => `${c.compare} at t = ${c.t === 'inf' ? '∞' : c.t.toExponential(2)}: ${c.diff.toExponential(2)} ${c.pass ? '≤' : '>'} ${c.tol.toExponential(1)}`).join('; ')}`
         : 'no theorem covers the spec';
       $('v-run').textContent = `${r.status}, t = ${r.t.toExponential(3)}, loss ${r.loss.toExponential(2)}, ${r.steps} steps, ${r.nfev} evaluations, ${msg.runMs.toFixed(0)} ms on ${r.kernel}`;
       writeResult(msg.text, r.status);
