@@ -103,7 +103,7 @@ function laneJob(problem: Problem, index: number, ef: EnsembleField, options: Ru
   const field = gradientField(problem, options.kernel);
   const tol = runTolerance(problem);
   let lane = -1;
-  const rule = new RunStopRule(problem, tol, field.rhs, () => ef.loss[lane], options, undefined, 0);
+  const rule = new RunStopRule(problem, tol, field, () => ef.loss[lane], options, undefined, 0);
   // The options runProblem gives solveIvp (run.ts), those the lanes mirror: keep the two in step.
   // "auto" runs Dormand–Prince with the stiffness test on every step (auto.ts), "dopri5" with its default schedule.
   const job: EnsembleJob = {
@@ -117,7 +117,7 @@ function laneJob(problem: Problem, index: number, ef: EnsembleField, options: Ru
       else stats.handedBack[end.fallback] = (stats.handedBack[end.fallback] ?? 0) + 1;
     }
     emit(index, 'result' in end
-      ? runResult(problem, field, tol, { sol: end.result, outcome: rule.outcome, evidence: rule.evidence, trend: rule.trend() }, null, [], options, undefined, null)
+      ? runResult(problem, field, tol, rule.passResult(end.result), null, [], options, undefined, null)
       : runProblem(problem, options));
   };
   return { job, load: (l: number) => { lane = l; ef.setProblem(l, problem); }, done };
