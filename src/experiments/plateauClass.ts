@@ -25,6 +25,8 @@ export const RANK_MARGIN = 10;
 export const HESSIAN_TOL = 1e-6;
 /** Lanczos steps at most: every eigenvalue of states up to this size. */
 export const LANCZOS_STEPS = 400;
+/** The Lanczos vectors kept (steps x state length) stay below this many doubles (32 MB). */
+const LANCZOS_DOUBLES = 1 << 22;
 /** Unstable directions checked for exact zeros (more: the window argument only). */
 const ZERO_CHECK = 8;
 
@@ -109,7 +111,9 @@ export function classifyPlateau(
   const rank = view.sigmaW.filter((s) => s > RANK_MARGIN * view.noiseW).length;
   const best = bestRankLimitedLoss(problem);
   if (best && v.loss <= best.loss + lossTol) return { kind: 'minimum', minimum: { kind: 'rank-limited', test: 'eckart-young', rank: best.rank, bestLoss: best.loss } };
-  const h = hessianLowest(jvp, y, LANCZOS_STEPS, ZERO_CHECK);
+  const steps = Math.min(LANCZOS_STEPS, Math.floor(LANCZOS_DOUBLES / y.length));
+  if (steps < 8) return { kind: 'undecided', why: `a state of ${y.length} entries is too large for the Hessian test` };
+  const h = hessianLowest(jvp, y, steps, ZERO_CHECK);
   const tolH = Math.max(HESSIAN_TOL, 100 * rtol) * Math.max(h.highest, 0);
   const unstable = h.values.filter((x) => x < -tolH);
   const widthLimited = rmax < Math.min(problem.m, problem.n);

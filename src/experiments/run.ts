@@ -311,8 +311,8 @@ export class RunStopRule {
     for (let i = 0; i < y.length; i++) {
       if (!(Math.abs(y[i]) <= s.divergeAt)) { this.outcome = 'diverged'; return true; }
     }
-    // Within lossTol of the smallest loss the width allows (set only with plateauStop).
-    if (this.best && loss <= this.best.loss + tol.abs) {
+    // Within lossTol of the smallest loss the width allows (set only with plateauStop; lossTol 0 asks for the whole interval).
+    if (this.best && tol.abs > 0 && loss <= this.best.loss + tol.abs) {
       this.outcome = 'converged';
       this.minimum = { kind: 'rank-limited', test: 'eckart-young', rank: this.best.rank, bestLoss: this.best.loss };
       return true;
