@@ -196,11 +196,11 @@ export class PlateauWatch {
     if (!(t > 0) || t < this.nextT) return null;
     this.nextT = t * 2 ** (1 / PER_OCTAVE);
     this.records.push({ t, loss, g2, q: this.q });
-    if (this.floorAllowed()) {
-      const v = this.floor(y);
-      if (v) return v;
-    }
-    return this.saddle(y) ?? this.slowFlow();
+    const floor = this.floorAllowed() ? this.floor(y) : null;
+    if (floor?.stop) return floor;
+    // A floor seen without its evidence (a warning) does not hide a plateau that has it.
+    const other = this.saddle(y) ?? this.slowFlow();
+    return other?.stop ? other : (floor ?? other);
   }
 
   /** The watch's memory: a watch restored from it returns what this one would on the same observations. */
