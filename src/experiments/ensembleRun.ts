@@ -104,7 +104,7 @@ function laneJob(problem: Problem, index: number, ef: EnsembleField, options: Ru
   const field = gradientField(problem, options.fieldImpl);
   const tol = runTolerance(problem);
   let lane = -1;
-  const rule = new RunStopRule(problem, tol, field.rhs, () => ef.loss[lane], options, undefined, 0);
+  const rule = new RunStopRule(problem, tol, field, () => ef.loss[lane], options, undefined, 0);
   // The options runProblem gives solveIvp (run.ts), as a lane's job.
   const job = ensembleJob(field.rhs, problem.y0, s.tMax, solveOptionsFromSpec(s, { stop: rule.stop, onStiff: rule.onStiff, onSwitch: rule.onSwitch, jvp: field.jvp }));
   if (typeof job === 'string') throw new Error(`ensembleEligible admitted a run the lanes do not mirror: ${job}`);
@@ -115,7 +115,7 @@ function laneJob(problem: Problem, index: number, ef: EnsembleField, options: Ru
       else stats.handedBack[end.fallback] = (stats.handedBack[end.fallback] ?? 0) + 1;
     }
     emit(index, 'result' in end
-      ? runResult(problem, field, tol, { sol: end.result, outcome: rule.outcome, evidence: rule.evidence, trend: rule.trend() }, null, [], options, undefined, null)
+      ? runResult(problem, field, tol, rule.passResult(end.result), null, [], options, undefined, null)
       : runProblem(problem, options));
   };
   return { job, load: (l: number) => { lane = l; ef.setProblem(l, problem); }, done };

@@ -19,21 +19,41 @@ import { endToEnd, lossOf } from '../model/product.js';
 import { gradientField } from '../model/field/dispatch.js';
 import { readCheckpoint, runHash, writeCheckpoint } from './checkpoint.js';
 import {
-  FLOOR_MARGIN, gradientNoiseProbe, lossFloorEstimate, lossTolerance, PlateauWatch, suggestedTolerances, targetEnergy, tolText,
+  FLOOR_MARGIN, FUTURE, gradientNoiseProbe, lossFloorEstimate, lossTolerance, PlateauWatch, suggestedTolerances, targetEnergy, tolText,
   type LossTolerance, type PlateauVerdict, type PlateauWatchState,
 } from './stopRules.js';
 import type { FieldImpl, GradientField, KernelName } from '../model/field/types.js';
 import { GD_SKIPPED, repeatProblem, verification, type Verification, type VerificationSkipped } from './verify.js';
+import { classifyPlateau, type MinimumEvidence, type SaddleEvidence } from './plateauClass.js';
+import { bestRankLimitedLoss } from '../analysis/criticalPoint.js';
 
 export type RunStatus =
   | 'converged' | 't-max' | 'max-steps' | 'max-evals' | 'diverged' | 'stiff' | 'step-too-small'
   | 'integration-floor' | 'saddle' | 'slow-decay' | 'time-limit';
 
-/** Why a plateau ended the run (statuses integration-floor, saddle, slow-decay, and stiff when the floor explains it). */
+/** Why a plateau ended the run (statuses integration-floor, saddle, slow-decay, and a minimum found by the Hessian). */
 export interface PlateauEvidence extends PlateauVerdict {
   /** For an integration floor: the rtol and atol that would bring the floor down to lossTol. */
   suggestedRtol?: number;
   suggestedAtol?: number;
+  /** For a saddle: what makes it one, and why the flow stays. */
+  saddle?: SaddleEvidence;
+}
+
+/** The plateau rules a warning can come from. */
+export type WarningRule = 'saddle' | 'slow-decay' | 'integration-floor' | 'stiff';
+
+/**
+ * A rule whose pattern held without the evidence it needs to end the run: the
+ * run went on. The first time, with what was seen; count: how many of the
+ * watch's records (or stiffness detections) showed it.
+ */
+export interface RunWarning {
+  rule: WarningRule;
+  t: number;
+  loss: number;
+  count: number;
+  message: string;
 }
 
 export interface TrajectoryPoint {
@@ -62,8 +82,15 @@ export interface RunResult extends FlowTotals {
   lossRel: number;
   /** The loss the integration tolerance resolves at the end state (estimate; see stopRules.ts). */
   lossFloor: number;
-  /** The evidence behind a plateau status. */
+  /** The evidence behind a plateau status (and behind a minimum found by the Hessian). */
   plateau?: PlateauEvidence;
+  /**
+   * Status converged above lossTol: the run sits at a minimum of the model as
+   * its width constrains it, and this says which test proved it.
+   */
+  minimum?: MinimumEvidence;
+  /** Plateau rules whose pattern held without the evidence to end the run (docs/runs.md, "Stop rules"). */
+  warnings: RunWarning[];
   /** Which vector-field kernel ran: the native OpenBLAS binding, WebAssembly SIMD, or TypeScript (DMFLOW_KERNEL forces one). */
   kernel: KernelName;
   matrix: number[][];
@@ -137,7 +164,10 @@ export interface PassResult {
   sol: SolveResult;
   outcome: RunStatus | null;
   /** The plateau verdict that ended it, if one did. */
-  evidence: PlateauVerdict | null;
+  evidence: PlateauEvidence | null;
+  /** A minimum of the constrained model that ended it (status converged). */
+  minimum?: MinimumEvidence;
+  warnings?: RunWarning[];
   /** The loss's power-law trend over its last decade of t (for the message of budget-ended runs). */
   trend: PlateauVerdict | null;
 }
@@ -157,9 +187,13 @@ interface RunRecord {
  * an integration; a resumable stop, the clock's, has none.)
  */
 interface StopRuleMemory {
-  /** Loss and squared gradient norm at each stiffness detection (the stall test). */
+  /** Loss, squared gradient norm and time at each stiffness detection (the stall test). */
   stiffLosses: number[];
   stiffGrads: number[];
+  stiffTimes?: number[];
+  /** Warnings so far, and the time before which no plateau is classified again. */
+  warnings?: RunWarning[];
+  nextClassify?: number;
   /** Squared gradient norm at the last accepted step. */
   lastG2: number;
   watch: PlateauWatchState;
@@ -196,9 +230,16 @@ const STALL_WINDOW = 20;
  */
 export class RunStopRule {
   outcome: RunStatus | null = null;
-  evidence: PlateauVerdict | null = null;
+  evidence: PlateauEvidence | null = null;
+  minimum: MinimumEvidence | undefined = undefined;
+  warnings: RunWarning[] = [];
   private readonly stiffLosses: number[] = [];
   private readonly stiffGrads: number[] = [];
+  private readonly stiffTimes: number[] = [];
+  private nextClassify = 0;
+  /** The smallest loss of the width-limited, fully observed model (Eckart–Young), when it is one. */
+  private readonly best: ReturnType<typeof bestRankLimitedLoss>;
+  private readonly stopOn: ReadonlySet<string>;
   private lastG2 = 0;
   private watch!: PlateauWatch;
   /** The method taking the steps, for progress: "auto" names its phase. */
@@ -212,7 +253,7 @@ export class RunStopRule {
   constructor(
     private readonly problem: Problem,
     private readonly tol: LossTolerance & { loss0: number },
-    rhs: Rhs,
+    field: { rhs: Rhs; jvp: GradientField['jvp'] },
     private readonly lastLoss: () => number,
     private readonly options: Pick<RunOptions, 'onProgress'>,
     private readonly maxWallTime: number | undefined,
@@ -220,12 +261,57 @@ export class RunStopRule {
   ) {
     const s = (this.s = problem.spec.solver);
     this.method = s.method;
+    this.jvp = field.jvp;
     // The probe evaluates the field itself: it runs only on a candidate saddle, after the loss of the step was read.
     this.probes = {
-      gradientNoise: gradientNoiseProbe(rhs, problem.y0.length, s.rtol, s.atol),
+      gradientNoise: gradientNoiseProbe(field.rhs, problem.y0.length, s.rtol, s.atol),
       lossFloor: (y: Float64Array) => lossFloorEstimate(problem, y, s.rtol, s.atol),
     };
+    this.best = s.plateauStop ? bestRankLimitedLoss(problem) : null;
+    this.stopOn = new Set(s.stopOn ?? []);
     this.start(null);
+  }
+
+  private readonly jvp: GradientField['jvp'];
+
+  /** Note a rule's pattern that did not end the run: the first time in full, later ones counted. */
+  private warn(rule: WarningRule, t: number, loss: number, message: string): void {
+    const w = this.warnings.find((x) => x.rule === rule);
+    if (w) w.count++;
+    else this.warnings.push({ rule, t, loss, count: 1, message });
+  }
+
+  /**
+   * A plateau verdict of the watch: end the run (true) or note a warning.
+   * A saddle-like plateau is classified from the state first (plateauClass.ts).
+   */
+  private decide(v: PlateauVerdict, t: number, y: Float64Array, dy: Float64Array): boolean {
+    const { s, tol } = this;
+    const rule: WarningRule = v.kind === 'floor' ? 'integration-floor' : v.kind;
+    if (v.kind === 'saddle' && v.stop) {
+      if (t < this.nextClassify) { this.warn('saddle', t, v.loss, 'a flat loss with the gradient at the noise level (not classified again before t doubles)'); return false; }
+      const c = classifyPlateau(this.problem, y, dy, v, tol.abs, this.jvp, s.rtol, s.atol);
+      if (c.kind === 'minimum') { this.outcome = 'converged'; this.minimum = c.minimum; this.evidence = { ...v }; return true; }
+      if (c.kind === 'saddle' && (c.saddle.escape !== 'open' || this.stopOn.has('saddle'))) {
+        this.outcome = 'saddle';
+        this.evidence = { ...v, saddle: c.saddle };
+        return true;
+      }
+      this.nextClassify = 2 * t;
+      const why = c.kind === 'saddle'
+        ? `a saddle (${c.saddle.test === 'rank' ? `rank ${c.saddle.rank} < ${c.saddle.maxRank}` : `Hessian eigenvalue ${e(c.saddle.lowestEigenvalue)}`}) the flow may still leave` +
+          (c.saddle.escapeTime !== undefined ? ` (escape possible from t ~ ${e(t + c.saddle.escapeTime)})` : '')
+        : c.why;
+      this.warn('saddle', t, v.loss, `flat loss ${e(v.loss)} over t in [${e(v.tFrom)}, ${e(t)}] with the gradient at the noise level, but ${why}`);
+      return false;
+    }
+    if (v.stop || this.stopOn.has(rule)) {
+      this.outcome = v.kind === 'floor' ? 'integration-floor' : v.kind;
+      this.evidence = v;
+      return true;
+    }
+    this.warn(rule, t, v.loss, warningText(v, tol));
+    return false;
   }
 
   readonly stop = (t: number, y: Float64Array, dy: Float64Array): boolean => {
@@ -241,10 +327,16 @@ export class RunStopRule {
     for (let i = 0; i < y.length; i++) {
       if (!(Math.abs(y[i]) <= s.divergeAt)) { this.outcome = 'diverged'; return true; }
     }
+    // Within lossTol of the smallest loss the width allows (set only with plateauStop; lossTol 0 asks for the whole interval).
+    if (this.best && tol.abs > 0 && loss <= this.best.loss + tol.abs) {
+      this.outcome = 'converged';
+      this.minimum = { kind: 'rank-limited', test: 'eckart-young', rank: this.best.rank, bestLoss: this.best.loss };
+      return true;
+    }
     this.lastG2 = g * g;
     const v = this.watch.observe(t, loss, g * g, y);
     // lossTol 0 asks for the whole interval: no plateau can cut it short.
-    if (v && s.plateauStop && tol.abs > 0) { this.outcome = v.kind === 'floor' ? 'integration-floor' : v.kind; this.evidence = v; return true; }
+    if (v && s.plateauStop && tol.abs > 0 && this.decide(v, t, y, dy)) return true;
     if (!Number.isNaN(this.replayUntil)) {
       if (t >= this.replayUntil) { this.outcome = 'time-limit'; return true; }
     } else if (this.maxWallTime !== undefined && (Date.now() - this.started) / 1000 > this.maxWallTime) {
@@ -262,24 +354,45 @@ export class RunStopRule {
   // (within FLOOR_MARGIN of lossFloorEstimate): far above it the integration
   // still follows a slow flow, a saddle most often, and the step budgets apply.
   // If the energy balance is broken, the stall is the integration's floor.
-  readonly onStiff = (_t: number, y: Float64Array): boolean => {
-    const { s, tol, stiffLosses, stiffGrads } = this;
-    stiffLosses.push(this.lastLoss());
+  //
+  // A stall is a claim about the future too: the loss, falling in a straight
+  // line as it did over those detections, must not reach lossTol within
+  // FUTURE times the time (stopRules.ts, FUTURE), else the run goes on and
+  // notes a warning.
+  readonly onStiff = (t: number, y: Float64Array): boolean => {
+    const { s, tol, stiffLosses, stiffGrads, stiffTimes } = this;
+    // plateauStop false leaves only the hard budgets: the stiffness test never ends the run.
+    if (!s.plateauStop) return false;
+    const loss = this.lastLoss();
+    stiffLosses.push(loss);
     stiffGrads.push(this.lastG2);
+    stiffTimes.push(t);
     const k = stiffLosses.length;
     const stalled = k > STALL_WINDOW && stiffLosses[k - 1] > 0.5 * stiffLosses[k - 1 - STALL_WINDOW] && stiffGrads[k - 1] <= stiffGrads[k - 1 - STALL_WINDOW];
     if (!stalled) return false;
-    const v = tol.abs > 0 ? this.watch.energyViolated() : null;
-    if (v) { this.outcome = 'integration-floor'; this.evidence = v; return true; }
-    return this.lastLoss() <= FLOOR_MARGIN * lossFloorEstimate(this.problem, y, s.rtol, s.atol);
+    const v = tol.abs > 0 ? this.watch.energyViolated(y) : null;
+    if (v) {
+      if (v.stop || this.stopOn.has('integration-floor')) { this.outcome = 'integration-floor'; this.evidence = v; return true; }
+      this.warn('integration-floor', t, loss, warningText(v, tol));
+    }
+    if (!(loss <= FLOOR_MARGIN * lossFloorEstimate(this.problem, y, s.rtol, s.atol))) return false;
+    const a = k - 1 - STALL_WINDOW;
+    const fall = stiffLosses[a] - loss;
+    const reach = fall > 0 ? t + ((loss - tol.abs) * (t - stiffTimes[a])) / fall : Infinity;
+    if (reach <= FUTURE * t && !this.stopOn.has('stiff')) {
+      this.warn('stiff', t, loss, `stability-limited steps near the floor and the loss not halving over ${STALL_WINDOW} stiffness detections, but still falling: at that rate it reaches lossTol by t ~ ${e(reach)}`);
+      return false;
+    }
+    return true;
   };
 
   readonly onSwitch = (_t: number, next: string): void => { this.method = `auto (${next})`; };
 
   memory(): StopRuleMemory {
     return {
-      stiffLosses: this.stiffLosses.slice(), stiffGrads: this.stiffGrads.slice(), lastG2: this.lastG2, watch: this.watch.save(),
+      stiffLosses: this.stiffLosses.slice(), stiffGrads: this.stiffGrads.slice(), stiffTimes: this.stiffTimes.slice(), lastG2: this.lastG2, watch: this.watch.save(),
       method: this.method, tPrev: this.tPrev, replayUntil: this.replayUntil,
+      warnings: this.warnings.map((w) => ({ ...w })), nextClassify: this.nextClassify,
     };
   }
 
@@ -288,8 +401,12 @@ export class RunStopRule {
     const s = this.s;
     this.outcome = null;
     this.evidence = null;
+    this.minimum = undefined;
+    this.warnings = [];
+    this.nextClassify = 0;
     this.stiffLosses.length = 0;
     this.stiffGrads.length = 0;
+    this.stiffTimes.length = 0;
     this.lastG2 = 0;
     // "auto" may end the run on a floor only once it runs RKC: its own switch gets below Dormand–Prince's floor.
     this.method = s.method === 'auto' ? 'auto (dopri5)' : s.method;
@@ -298,6 +415,9 @@ export class RunStopRule {
     if (!m) return;
     this.stiffLosses.push(...m.stiffLosses);
     this.stiffGrads.push(...m.stiffGrads);
+    this.stiffTimes.push(...(m.stiffTimes ?? []));
+    this.warnings = (m.warnings ?? []).map((w) => ({ ...w }));
+    this.nextClassify = m.nextClassify ?? 0;
     this.lastG2 = m.lastG2;
     this.watch.restore(m.watch);
     this.method = m.method;
@@ -307,6 +427,33 @@ export class RunStopRule {
 
   /** The loss's power-law trend over its last decade of t (for the message of budget-ended runs). */
   trend(): PlateauVerdict | null { return this.watch.trend(); }
+
+  /** An integration as it ended under these rules. */
+  passResult(sol: SolveResult): PassResult {
+    return {
+      sol, outcome: this.outcome, evidence: this.evidence, trend: this.trend(),
+      ...(this.minimum ? { minimum: this.minimum } : {}), warnings: this.warnings.map((w) => ({ ...w })),
+    };
+  }
+}
+
+const e = (x: number) => (Number.isFinite(x) ? x.toExponential(2) : String(x));
+
+/** A plateau verdict that did not end the run, in words. */
+function warningText(v: PlateauVerdict, tol: LossTolerance): string {
+  switch (v.kind) {
+    case 'slow-decay':
+      return `the loss fell like t^-${v.rate.toPrecision(2)} over t in [${e(v.tFrom)}, ${e(v.t)}] (two decades; at that rate lossTol ${e(tol.abs)} at t ~ ${e(v.tProjected)}); ` +
+        'the flow\'s own power laws near a limit fall at least 10x per decade, so this is a transient: the run went on';
+    case 'floor':
+      return `the loss stalled at ${e(v.loss)} over t in [${e(v.tFrom)}, ${e(v.t)}]` +
+        (v.dissipation > 2 * v.lossFrom ? ` while the dissipation counted there is ${e(v.dissipation)}` : ' with the gradient at the noise level') +
+        (v.lossFloor !== undefined && v.loss > FLOOR_MARGIN * v.lossFloor
+          ? `, but it lies ${e(v.loss / v.lossFloor)}x above the estimated floor ${e(v.lossFloor)}: the stall is the flow's own, the dissipation the integration's noise`
+          : ', but it still falls at a rate that reaches lossTol soon') + '; the run went on';
+    case 'saddle':
+      return `flat loss ${e(v.loss)} over t in [${e(v.tFrom)}, ${e(v.t)}] with the gradient at the noise level, but still falling at a rate that reaches lossTol within ${FUTURE}x that time; the run went on`;
+  }
 }
 
 /** A run's loss tolerance, and its initial loss (for progress). */
@@ -331,7 +478,7 @@ export function runProblem(problem: Problem, options: RunOptions = {}): RunResul
   const times = runSaveTimes(problem, options);
   const tol = runTolerance(problem);
   const maxWallTime = options.maxWallTime ?? s.maxWallTime;
-  const rule = new RunStopRule(problem, tol, field.rhs, () => field.lastLoss, options, maxWallTime, Date.now());
+  const rule = new RunStopRule(problem, tol, field, () => field.lastLoss, options, maxWallTime, Date.now());
 
   const nSamples = options.samples ?? problem.spec.save.samples;
   const ck = options.checkpoint;
@@ -367,7 +514,7 @@ export function runProblem(problem: Problem, options: RunOptions = {}): RunResul
     const sol = solveIvp(field.rhs, [0, s.tMax], problem.y0, solveOptionsFromSpec(s, {
       tEval, stop: rule.stop, onStiff: rule.onStiff, onSwitch: rule.onSwitch, jvp: field.jvp, resume: resume?.state, checkpoint,
     }));
-    const result: PassResult = { sol, outcome: rule.outcome, evidence: rule.evidence, trend: rule.trend() };
+    const result: PassResult = rule.passResult(sol);
     if (writes) {
       if (resumableStop(rule.outcome, pass > 0) && lastState) record.current = { state: lastState, stopRule: rule.memory() };
       else { record.finished.push(result); record.current = null; }
@@ -416,10 +563,12 @@ export function runResult(
   const c0 = balanceInvariants(problem, problem.y0);
   const graph = observationGraph(problem.m, problem.n, problem.obsRows, problem.obsCols);
   const groupsOf = entryGroups(problem, graph);
-  const plateau = plateauEvidence(first.evidence, status, s.rtol, s.atol, tol.abs);
+  const minimum = status === 'converged' ? first.minimum : undefined;
+  const plateau = plateauEvidence(first.evidence, status, s.rtol, s.atol, tol.abs, minimum);
   const result: RunResult = {
     status,
-    message: runMessage(status, sol.message, s, tol, plateau, maxWallTime, checkpointPath) + trendText(status, first.trend, tol) + stiffText(status, sol.stiffDetections, s.method),
+    message: (minimum ? minimumMessage(minimum, loss, tol, plateau) : runMessage(status, sol.message, s, tol, plateau, maxWallTime, checkpointPath)) +
+      trendText(status, first.trend, tol) + stiffText(status, sol.stiffDetections, s.method),
     kernel: field.kernel,
     t: sol.t,
     loss,
@@ -428,6 +577,8 @@ export function runResult(
     lossRel: tol.scale > 0 ? loss / tol.scale : 0,
     lossFloor: lossFloorEstimate(problem, sol.y, s.rtol, s.atol),
     plateau,
+    ...(minimum ? { minimum } : {}),
+    warnings: first.warnings ?? [],
     gradNorm: norm2(dy),
     nfev: sol.nfev,
     steps: sol.naccept,
@@ -479,14 +630,25 @@ export function runStatus(solver: SolveStatus, outcome: RunStatus | null): RunSt
   }
 }
 
-function plateauEvidence(v: PlateauVerdict | null, status: RunStatus, rtol: number, atol: number, lossTol: number): PlateauEvidence | undefined {
+function plateauEvidence(v: PlateauEvidence | null, status: RunStatus, rtol: number, atol: number, lossTol: number, minimum: MinimumEvidence | undefined): PlateauEvidence | undefined {
+  if (minimum?.kind === 'local' && v) return { ...v };
   if (!v || !(status === 'integration-floor' || status === 'saddle' || status === 'slow-decay')) return undefined;
   if (status !== 'integration-floor') return { ...v };
   const next = suggestedTolerances(rtol, atol, v.loss, lossTol);
   return { ...v, suggestedRtol: next.rtol, suggestedAtol: next.atol };
 }
 
-const e = (x: number) => (Number.isFinite(x) ? x.toExponential(2) : String(x));
+/** The message of a run that ended at a minimum of the width-limited model. */
+function minimumMessage(m: MinimumEvidence, loss: number, tol: LossTolerance, v: PlateauEvidence | undefined): string {
+  if (m.kind === 'rank-limited') {
+    return `converged to a global minimum of the width-limited model: the loss ${e(loss)} is within ${tolText(tol)} of ${e(m.bestLoss)}, ` +
+      `the smallest loss of a product of rank <= ${m.rank} (every entry observed: half the sum of the squared singular values of the target beyond the ${m.rank}-th, Eckart–Young); ` +
+      'a wider model (width) fits further';
+  }
+  return `converged to a local minimum of the width-limited model: the loss stays at ${e(loss)} over t in [${e(v!.tFrom)}, ${e(v!.t)}] with the gradient at the integration's noise level, ` +
+    `W has the model's largest rank ${m.rank}, and the loss Hessian in the factors has no eigenvalue below -${e(m.tolerance)} (lowest ${e(m.lowestEigenvalue)}, ` +
+    `Lanczos over ${m.lanczosSteps} of ${m.dimension} dimensions): a second-order critical point, not shown to be global (entries unobserved); ${tolText(tol)} is out of reach of this model`;
+}
 
 /** Runs cut by tMax, a step or evaluation budget, or the clock. */
 const budgetEnded = (status: RunStatus) => status === 't-max' || status === 'max-steps' || status === 'max-evals' || status === 'time-limit';
@@ -533,16 +695,29 @@ function runMessage(status: RunStatus, solverMessage: string, s: Problem['spec']
     }
     case 'saddle': {
       const w = v!;
+      const sd = w.saddle;
+      const what = !sd ? '' : sd.test === 'negative-curvature'
+        ? `The loss Hessian in the factors has the negative eigenvalue ${e(sd.lowestEigenvalue)}: a saddle. `
+        : `W has rank ${sd.rank} below the model's ${sd.maxRank} while the residual G = P_Omega(W - W*) is not zero (sigma_1 ${e(sd.residual)}): ` +
+          'growing a rank-one component along the top singular pair of -G lowers the loss, so this is a saddle. ';
+      const stays = !sd ? '' : sd.escape === 'held'
+        ? (sd.heldBy === 'exact-zeros'
+          ? 'Its unstable directions lie on factor entries that are exactly zero with a zero derivative: held at zero, the flow stays. '
+          : `Its unstable directions are held at zero: any nonzero component would have grown past escape within the window (rates ${e(-sd.lowestEigenvalue)} and below, over ${e((w.t - w.tFrom) / 2)}). `)
+        : sd.escape === 'slow'
+          ? `Leaving it takes at least t ~ ${e(sd.escapeTime!)} more, beyond ${FUTURE}x the time reached. `
+          : 'Its escape time is not bounded (solver.stopOn "saddle" ended the run). ';
       return `saddle: the loss stays at ${e(w.loss)} (fell ${e(w.lossFrom - w.loss)} over t in [${e(w.tFrom)}, ${e(w.t)}], two decades) while the gradient ` +
         `stayed at the integration's noise level (||grad||^2 at most ${e(w.gradNorm2Max!)}, noise ${e(w.gradNoise2!)}), far above ${tolText(tol)}. ` +
-        `An unstable direction growing faster than 2.3 / t = ${e(2.3 / w.t)} would have lifted the gradient; none did. ` +
-        'Use the result as the saddle (or spurious minimum) it is, perturb the initialization, or set solver.plateauStop false to integrate on to tMax.';
+        what + stays +
+        'Use the result as the saddle it is, perturb the initialization, or set solver.plateauStop false to integrate on to tMax.';
     }
     case 'slow-decay': {
       const w = v!;
-      return `slow decay: the loss falls like t^-${w.rate.toPrecision(2)} (from ${e(w.lossFrom)} at t = ${e(w.tFrom)} to ${e(w.loss)} at t = ${e(w.t)}); ` +
+      return `slow decay: the loss falls like t^-${w.rate.toPrecision(2)} with the same exponent over two decades (from ${e(w.lossFrom)} at t = ${e(w.tFrom)} to ${e(w.loss)} at t = ${e(w.t)}); ` +
         `at that rate it reaches ${tolText(tol)} at t ~ ${e(w.tProjected)}, beyond tMax = ${s.tMax}. ` +
-        'Loosen lossTol (or lossRelTol), raise tMax, or set solver.plateauStop false to integrate on to tMax.';
+        'A projection only: solver.stopOn "slow-decay" asked for this stop, and such slow power laws are transients of this flow. ' +
+        'Loosen lossTol (or lossRelTol), raise tMax, or leave "slow-decay" out of solver.stopOn to integrate on.';
     }
   }
 }

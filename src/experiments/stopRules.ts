@@ -93,6 +93,12 @@ export type PlateauKind = 'floor' | 'saddle' | 'slow-decay';
 
 export interface PlateauVerdict {
   kind: PlateauKind;
+  /**
+   * Whether the evidence the rule requires to end a run holds (false: the
+   * pattern was seen, but it does not exclude a run that still converges;
+   * the run reports it in `warnings` and goes on).
+   */
+  stop: boolean;
   /** Start and end of the window the verdict rests on. */
   tFrom: number;
   t: number;
@@ -148,6 +154,14 @@ export const FLOOR_MARGIN = 100;
 const STALL = 2;
 /** A saddle: the loss fell by less than this fraction over the window. */
 const FLAT = 0.05;
+/**
+ * A plateau verdict is a claim that the run would not reach lossTol within
+ * FUTURE times the time it ends at. Near a minimum the loss falls ever more
+ * slowly (d^2L/dt^2 = 2 g^T H g >= 0 there), so the straight line through the
+ * loss over the verdict's window reaches lossTol no later than the flow does:
+ * when that line reaches it before FUTURE t, the rule holds off.
+ */
+export const FUTURE = 100;
 
 /**
  * Watches (t, loss, ||dy||^2) after every accepted step, on a log-t scale,
@@ -182,11 +196,11 @@ export class PlateauWatch {
     if (!(t > 0) || t < this.nextT) return null;
     this.nextT = t * 2 ** (1 / PER_OCTAVE);
     this.records.push({ t, loss, g2, q: this.q });
-    if (this.floorAllowed()) {
-      const v = this.floor();
-      if (v) return v;
-    }
-    return this.saddle(y) ?? this.slowFlow();
+    const floor = this.floorAllowed() ? this.floor(y) : null;
+    if (floor?.stop) return floor;
+    // A floor seen without its evidence (a warning) does not hide a plateau that has it.
+    const other = this.saddle(y) ?? this.slowFlow();
+    return other?.stop ? other : (floor ?? other);
   }
 
   /** The watch's memory: a watch restored from it returns what this one would on the same observations. */
@@ -210,8 +224,8 @@ export class PlateauWatch {
   }
 
   /** The dissipation mismatch over the last floor window (for the stiffness rule's evidence). */
-  energyViolated(): PlateauVerdict | null {
-    return this.floor();
+  energyViolated(y: Float64Array): PlateauVerdict | null {
+    return this.floor(y);
   }
 
   private windowStart(factor: number): number {
@@ -220,20 +234,36 @@ export class PlateauWatch {
     return -1;
   }
 
-  private verdict(kind: PlateauKind, a: WatchRecord, b: WatchRecord): PlateauVerdict {
+  private verdict(kind: PlateauKind, a: WatchRecord, b: WatchRecord, stop = true): PlateauVerdict {
     const rate = b.loss > 0 && a.loss > b.loss ? Math.log(a.loss / b.loss) / Math.log(b.t / a.t) : 0;
     const tProjected = b.loss <= this.lossTol ? b.t : rate > 0 ? b.t * (b.loss / this.lossTol) ** (1 / rate) : Infinity;
-    return { kind, tFrom: a.t, t: b.t, lossFrom: a.loss, loss: b.loss, dissipation: b.q - a.q, gradNorm2: b.g2, rate, tProjected };
+    return { kind, stop, tFrom: a.t, t: b.t, lossFrom: a.loss, loss: b.loss, dissipation: b.q - a.q, gradNorm2: b.g2, rate, tProjected };
   }
 
-  /** Stalled, and the loss kept less than half of what the flow dissipated: the integration left the flow. */
-  private floor(): PlateauVerdict | null {
+  /** The straight line through the loss at a and b reaches lossTol before FUTURE b.t (see FUTURE). */
+  private reachesSoon(a: WatchRecord, b: WatchRecord): boolean {
+    const fall = a.loss - b.loss;
+    if (!(fall > 0)) return false;
+    return b.t + ((b.loss - this.lossTol) * (b.t - a.t)) / fall <= FUTURE * b.t;
+  }
+
+  /**
+   * Stalled, and the loss kept less than half of what the flow dissipated: the
+   * integration left the flow. That ends the run only when the stall is the
+   * integration's floor: the loss within FLOOR_MARGIN of the estimated floor
+   * (far above it the dissipation counted is the integration's noise, ||J e||^2
+   * for state errors e, while the flow itself creeps) and not falling fast
+   * enough to reach lossTol soon; otherwise it is a warning.
+   */
+  private floor(y: Float64Array): PlateauVerdict | null {
     const j = this.windowStart(FLOOR_WINDOW);
     if (j < 0) return null;
     const a = this.records[j], b = this.records[this.records.length - 1];
     const dissipation = b.q - a.q;
-    if (a.loss < STALL * b.loss && dissipation > STALL * a.loss) return this.verdict('floor', a, b);
-    return null;
+    if (!(a.loss < STALL * b.loss && dissipation > STALL * a.loss)) return null;
+    const floor = this.probes.lossFloor(y);
+    const stop = b.loss <= FLOOR_MARGIN * floor && !this.reachesSoon(a, b);
+    return { ...this.verdict('floor', a, b, stop), lossFloor: floor };
   }
 
   /**
@@ -257,7 +287,9 @@ export class PlateauWatch {
     if (!(top <= NOISE_MARGIN * noise)) return null;
     const floor = this.probes.lossFloor(y);
     if (b.loss <= FLOOR_MARGIN * floor && !this.floorAllowed()) return null;
-    return { ...this.verdict(b.loss <= FLOOR_MARGIN * floor ? 'floor' : 'saddle', a, b), gradNorm2Max: top, gradNoise2: noise, lossFloor: floor };
+    // Still falling towards lossTol at a rate that gets there soon: no plateau (see FUTURE).
+    const stop = !this.reachesSoon(a, b);
+    return { ...this.verdict(b.loss <= FLOOR_MARGIN * floor ? 'floor' : 'saddle', a, b, stop), gradNorm2Max: top, gradNoise2: noise, lossFloor: floor };
   }
 
   /**
@@ -265,7 +297,11 @@ export class PlateauWatch {
    * power law t^-p towards zero: the same p on each half-decade of the last two
    * decades (an approach to a plateau flattens, an escape steepens), the
    * gradient agreeing (||grad||^2 = p L / t within a factor 2) and never
-   * growing, and lossTol out of reach by tMax at that rate.
+   * growing, and lossTol out of reach by tMax at that rate. Always a warning
+   * (stop false): the flow's own power laws near a minimum fall at least
+   * 10x per decade (loss ~ t^-k/(k-1) where the loss is of order 2k in the
+   * factors), so a slower one is a transient, whose projection says nothing
+   * (docs/runs.md, "Stop rules"); solver.stopOn makes it end the run.
    */
   private slowFlow(): PlateauVerdict | null {
     const r = this.records;
@@ -277,7 +313,7 @@ export class PlateauWatch {
     if (!(a.loss < STALL * b.loss) || !(b.loss < a.loss)) return null;
     if (b.q - a0.q > STALL * a0.loss) return null; // off the flow: the floor's case, not this one
     for (let i = i0 + 1; i < r.length; i++) if (r[i].g2 > r[i - 1].g2) return null;
-    const v = this.verdict('slow-decay', a, b);
+    const v = this.verdict('slow-decay', a0, b, false);
     // One straight line in log L against log t: the same exponent, within 25%, on each
     // of the four half-decades (an approach to a plateau flattens, an escape steepens),
     // and the gradient agreeing with it at every record (||grad||^2 = p L / t).

@@ -86,8 +86,17 @@ export const solverFields = {
 export const runStopFields = {
   /** Wall-clock budget in seconds: the run ends with status "time-limit" and reports its state. */
   maxWallTime: finite.positive().optional(),
-  /** End runs whose loss stalls on a log-t scale (integration floor, saddle, slow decay); false turns the detector off. */
+  /**
+   * End runs on the plateau rules (integration floor, saddle, stiffness limit,
+   * and minima of a width-limited model); false leaves only lossTol, gradTol
+   * and the hard budgets (tMax, maxSteps, maxEvals, the wall clock).
+   */
   plateauStop: z.boolean().default(true),
+  /**
+   * Rules whose warnings also end the run (opt-in): the pattern without the
+   * evidence the default requires (docs/runs.md, "Stop rules").
+   */
+  stopOn: z.array(z.enum(['saddle', 'slow-decay', 'integration-floor', 'stiff'])).optional(),
 };
 
 /** How rkc and auto's RKC phase estimate the spectral radius (deep model's runs only). */

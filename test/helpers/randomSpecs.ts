@@ -36,6 +36,11 @@ export interface RandomSpecOptions {
   minScale?: number;
   /** Methods to draw from (default auto three times in four, else dopri5). */
   methods?: readonly string[];
+  /**
+   * Draw a width that limits the rank: in [1, min(m, n) - 1] (when min(m, n) >= 2;
+   * depth at least 2). The other draws are those of the default population.
+   */
+  rankLimited?: boolean;
 }
 
 const MASKS: readonly MaskKind[] = ['all', 'diagonal', 'random', 'block', 'row'];
@@ -57,8 +62,12 @@ export function randomSpec(seed: number, index: number, options: RandomSpecOptio
   const m = intIn(rng, 2, maxSide);
   const n = square ? m : intIn(rng, 2, maxSide);
   if (mask === 'block' && m !== n) mask = 'random';
-  const depth = intIn(rng, 1, maxDepth);
-  const width = rng.uniform() < 0.6 ? undefined : intIn(rng, 1, Math.max(m, n));
+  let depth = intIn(rng, 1, maxDepth);
+  let width = rng.uniform() < 0.6 ? undefined : intIn(rng, 1, Math.max(m, n));
+  if (options.rankLimited && Math.min(m, n) >= 2) {
+    depth = Math.max(2, depth);
+    width = 1 + ((width ?? rng.below(1 << 30)) % (Math.min(m, n) - 1));
+  }
   const w = width ?? Math.max(m, n);
   const targetKind = pick(rng, TARGETS);
   const initKind = pick(rng, INITS);

@@ -20,7 +20,7 @@ export function register(program: Command): void {
     .option('--checkpoint <file>', 'save the whole run state to this file as it goes; run the same command again to resume from it')
     .option('--checkpoint-every <duration>', 'time between checkpoints (30s, 5m, 250ms; 0: every step)', '30s')
     .option('--max-time <duration>', 'wall-clock budget (90s, 10m, 1.5h): status "time-limit" with the state reached (overrides solver.maxWallTime)')
-    .option('--no-plateau-stop', 'do not end the run on a plateau (integration floor, saddle, slow decay): integrate on to tMax')
+    .option('--no-plateau-stop', 'end the run only on lossTol, gradTol or a hard budget (tMax, maxSteps, maxEvals, --max-time): no saddle, minimum, integration-floor, slow-decay or stiffness stop')
     .option('--progress [seconds]', 'print progress on stderr even in a pipe, a line every few seconds (default 5)')
     .option('--verify', 'repeat the run at rtol/100, atol/100 (same lossTol) and report the distance of the two end states; "sensitive": true (exit 1) when it exceeds the verification threshold')
     .action(async (path: string | undefined, opts: { saveTimes?: string; saveLayers?: boolean; samples?: string; checkpoint?: string; checkpointEvery: string; maxTime?: string; plateauStop: boolean; progress?: string | boolean; verify?: boolean }) => {
