@@ -22,13 +22,13 @@ export { parseSpec, parseSpecText, specSchema, parseGlrlSpec, glrlSpecSchema, ty
 export { buildProblem, makeTarget, makeMask, makeInit, observedEntries, type Problem, type BuildOptions } from './model/problem.js';
 export { gradientField, forcedKernel, BLAS_FROM_SIDE, WASM_FROM_SIDE } from './model/field/dispatch.js';
 export { typescriptField } from './model/field/typescriptField.js';
-export { KERNEL_NAMES, type KernelName, type GradientField, type FieldProblem, type FieldImpl } from './model/field/types.js';
+export { KERNEL_NAMES, type KernelName, type GradientField, type FieldProblem, type FieldImpl, type HessianVector } from './model/field/types.js';
 export { wasmField } from './model/field/wasmField.js';
 export { wasmModule, WasmArena } from './linalg/wasm.js';
 export { blasField } from './model/field/blasField.js';
 export { unrolledField, unrolledCost, UNROLL_LIMIT } from './model/field/unrolledField.js';
 export { symmetricField, type SymmetricProblem } from './model/field/symmetricField.js';
-export { hessianVector, type HessianVector } from './model/field/hessianVector.js';
+export { hessianVector } from './model/field/hessianVector.js';
 export { gemmLoops, type Gemm } from './linalg/gemm.js';
 export { ensembleField, type EnsembleField } from './model/field/ensembleField.js';
 export { endToEnd, loss, lossOf, layer } from './model/product.js';

@@ -12,10 +12,10 @@ import { buildProblem } from '../model/problem.js';
 import { parseSpec, parseWith, type ParsedSpec, type Spec } from '../model/spec.js';
 import { compileExpression, type CompiledExpression } from './conjectureExpr.js';
 import { compileTemplate, probeTuples, type Generated, type Template } from './generators.js';
-import { orderedSearch } from './orderedSearch.js';
 import { run, type RunResult } from './run.js';
 import { openRunStore, type RunStore } from './runStore.js';
 import { canonical } from './resultsFile.js';
+import { runPool } from './workerPool.js';
 
 export const conjectureSchema = z.strictObject({
   generate: z.record(z.string(), z.unknown()),
@@ -310,8 +310,10 @@ async function search(options: ConjectureOptions, prep: Prepared, store: RunStor
       if (o.kind !== 'pass' && o.kind !== 'discard') break;
     }
     let done = 0;
-    onWorkers = await orderedSearch(todo.map(specOf), {
-      threads, workerScript: options.workerScript, baseDir: options.baseDir, workersAfterSeconds: options.workersAfterSeconds, verify,
+    // Every instance before the first failure gets its result; later ones are not started.
+    onWorkers = await runPool({
+      specs: todo.map(specOf), work: { kind: 'runs', verify }, threads, workerScript: options.workerScript, baseDir: options.baseDir,
+      maxBatch: 1, workersAfterSeconds: options.workersAfterSeconds, serves: 'search',
       onResult: (i, result) => {
         const raw = specOf(todo[i]);
         integrations++;

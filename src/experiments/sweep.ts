@@ -9,14 +9,13 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { InputError } from '../model/errors.js';
 import { buildProblem } from '../model/problem.js';
 import { canonical } from './canonical.js';
 import { checkSeeds, computeCells, expandCells, parseSweep, type Cell, type CellResult, type SweepFile, type SweepSpec } from './cells.js';
 import { lockFile } from './fileLock.js';
 import { checkHeader, checkNotInput, prepareForAppend } from './resultsFile.js';
-import { WORKER_WORTH_SECONDS, workersWorthStarting } from './workerStart.js';
+import { runPool } from './workerPool.js';
 
 export { canonical } from './canonical.js';
 export { checkNotInput } from './resultsFile.js';
@@ -124,7 +123,13 @@ export async function runSweep(input: SweepFile | SweepSpec, options: SweepOptio
         // One stream: the lanes stay full until the last cells.
         computeCells(todo, options.baseDir, write);
       } else {
-        summary.onWorkers = await runShared(todo, threads - 1, options.workerScript, options.baseDir, write, options.workersAfterSeconds ?? WORKER_WORTH_SECONDS);
+        // This thread computes too, so nothing waits for the workers to start:
+        // a small sweep runs here alone, a large one gets every core.
+        summary.onWorkers = await runPool({
+          specs: todo.map((c) => c.spec), work: { kind: 'cells' }, threads, workerScript: options.workerScript, baseDir: options.baseDir,
+          maxBatch: CHUNK, workersAfterSeconds: options.workersAfterSeconds, serves: 'sweep',
+          onResult: (i, result) => { write(todo[i], result); },
+        });
       }
     } finally {
       closeSync(fd);
@@ -135,99 +140,10 @@ export async function runSweep(input: SweepFile | SweepSpec, options: SweepOptio
   }
 }
 
-/** Batches each worker holds at once: the next one waits in its queue while the main thread is busy. */
-const IN_FLIGHT = 2;
-
 /**
- * Cells computed together by a thread of a pool (in the lanes of the ensemble
- * integrator where they share a shape, ensembleRun.ts), between looks at the
- * workers' messages: many times the lanes, so that the lanes run full most of
- * the time, and a few tens of milliseconds of work for 2x2 cells.
+ * Cells computed together by a thread of the pool (in the lanes of the
+ * ensemble integrator where they share a shape, ensembleRun.ts), between
+ * looks at the workers' messages: many times the lanes, so that the lanes run
+ * full most of the time, and a few tens of milliseconds of work for 2x2 cells.
  */
 export const CHUNK = 512;
-
-/**
- * This thread and up to `count` workers take cells from one queue. This
- * thread computes too, so nothing waits for the workers to start: a small
- * sweep runs here alone, a large one gets every core.
- */
-function runShared(
-  todo: Cell[], count: number, script: string | URL, baseDir: string | undefined,
-  write: (c: Cell, r: CellResult) => void, workersAfter: number,
-): Promise<number> {
-  return new Promise((resolve, reject) => {
-    let next = 0, finished = 0, settled = false, onWorkers = 0;
-    const pool: Worker[] = [];
-    const end = (e?: Error) => {
-      if (settled) return;
-      settled = true;
-      // Answer only once every worker has exited: the caller then holds no thread or message port of the pool.
-      void Promise.allSettled(pool.map((w) => w.terminate())).then(() => (e ? reject(e) : resolve(onWorkers)));
-    };
-    const done = (i: number, result: CellResult) => {
-      write(todo[i], result);
-      finished++;
-      if (finished === todo.length) end();
-    };
-    /** A thread's next batch: a fair share of what is left, at most CHUNK (the last batches shrink, so threads end together). */
-    const share = () => Math.min(CHUNK, Math.max(1, Math.ceil((todo.length - next) / (count + 1))));
-    const feed = (w: Worker) => {
-      if (next < todo.length) {
-        const batch = [];
-        for (let k = share(); k > 0 && next < todo.length; k--) { const i = next++; batch.push({ i, spec: todo[i].spec }); }
-        w.postMessage({ batch, baseDir });
-      }
-    };
-    const spawn = () => {
-      if (settled) return;
-      for (let k = 0; k < count; k++) pool.push(startWorker());
-    };
-    const startWorker = () => {
-      const w = new Worker(script);
-      w.on('message', (msg: { ready?: boolean; results?: { i: number; result: CellResult }[]; error?: { field?: string; expected?: string; message: string } }) => {
-        if (settled) return;
-        if (msg.ready) { for (let q = 0; q < IN_FLIGHT; q++) feed(w); return; }
-        // Cells of the batch before a failing one come first (computeCells writes them in order).
-        for (const r of msg.results ?? []) {
-          onWorkers++;
-          done(r.i, r.result);
-          if (settled) return;
-        }
-        if (msg.error) {
-          end(msg.error.field ? new InputError(msg.error.field, msg.error.expected ?? '') : new Error(msg.error.message));
-          return;
-        }
-        feed(w);
-      });
-      w.on('error', (e) => end(e));
-      // A worker that dies without an error event would leave its batch unwritten and the sweep waiting forever.
-      w.on('exit', (code) => { if (!settled) end(new Error(`a worker thread exited (code ${code}) before the sweep ended`)); });
-      return w;
-    };
-    // This thread's share: a chunk at a time, yielding between chunks so that
-    // worker messages (results, readiness) are handled.
-    const start = performance.now();
-    let ranHere = 0;
-    let ranChunk = 0;
-    const step = () => {
-      if (settled) return;
-      if (next >= todo.length) return; // the workers finish what they hold
-      const from = next;
-      next = Math.min(todo.length, next + share());
-      try {
-        computeCells(todo.slice(from, next), baseDir, (_c, r) => { done(from + ranChunk++, r); });
-      } catch (e) {
-        end(e as Error);
-        return;
-      } finally {
-        ranChunk = 0;
-      }
-      ranHere += next - from;
-      // Not once all is handed out (or done): a worker started then would only keep the process alive.
-      if (!settled && next < todo.length && pool.length === 0 && workersWorthStarting((performance.now() - start) / 1000, ranHere, todo.length - next, workersAfter)) spawn();
-      setImmediate(step);
-    };
-    setImmediate(step);
-  });
-}
-

@@ -13,15 +13,7 @@
 
 import type { Gemm } from '../../linalg/gemm.js';
 import type { Jvp } from '../../ode/types.js';
-import { observedTargets, type FieldProblem } from './types.js';
-
-export interface HessianVector {
-  jvp: Jvp;
-  /** Products computed (calls of jvp). */
-  readonly products: number;
-  /** Points linearized at (each one costs about one field evaluation). */
-  readonly linearizations: number;
-}
+import { observedTargets, type FieldProblem, type HessianVector } from './types.js';
 
 export function hessianVector(problem: FieldProblem, gemm: Gemm): HessianVector {
   const { dims, offsets, depth: L, n, target, obsRows, obsCols } = problem;

@@ -5,8 +5,7 @@
 // U U^T are formed, so a call costs O(|Omega| r); no allocation per call.
 
 import type { Jvp, Rhs } from '../../ode/types.js';
-import type { HessianVector } from './hessianVector.js';
-import { asGradientField, newFieldState, observedTargets, type GradientField } from './types.js';
+import { asGradientField, newFieldState, observedTargets, type GradientField, type HessianVector } from './types.js';
 
 export interface SymmetricProblem {
   /** Side of the square target. */

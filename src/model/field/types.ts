@@ -6,7 +6,6 @@
 
 import type { Jvp, Rhs } from '../../ode/types.js';
 import type { Problem } from '../problem.js';
-import type { HessianVector } from './hessianVector.js';
 
 export interface GradientField {
   /** Writes -grad f(y) into dy; allocation-free. */
@@ -29,6 +28,15 @@ export interface GradientField {
   readonly hessianKernel: 'native' | 'js';
 }
 
+/** Exact Hessian-vector products of the loss, as the Jacobian of the field (hessianVector.ts). */
+export interface HessianVector {
+  jvp: Jvp;
+  /** Products computed (calls of jvp). */
+  readonly products: number;
+  /** Points linearized at (each one costs about one field evaluation). */
+  readonly linearizations: number;
+}
+
 /** The problem's layer shapes and observations are all the field reads. */
 export type FieldProblem = Pick<Problem, 'dims' | 'offsets' | 'depth' | 'n' | 'target' | 'obsRows' | 'obsCols'>;
 
@@ -38,7 +46,6 @@ export type FieldProblem = Pick<Problem, 'dims' | 'offsets' | 'depth' | 'n' | 't
  * "blas" the native OpenBLAS binding, "wasm" the WebAssembly SIMD kernels.
  */
 export type FieldImpl = 'auto' | 'typescript' | 'unrolled' | 'blas' | 'wasm';
-
 
 /** Written by a code path's rhs on every call. */
 export interface FieldState {
