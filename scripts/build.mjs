@@ -1,9 +1,11 @@
 // Build dist/ with the pinned TypeScript (npm's prepare step runs this): a
-// clean emit, so that no file of a deleted module survives, and an executable bin.
+// clean emit, so that no file of a deleted module survives, and an executable
+// bin; then the bundled command the bin runs (scripts/bundle.mjs).
 import { spawnSync } from 'node:child_process';
 import { chmodSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundleCli } from './bundle.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 rmSync(join(root, 'dist'), { recursive: true, force: true });
@@ -12,3 +14,9 @@ const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 const r = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
 if (r.status !== 0) process.exit(r.status ?? 1);
 chmodSync(join(root, 'dist', 'src', 'cli', 'bin.js'), 0o755);
+try {
+  await bundleCli(root);
+} catch (e) {
+  process.stderr.write(`${e.message}\n`);
+  process.exit(1);
+}
