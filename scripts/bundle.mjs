@@ -19,7 +19,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { rmSync, statSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 
@@ -35,6 +35,22 @@ const binImport = {
     });
   },
 };
+
+/**
+ * Make the bundle pure ASCII, so that the bin reads it as one-byte text (latin1:
+ * no UTF-8 decoding, and V8 keeps a one-byte source). esbuild escapes non-ASCII
+ * characters in code, not in the comments it keeps: those on comment-only lines
+ * become "?" (such lines carry no source-map mapping). Any other one fails the build.
+ */
+function asciiOnly(file) {
+  const lines = readFileSync(file, 'utf8').split('\n');
+  lines.forEach((line, i) => {
+    if (!/[^\x00-\x7f]/.test(line)) return;
+    if (!line.trimStart().startsWith('//')) throw new Error(`${file}:${i + 1}: a non-ASCII character outside a comment line: ${line.trim().slice(0, 80)}`);
+    lines[i] = line.replace(/[^\x00-\x7f]/gu, '?');
+  });
+  writeFileSync(file, lines.join('\n'));
+}
 
 /** Build dist/cli/bundle.js (+ .map) and its code cache under `root`; throws on failure. */
 export async function bundleCli(root) {
@@ -61,6 +77,7 @@ export async function bundleCli(root) {
     plugins: [binImport],
     logLevel: 'warning',
   });
+  asciiOnly(out);
   // The cache: what a `dmflow run` compiles, written by the bin as it exits. The
   // V8 flags must be the ones users run with, so none come from NODE_OPTIONS.
   const env = { ...process.env, DMFLOW_CODE_CACHE_OUT: cache };

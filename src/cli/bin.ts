@@ -29,7 +29,8 @@ if (import.meta.url.endsWith('.ts')) {
   } catch {
     // no cache (a build without one): compile from the source
   }
-  const script = new vm.Script(readFileSync(file, 'utf8'), { filename: file, cachedData });
+  // The bundle is ASCII (scripts/bundle.mjs): read as latin1, no UTF-8 decoding.
+  const script = new vm.Script(readFileSync(file, 'latin1'), { filename: file, cachedData });
   const bundle = { exports: {} as Bundle };
   // The bundle is one function of CommonJS's parameters and an import() for the
   // ES modules only some commands load (vega, resvg: plot), which code from a
