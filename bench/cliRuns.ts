@@ -1,6 +1,7 @@
-// What a user times: the built `dmflow` bin run as a child process, start-up,
-// spec parsing, integration, analysis and output included. The Fig. 1 sweep
-// and the large runs of issue 14's targets are measured this way.
+// What a user times: the built `dmflow` bin (package.json's "bin") run as a
+// child process with node, no npx: start-up, spec parsing, integration,
+// analysis and output included. The Fig. 1 sweep and the large runs of the
+// bench's ratios are measured this way.
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -9,11 +10,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SweepSpec } from '../src/index.js';
 
-const bin = fileURLToPath(new URL('../dist/src/cli/bin.js', import.meta.url));
+const root = new URL('..', import.meta.url);
+/** The file package.json's "bin" names: what `dmflow` runs once installed. */
+export const BIN = fileURLToPath(new URL((JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { bin: { dmflow: string } }).bin.dmflow, root));
 
 function timed(args: string[]): { wall: number; stdout: string } {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
   const wall = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`dmflow ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
   return { wall, stdout: r.stdout };
@@ -31,11 +34,13 @@ export function cliSweep(sweep: SweepSpec): { wall: number; cells: number } {
   return { wall, cells };
 }
 
-/** `dmflow run spec.json`: wall time and the printed result's counters. */
-export function cliRun(spec: object): { wall: number; nfev: number; steps: number; effectiveRank: number; reconstructionError: number | null; status: string } {
+export interface CliRun { wall: number; nfev: number; steps: number; effectiveRank: number; reconstructionError: number | null; status: string; matrix: number[][] }
+
+/** `dmflow run spec.json`: wall time, the printed result's counters and its end-to-end matrix. */
+export function cliRun(spec: object): CliRun {
   const file = join(mkdtempSync(join(tmpdir(), 'dmflow-bench-')), 'spec.json');
   writeFileSync(file, JSON.stringify(spec));
   const { wall, stdout } = timed(['run', file]);
-  const r = JSON.parse(stdout) as { nfev: number; steps: number; effectiveRank: number; reconstructionError: number | null; status: string };
-  return { wall, nfev: r.nfev, steps: r.steps, effectiveRank: r.effectiveRank, reconstructionError: r.reconstructionError, status: r.status };
+  const r = JSON.parse(stdout) as Omit<CliRun, 'wall'>;
+  return { wall, nfev: r.nfev, steps: r.steps, effectiveRank: r.effectiveRank, reconstructionError: r.reconstructionError, status: r.status, matrix: r.matrix };
 }

@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { buildProblem, endToEnd, gradientField, runProblem, solveIvp, toRows, type RunResult } from '../src/index.js';
-import { instanceOf, largeSpecs, type Instance } from './workloads.js';
+import { instanceOf, largeSpecs, ONE_THREAD_ENV, type Instance } from './workloads.js';
 
 /** Debian's python3-torch installs for the system interpreter. */
 const PYTHON = '/usr/bin/python3';
@@ -18,7 +18,7 @@ export function torchAvailable(): boolean {
 }
 
 function torchJob(job: object): string[] {
-  const r = spawnSync(PYTHON, [SCRIPT], { input: JSON.stringify(job), encoding: 'utf8', maxBuffer: 1 << 28 });
+  const r = spawnSync(PYTHON, [SCRIPT], { env: { ...process.env, ...ONE_THREAD_ENV }, input: JSON.stringify(job), encoding: 'utf8', maxBuffer: 1 << 28 });
   if (r.status !== 0) throw new Error(`bench/torch_gd.py failed: ${r.stderr}`);
   return r.stdout.trim().split('\n');
 }

@@ -29,12 +29,20 @@ export const largeSpecs = {
   '100x100 rank 5': { target: { kind: 'low-rank', size: [100, 100], rank: 5, seed: 1 }, observed: { kind: 'random', count: 2000, seed: 2 }, depth: 3, init: { kind: 'gaussian', std: 0.03, seed: 3 }, solver: { rtol: 1e-6, atol: 1e-9, lossTol: 1e-9 } },
 } as const;
 
-/** Run instances through bench/scipy_flow.py; null when python3 with scipy is missing. */
+/**
+ * The peers' environment: one BLAS thread, as dmflow's native kernel uses
+ * (OpenBLAS, MKL and OpenMP each read their own variable; torch_gd.py also
+ * calls torch.set_num_threads(1)).
+ */
+export const ONE_THREAD_ENV = { OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' } as const;
+export const ONE_THREAD_TEXT = Object.entries(ONE_THREAD_ENV).map(([k, v]) => `${k}=${v}`).join(' ');
+
+/** Run instances through bench/scipy_flow.py (one BLAS thread); null when python3 with scipy is missing. */
 export function scipyRun(instances: Instance[]): { wall: number; nfev: number; steps: number; loss: number; effectiveRank: number; reconstructionError: number | null }[] | null {
   const probe = spawnSync('python3', ['-c', 'import scipy, numpy'], { encoding: 'utf8' });
   if (probe.status !== 0) return null;
   const script = fileURLToPath(new URL('./scipy_flow.py', import.meta.url));
-  const r = spawnSync('python3', [script], { input: instances.map((i) => JSON.stringify(i)).join('\n') + '\n', encoding: 'utf8', maxBuffer: 1 << 28 });
+  const r = spawnSync('python3', [script], { env: { ...process.env, ...ONE_THREAD_ENV }, input: instances.map((i) => JSON.stringify(i)).join('\n') + '\n', encoding: 'utf8', maxBuffer: 1 << 28 });
   if (r.status !== 0) throw new Error(`scipy reference failed: ${r.stderr}`);
   return r.stdout.trim().split('\n').map((l) => JSON.parse(l));
 }

@@ -5,11 +5,11 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { checkConjecture, CONTINUOUS_STEPS, InputError, parseConjecture, relerr, type ConjectureFile, type ConjectureOptions, type ConjectureReport } from '../src/index.js';
 import { BIN, cli } from './helpers/cli.js';
+import { packagesRun } from './helpers/packagesRun.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dmflow-conjecture-'));
 let files = 0;
@@ -209,12 +209,8 @@ describe('dmflow conjecture', () => {
     expect(r.stderr).toMatch(message);
   });
 
-  it('loads mathjs only for conjecture (and ode), not for other commands', () => {
-    const trace = fileURLToPath(new URL('./helpers/traceModules.mjs', import.meta.url));
-    const packages = (args: string[]) => {
-      const r = spawnSync(process.execPath, ['--import', trace, BIN, ...args], { encoding: 'utf8' });
-      return r.stderr.split('\n').filter((l) => l.startsWith('dmflow-trace: ')).map((l) => l.slice('dmflow-trace: '.length));
-    };
+  it('runs mathjs only for conjecture (and ode), not for other commands', () => {
+    const packages = (args: string[]) => [...packagesRun(args).packages];
     expect(packages(['--help'])).not.toContain('mathjs');
     expect(packages(['analyze'])).not.toContain('mathjs');
     const conj = packages(['conjecture', file(boundary), '--runs', '1']);

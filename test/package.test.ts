@@ -50,7 +50,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 describe('the packed package, installed with npm into a fresh project', () => {
   it('ships dist, README, LICENSE and the native sources; not the TypeScript sources, tests or notebooks', () => {
     const pkg = join(project, 'node_modules', 'dmflow');
-    for (const f of ['README.md', 'LICENSE', 'package.json', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/cli/bin.js', 'dist/theorems/index.js', 'native/binding.gyp', 'native/build.mjs', 'native/dmflow_native.c']) {
+    for (const f of ['README.md', 'LICENSE', 'package.json', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/cli/bin.js', 'dist/cli/bundle.js', 'dist/cli/bundle.v8cache', 'dist/theorems/index.js', 'native/binding.gyp', 'native/build.mjs', 'native/dmflow_native.c']) {
       expect(existsSync(join(pkg, f)), f).toBe(true);
     }
     for (const f of ['src', 'test', 'notebooks', 'bench', 'tsconfig.json']) expect(existsSync(join(pkg, f)), f).toBe(false);
@@ -65,7 +65,7 @@ describe('the packed package, installed with npm into a fresh project', () => {
     expect(installOutput).toMatch(/added \d+ packages?/);
   });
 
-  it('plain node imports dmflow, runs a spec, evaluates a theorem, and runs sweep cells on a worker thread', () => {
+  it('plain node imports dmflow, runs a spec, evaluates a theorem, and runs sweep cells on a worker thread (the library\'s and the bin\'s)', () => {
     writeFileSync(join(project, 'use.mjs'), `
 import { run, theoremLimit, runSweep, parseSweep, readResults, nativeBlas } from 'dmflow';
 const spec = { target: { kind: 'ones', size: [3, 3] }, observed: { kind: 'block-diagonal', blocks: [1, 1, 1] }, depth: 3,
@@ -81,7 +81,12 @@ const sweep = parseSweep({
 });
 const worker = new URL('./node_modules/dmflow/dist/src/experiments/sweepWorker.js', import.meta.url);
 const s = await runSweep(sweep, { out: 'cells.jsonl', workers: 2, workersAfterSeconds: 0, workerScript: worker });
-console.log(JSON.stringify({ status: r.status, diff, ran: s.ran, onWorkers: s.onWorkers, rows: readResults('cells.jsonl').length, native: nativeBlas !== null }));
+// The bin's workers (dmflow sweep and conjecture): the bin itself on a worker thread, running the bundle.
+const bin = new URL('./node_modules/dmflow/dist/src/cli/bin.js', import.meta.url);
+const b = await runSweep(sweep, { out: 'bin-cells.jsonl', workers: 2, workersAfterSeconds: 0, workerScript: bin });
+const key = (x) => JSON.stringify(x.cell);
+const same = JSON.stringify(readResults('bin-cells.jsonl').sort((x, y) => key(x) < key(y) ? -1 : 1)) === JSON.stringify(readResults('cells.jsonl').sort((x, y) => key(x) < key(y) ? -1 : 1));
+console.log(JSON.stringify({ status: r.status, diff, ran: s.ran, onWorkers: s.onWorkers, rows: readResults('cells.jsonl').length, binOnWorkers: b.onWorkers, binSame: same, native: nativeBlas !== null }));
 `);
     const r = must(sh(process.execPath, ['use.mjs'], { cwd: project }), 'node use.mjs');
     const out = JSON.parse(r.stdout);
@@ -90,6 +95,8 @@ console.log(JSON.stringify({ status: r.status, diff, ran: s.ran, onWorkers: s.on
     expect(out.ran).toBe(60);
     expect(out.rows).toBe(60);
     expect(out.onWorkers).toBeGreaterThan(0);
+    expect(out.binOnWorkers).toBeGreaterThan(0);
+    expect(out.binSame).toBe(true);
     // The binding comes from the prebuild inside the tarball (CI has the static OpenBLAS to make it).
     if (process.env.DMFLOW_REQUIRE_NATIVE === '1') expect(out.native).toBe(true);
   });
@@ -214,5 +221,22 @@ export const s = runSweep({ base: {}, trails: 3 }, { out: 'x.jsonl' });
     const out = JSON.parse(r.stdout) as { kernel: string; status: string };
     expect(out.status).toBe('converged');
     expect(out.kernel).toBe(prebuilt ? 'native' : 'wasm');
+  });
+
+  it('the installed bin runs the commands that load packages at run time, from any directory', () => {
+    const bin = join(project, 'node_modules', '.bin', 'dmflow');
+    const elsewhere = mkdtempSync(join(work, 'elsewhere-'));
+    // ode: mathjs, required by the bundle; plot: vega, vega-lite and resvg, imported by the bin.
+    writeFileSync(join(elsewhere, 'ode.json'), JSON.stringify({ target: [[1, 2], [3, 4]], observed: { kind: 'all' }, depth: 2, init: { kind: 'gaussian', std: 0.1, seed: 1 } }));
+    const ode = sh(bin, ['ode', 'ode.json'], { cwd: elsewhere });
+    expect(ode.status, ode.stderr).toBe(0);
+    expect(ode.stdout).toMatch(/# Gradient flow/);
+    writeFileSync(join(elsewhere, 'tiny.jsonl'), [0, 1].map((trial) => JSON.stringify({ cell: { depth: 2, trial }, result: { effectiveRank: 1 + trial } })).join('\n') + '\n');
+    for (const out of ['tiny.svg', 'tiny.png']) {
+      const plot = sh(bin, ['plot', 'sweep', 'tiny.jsonl', '--x', 'depth', '--y', 'effectiveRank', '--out', out], { cwd: elsewhere });
+      expect(plot.status, plot.stderr).toBe(0);
+      expect(plot.stderr).not.toMatch(/Warning/);
+      expect(existsSync(join(elsewhere, out)), out).toBe(true);
+    }
   });
 });

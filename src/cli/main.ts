@@ -49,7 +49,24 @@ export function makeProgram(): Command {
   return program;
 }
 
+/**
+ * A reader that closed the pipe (`dmflow run | head`) has what it wanted: end
+ * quietly with the command's own code instead of an unhandled EPIPE's stack.
+ */
+let pipeWatched = false;
+function quietOnClosedPipe(): void {
+  if (pipeWatched) return;
+  pipeWatched = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(process.exitCode === undefined ? 0 : Number(process.exitCode));
+      throw e;
+    });
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
+  quietOnClosedPipe();
   try {
     const program = makeProgram();
     if (argv.length === 0) {

@@ -22,12 +22,21 @@ export async function loadSpec(path: string | undefined): Promise<{ value: unkno
   return { value: DEFAULT_SPEC, dir: process.cwd() };
 }
 
+/** Set by the bundled command (bundle.ts): its bin, which runs the bundle's worker on a worker thread. */
+let bundledWorker: URL | undefined;
+
+export function setWorkerScript(bin: URL): void {
+  bundledWorker = bin;
+}
+
 /**
- * The entry of sweep and conjecture worker threads: the compiled
- * sweepWorker.js in dist/ next to this build; sweepWorker.mjs (which registers
- * tsx) when the command runs from the TypeScript sources (tests in process).
+ * The entry of sweep and conjecture worker threads: the bin when the command
+ * runs bundled (the built package); else the compiled sweepWorker.js in dist/
+ * next to this build, or sweepWorker.mjs (which registers tsx) when the command
+ * runs from the TypeScript sources (tests in process).
  */
 export function workerScript(): URL {
+  if (bundledWorker) return bundledWorker;
   const fromSource = import.meta.url.endsWith('.ts');
   return new URL(fromSource ? '../../experiments/sweepWorker.mjs' : '../../experiments/sweepWorker.js', import.meta.url);
 }
