@@ -219,26 +219,40 @@ export async function checkConjecture(options: ConjectureOptions): Promise<Conje
   }
 }
 
-async function search(options: ConjectureOptions, prep: Prepared, store: RunStore): Promise<ConjectureReport> {
-  const runs = options.runs ?? 100;
-  const seed = options.seed ?? 0;
-  if (!(Number.isInteger(runs) && runs > 0)) throw new InputError('runs', `expected a whole number >= 1, got ${runs}`);
-  if (!Number.isInteger(seed)) throw new InputError('seed', `expected an integer, got ${seed}`);
+/**
+ * The instances of a search: the arbitrary fast-check draws (one index per
+ * generator leaf), each index tuple's spec, and its outcome, memoized so the
+ * parallel runs and fast-check's own run share them.
+ */
+interface Instances {
+  arb: fc.Arbitrary<number[]>;
+  keyOf(tuple: readonly number[]): string;
+  specOf(tuple: readonly number[]): unknown;
+  parsed(spec: unknown): ParsedSpec;
+  /** Discarded by a "given" that reads the spec alone (decided before running). */
+  discardedBySpec(spec: ParsedSpec): boolean;
+  /** A stored run the search can reuse (one without verification is run again when the search verifies). */
+  usable(stored: RunResult | undefined): stored is RunResult;
+  judge(raw: unknown, spec: ParsedSpec, result: RunResult): Outcome;
+  outcomeOf(tuple: readonly number[]): Outcome;
+  outcomes: Map<string, Outcome>;
+  /** Runs the search needed, and of them how many came from the results file. */
+  counts: { integrations: number; reused: number };
+}
+
+function searchInstances(options: ConjectureOptions, prep: Prepared, store: RunStore): Instances {
   const { template } = prep;
   const arb = fc.tuple(...template.leaves.map((l) => fc.noBias(fc.integer({ min: 0, max: l.size }))));
   const keyOf = (tuple: readonly number[]) => tuple.join(',');
-
-  // Outcomes by instance, shared by the parallel search and fast-check's run.
   const outcomes = new Map<string, Outcome>();
   const specOf = (tuple: readonly number[]) => template.materialize(tuple);
-  let integrations = 0, reused = 0;
+  const counts = { integrations: 0, reused: 0 };
   const verify = options.verify ?? true;
-  // A stored run without verification is run again when the search verifies.
   const usable = (stored: RunResult | undefined): stored is RunResult => stored !== undefined && (!verify || stored.verification !== undefined);
   const runOf = (raw: unknown): RunResult => {
-    integrations++;
+    counts.integrations++;
     const stored = store.get(raw);
-    if (usable(stored)) { reused++; return stored; }
+    if (usable(stored)) { counts.reused++; return stored; }
     const result = run(raw as Spec, { baseDir: options.baseDir, verify });
     store.put(raw, result);
     return result;
@@ -283,61 +297,71 @@ async function search(options: ConjectureOptions, prep: Prepared, store: RunStor
     outcomes.set(key, o);
     return o;
   };
+  return { arb, keyOf, specOf, parsed, discardedBySpec, usable, judge, outcomeOf, outcomes, counts };
+}
 
-  // The runs before the first failure, on every thread: the same instances
-  // fast-check will draw (same arbitrary, seed and discards), in its order.
-  let onWorkers = 0;
-  const threads = Math.max(1, options.workers ?? availableParallelism());
-  if (options.replay === undefined && threads > 1 && options.workerScript) {
-    const drawn: number[][] = [];
-    fc.check(fc.property(arb, (tuple) => {
-      let discarded: boolean;
-      try {
-        discarded = discardedBySpec(parsed(specOf(tuple)));
-      } catch {
-        return true; // bad input: fast-check's own run below reports it
-      }
-      fc.pre(!discarded);
-      drawn.push(tuple);
-      return true;
-    }), { seed, numRuns: runs });
-    // The same instance drawn twice runs once; runs in the results file are
-    // judged here, and the first failure among them ends the list.
-    const todo: number[][] = [];
-    for (const t of new Map(drawn.map((t) => [keyOf(t), t])).values()) {
-      if (!usable(store.get(specOf(t)))) { todo.push(t); continue; }
-      const o = outcomeOf(t);
-      if (o.kind !== 'pass' && o.kind !== 'discard') break;
+/**
+ * The runs before the first failure, on every thread: the same instances
+ * fast-check will draw (same arbitrary, seed and discards), in its order.
+ * Returns how many were run on worker threads.
+ */
+async function runAheadOnWorkers(options: ConjectureOptions, inst: Instances, store: RunStore, pool: { runs: number; seed: number; threads: number; workerScript: string | URL }): Promise<number> {
+  const { runs, seed } = pool;
+  const { keyOf, specOf } = inst;
+  const drawn: number[][] = [];
+  fc.check(fc.property(inst.arb, (tuple) => {
+    let discarded: boolean;
+    try {
+      discarded = inst.discardedBySpec(inst.parsed(specOf(tuple)));
+    } catch {
+      return true; // bad input: fast-check's own run reports it
     }
-    let done = 0;
-    // Every instance before the first failure gets its result; later ones are not started.
-    onWorkers = await runPool({
-      specs: todo.map(specOf), work: { kind: 'runs', verify }, threads, workerScript: options.workerScript, baseDir: options.baseDir,
-      maxBatch: 1, workersAfterSeconds: options.workersAfterSeconds, serves: 'search',
-      onResult: (i, result) => {
-        const raw = specOf(todo[i]);
-        integrations++;
-        store.put(raw, result);
-        const o = judge(raw, parsed(raw), result);
-        outcomes.set(keyOf(todo[i]), o);
-        options.onProgress?.(++done, todo.length);
-        return o.kind !== 'pass' && o.kind !== 'discard';
-      },
-    });
+    fc.pre(!discarded);
+    drawn.push(tuple);
+    return true;
+  }), { seed, numRuns: runs });
+  // The same instance drawn twice runs once; runs in the results file are
+  // judged here, and the first failure among them ends the list.
+  const todo: number[][] = [];
+  for (const t of new Map(drawn.map((t) => [keyOf(t), t])).values()) {
+    if (!inst.usable(store.get(specOf(t)))) { todo.push(t); continue; }
+    const o = inst.outcomeOf(t);
+    if (o.kind !== 'pass' && o.kind !== 'discard') break;
   }
+  let done = 0;
+  // Every instance before the first failure gets its result; later ones are not started.
+  return runPool({
+    specs: todo.map(specOf), work: { kind: 'runs', verify: options.verify ?? true }, threads: pool.threads, workerScript: pool.workerScript, baseDir: options.baseDir,
+    maxBatch: 1, workersAfterSeconds: options.workersAfterSeconds, serves: 'search',
+    onResult: (i, result) => {
+      const raw = specOf(todo[i]);
+      inst.counts.integrations++;
+      store.put(raw, result);
+      const o = inst.judge(raw, inst.parsed(raw), result);
+      inst.outcomes.set(keyOf(todo[i]), o);
+      options.onProgress?.(++done, todo.length);
+      return o.kind !== 'pass' && o.kind !== 'discard';
+    },
+  });
+}
 
-  // fast-check drives the search and the shrinking. Bad input found while it
-  // runs is kept aside (fast-check would treat a throw as a failure and shrink it).
+/**
+ * fast-check drives the search and the shrinking. Bad input found while it
+ * runs is kept aside (fast-check would treat a throw as a failure and shrink
+ * it) and thrown after. After the first failure, only a failure of the same
+ * kind is a smaller counterexample.
+ */
+function shrinkingSearch(options: ConjectureOptions, inst: Instances, runs: number, seed: number) {
   let fatal: unknown = null;
   let firstKind: 'fail' | 'integration' | 'sensitive' | null = null;
   let lastFailing: string | null = null;
   let shrinkSteps = 0;
   let searched = 0;
-  const property = fc.property(arb, (tuple) => {
+  const property = fc.property(inst.arb, (tuple) => {
     if (fatal) return true;
     let o: Outcome;
     try {
-      o = outcomeOf(tuple);
+      o = inst.outcomeOf(tuple);
     } catch (e) {
       fatal = e;
       return true;
@@ -345,10 +369,9 @@ async function search(options: ConjectureOptions, prep: Prepared, store: RunStor
     fc.pre(o.kind !== 'discard');
     if (firstKind === null) options.onProgress?.(++searched, runs);
     if (o.kind === 'pass') return true;
-    // After the first failure, only a failure of the same kind is a smaller counterexample.
     if (firstKind === null) firstKind = o.kind;
     else if (o.kind !== firstKind) return true;
-    const spec = canonical(specOf(tuple));
+    const spec = canonical(inst.specOf(tuple));
     if (lastFailing !== null && spec !== lastFailing) shrinkSteps++;
     lastFailing = spec;
     return false;
@@ -364,22 +387,36 @@ async function search(options: ConjectureOptions, prep: Prepared, store: RunStor
     throw new InputError('--replay', `expected a path printed with seed ${seed} for this file, got "${options.replay}" (${(e as Error).message})`);
   }
   if (fatal) throw fatal;
+  return { details, shrinkSteps };
+}
+
+async function search(options: ConjectureOptions, prep: Prepared, store: RunStore): Promise<ConjectureReport> {
+  const runs = options.runs ?? 100;
+  const seed = options.seed ?? 0;
+  if (!(Number.isInteger(runs) && runs > 0)) throw new InputError('runs', `expected a whole number >= 1, got ${runs}`);
+  if (!Number.isInteger(seed)) throw new InputError('seed', `expected an integer, got ${seed}`);
+  const inst = searchInstances(options, prep, store);
+  const threads = Math.max(1, options.workers ?? availableParallelism());
+  const onWorkers = options.replay === undefined && threads > 1 && options.workerScript
+    ? await runAheadOnWorkers(options, inst, store, { runs, seed, threads, workerScript: options.workerScript })
+    : 0;
+  const { details, shrinkSteps } = shrinkingSearch(options, inst, runs, seed);
   const head = { runs: details.numRuns, discarded: details.numSkips, seed };
   if (!details.failed) {
     if (options.replay !== undefined) throw new InputError('--replay', `expected the path of a counterexample for seed ${seed}, got "${options.replay}", which holds`);
-    return { status: 'holds', ...head, integrations, reused, onWorkers };
+    return { status: 'holds', ...head, ...inst.counts, onWorkers };
   }
   if (details.counterexample === null) {
     throw new InputError('given', `discarded ${details.numSkips} instances while looking for ${runs}; widen "given" or narrow the generators to where it holds`);
   }
   const tuple = details.counterexample[0];
-  const o = outcomeOf(tuple);
-  if (o.kind === 'pass' || o.kind === 'discard') throw new Error(`fast-check reported instance ${keyOf(tuple)} as failing, but it ${o.kind === 'pass' ? 'holds' : 'is discarded'}`);
+  const o = inst.outcomeOf(tuple);
+  if (o.kind === 'pass' || o.kind === 'discard') throw new Error(`fast-check reported instance ${inst.keyOf(tuple)} as failing, but it ${o.kind === 'pass' ? 'holds' : 'is discarded'}`);
   return {
     status: o.kind === 'fail' ? 'counterexample' : o.kind === 'integration' ? 'integration-failure' : 'sensitive',
     ...head,
     counterexample: {
-      spec: specOf(tuple),
+      spec: inst.specOf(tuple),
       claim: prep.claim.text,
       value: o.kind === 'fail' ? plain(o.value) : null,
       fields: Object.fromEntries(prep.fields.map((f) => [f, readPath(o.scope, f)])),
@@ -387,8 +424,8 @@ async function search(options: ConjectureOptions, prep: Prepared, store: RunStor
     },
     shrinkSteps: options.replay === undefined ? shrinkSteps : undefined,
     replay: { seed, path: details.counterexamplePath },
-    integrations,
-    reused,
+    integrations: inst.counts.integrations,
+    reused: inst.counts.reused,
     onWorkers,
   };
 }

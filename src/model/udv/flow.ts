@@ -33,93 +33,136 @@ export interface FactorFlow extends SwitchedSystem {
   start(y: Float64Array): void;
 }
 
-export function factorFlow(p: FactorProblem): FactorFlow {
-  const grad = factorGradient(p);
-  const { balls, radius: r, offD, k, size } = p;
+type BallBlock = FactorProblem['balls'][number];
+
+/** Which constraints hold with equality: balls whose sphere the flow rides, d_c pinned at 0. */
+interface Mode {
+  ballActive: Uint8Array;
+  dActive: Uint8Array;
+}
+
+/** The factors x of an integrator state y: y itself, with each active ball's direction z_b scaled to radius r. */
+function physicalState(p: FactorProblem, mode: Mode, y: Float64Array, out: Float64Array): void {
+  const { balls, radius: r } = p;
+  if (out !== y) out.set(y);
+  for (let b = 0; b < balls.length; b++) {
+    if (!mode.ballActive[b]) continue;
+    const B = balls[b];
+    const s = r / Math.sqrt(ballNorm2(y, B));
+    for (let i = 0, q = B.start; i < B.count; i++, q += B.stride) out[q] = y[q] * s;
+  }
+}
+
+/**
+ * The field within a mode: -grad f with the radial part removed on active
+ * spheres and d_c' = 0 on active faces, then z_b' = (||z_b|| / r) T_b on
+ * active spheres. Keeps the loss and the projected field's norm of its last call.
+ */
+function projectedField(p: FactorProblem, mode: Mode, grad: (x: Float64Array, g: Float64Array) => number) {
+  const { balls, radius: r, offD, size } = p;
   const r2 = r * r;
-  const ballActive = new Uint8Array(balls.length);
-  const dActive = new Uint8Array(p.nonnegativeD ? k : 0);
   const x = new Float64Array(size);
   const g = new Float64Array(size);
-  let lastLoss = NaN;
-  let lastFieldNorm = NaN;
-
-  const physical = (y: Float64Array, out: Float64Array) => {
-    if (out !== y) out.set(y);
-    for (let b = 0; b < balls.length; b++) {
-      if (!ballActive[b]) continue;
-      const B = balls[b];
-      const s = r / Math.sqrt(ballNorm2(y, B));
-      for (let i = 0, q = B.start; i < B.count; i++, q += B.stride) out[q] = y[q] * s;
-    }
-  };
-
+  const last = { loss: NaN, fieldNorm: NaN };
   const rhs = (_t: number, y: Float64Array, dy: Float64Array) => {
-    physical(y, x);
-    lastLoss = grad(x, g);
+    physicalState(p, mode, y, x);
+    last.loss = grad(x, g);
     for (let i = 0; i < size; i++) dy[i] = -g[i];
     for (let b = 0; b < balls.length; b++) {
-      if (!ballActive[b]) continue;
+      if (!mode.ballActive[b]) continue;
       const B = balls[b];
       let radial = 0;
       for (let i = 0, q = B.start; i < B.count; i++, q += B.stride) radial += dy[q] * x[q];
       const s = radial / r2;
       for (let i = 0, q = B.start; i < B.count; i++, q += B.stride) dy[q] -= s * x[q];
     }
-    for (let c = 0; c < dActive.length; c++) if (dActive[c]) dy[offD + c] = 0;
+    for (let c = 0; c < mode.dActive.length; c++) if (mode.dActive[c]) dy[offD + c] = 0;
     let nrm = 0;
     for (let i = 0; i < size; i++) nrm += dy[i] * dy[i];
-    lastFieldNorm = Math.sqrt(nrm);
-    // z_b' = (||z_b|| / r) T_b on active spheres.
+    last.fieldNorm = Math.sqrt(nrm);
     for (let b = 0; b < balls.length; b++) {
-      if (!ballActive[b]) continue;
+      if (!mode.ballActive[b]) continue;
       const B = balls[b];
       const s = Math.sqrt(ballNorm2(y, B)) / r;
       for (let i = 0, q = B.start; i < B.count; i++, q += B.stride) dy[q] *= s;
     }
   };
+  return { rhs, last };
+}
 
-  // Event functions share one gradient evaluation per state (compared by content).
-  const ex = new Float64Array(size), eg = new Float64Array(size), ey = new Float64Array(size);
-  let cached = false;
-  let eventGradients = 0;
-  const gradientAt = (y: Float64Array) => {
-    if (cached) {
+/**
+ * The gradient at an event state, shared by the event functions: evaluated
+ * once per state (compared by content) until invalidated by a switch.
+ */
+class EventGradient {
+  readonly x: Float64Array;
+  readonly g: Float64Array;
+  private readonly y: Float64Array;
+  private cached = false;
+  /** Gradient evaluations made (not counted in the integrator's nfev). */
+  count = 0;
+
+  constructor(private readonly p: FactorProblem, private readonly mode: Mode, private readonly grad: (x: Float64Array, g: Float64Array) => number) {
+    this.x = new Float64Array(p.size);
+    this.g = new Float64Array(p.size);
+    this.y = new Float64Array(p.size);
+  }
+
+  at(y: Float64Array): void {
+    if (this.cached) {
       let same = true;
-      for (let i = 0; i < size; i++) if (ey[i] !== y[i]) { same = false; break; }
+      for (let i = 0; i < this.p.size; i++) if (this.y[i] !== y[i]) { same = false; break; }
       if (same) return;
     }
-    ey.set(y);
-    physical(y, ex);
-    grad(ex, eg);
-    eventGradients++;
-    cached = true;
-  };
-  const radialOut = (B: FactorProblem['balls'][number]) => {
+    this.y.set(y);
+    physicalState(this.p, this.mode, y, this.x);
+    this.grad(this.x, this.g);
+    this.count++;
+    this.cached = true;
+  }
+
+  invalidate(): void {
+    this.cached = false;
+  }
+
+  /** The outward radial component <-grad_b f, x_b> of a ball at the event state. */
+  radialOut(B: BallBlock): number {
     let s = 0;
-    for (let i = 0, q = B.start; i < B.count; i++, q += B.stride) s -= eg[q] * ex[q];
+    for (let i = 0, q = B.start; i < B.count; i++, q += B.stride) s -= this.g[q] * this.x[q];
     return s;
-  };
+  }
+}
+
+// The integrator counts a zero only when g leaves a strictly positive value
+// (falling events), and Brent's root may sit on either side of the true
+// switch; so a free constraint starts strictly inside: a ball scaled to
+// (1 - NUDGE) r, a free d_c at the smallest positive number. Without this, a
+// release located a hair early lets the flow leave the set unseen.
+const NUDGE = 1e-14;
+
+export function factorFlow(p: FactorProblem): FactorFlow {
+  const grad = factorGradient(p);
+  const { balls, radius: r, offD, k, size } = p;
+  const r2 = r * r;
+  const mode: Mode = { ballActive: new Uint8Array(balls.length), dActive: new Uint8Array(p.nonnegativeD ? k : 0) };
+  const { ballActive, dActive } = mode;
+  const physical = (y: Float64Array, out: Float64Array) => physicalState(p, mode, y, out);
+  const field = projectedField(p, mode, grad);
+  const eg = new EventGradient(p, mode, grad);
 
   const events = (): EventSpec[] => {
     const list: EventSpec[] = [];
     balls.forEach((B, b) => {
-      if (ballActive[b]) list.push({ direction: -1, g: (_t, y) => { gradientAt(y); return radialOut(B); } });
+      if (ballActive[b]) list.push({ direction: -1, g: (_t, y) => { eg.at(y); return eg.radialOut(B); } });
       else list.push({ direction: -1, g: (_t, y) => r2 - ballNorm2(y, B) });
     });
     for (let c = 0; c < dActive.length; c++) {
-      if (dActive[c]) list.push({ direction: 1, g: (_t, y) => { gradientAt(y); return -eg[offD + c]; } });
+      if (dActive[c]) list.push({ direction: 1, g: (_t, y) => { eg.at(y); return -eg.g[offD + c]; } });
       else list.push({ direction: -1, g: (_t, y) => y[offD + c] });
     }
     return list;
   };
 
-  // The integrator counts a zero only when g leaves a strictly positive value
-  // (falling events), and Brent's root may sit on either side of the true
-  // switch; so a free constraint starts strictly inside: a ball scaled to
-  // (1 - NUDGE) r, a free d_c at the smallest positive number. Without this, a
-  // release located a hair early lets the flow leave the set unseen.
-  const NUDGE = 1e-14;
   const freeBall = (y: Float64Array, b: number) => {
     const B = balls[b];
     const norm = Math.sqrt(ballNorm2(y, B));
@@ -139,35 +182,35 @@ export function factorFlow(p: FactorProblem): FactorFlow {
         freeBall(y, which);
       } else {
         // Reached the sphere: ride it only if the free flow points outward (not a grazing touch).
-        cached = false;
-        gradientAt(y);
-        if (radialOut(B) > 0) ballActive[which] = 1;
+        eg.invalidate();
+        eg.at(y);
+        if (eg.radialOut(B) > 0) ballActive[which] = 1;
         else freeBall(y, which);
       }
     } else {
       const c = which - balls.length;
       if (dActive[c]) { dActive[c] = 0; freeD(y, c); }
       else {
-        cached = false;
-        gradientAt(y);
-        if (eg[offD + c] > 0) { y[offD + c] = 0; dActive[c] = 1; } else freeD(y, c);
+        eg.invalidate();
+        eg.at(y);
+        if (eg.g[offD + c] > 0) { y[offD + c] = 0; dActive[c] = 1; } else freeD(y, c);
       }
     }
-    cached = false;
+    eg.invalidate();
   };
 
   const start = (y: Float64Array) => {
     ballActive.fill(0); dActive.fill(0);
-    cached = false;
-    gradientAt(y);
+    eg.invalidate();
+    eg.at(y);
     balls.forEach((B, b) => {
-      if (ballNorm2(y, B) >= r2 * (1 - 1e-12) && radialOut(B) > 0) ballActive[b] = 1;
+      if (ballNorm2(y, B) >= r2 * (1 - 1e-12) && eg.radialOut(B) > 0) ballActive[b] = 1;
       else freeBall(y, b);
     });
     for (let c = 0; c < dActive.length; c++) {
-      if (y[offD + c] <= 0 && eg[offD + c] > 0) { y[offD + c] = 0; dActive[c] = 1; } else freeD(y, c);
+      if (y[offD + c] <= 0 && eg.g[offD + c] > 0) { y[offD + c] = 0; dActive[c] = 1; } else freeD(y, c);
     }
-    cached = false;
+    eg.invalidate();
   };
 
   const output = (y: Float64Array) => {
@@ -177,10 +220,10 @@ export function factorFlow(p: FactorProblem): FactorFlow {
   };
 
   return {
-    rhs, events, switchAt, physical, start, output,
-    get lastLoss() { return lastLoss; },
-    get lastFieldNorm() { return lastFieldNorm; },
-    get eventGradients() { return eventGradients; },
+    rhs: field.rhs, events, switchAt, physical, start, output,
+    get lastLoss() { return field.last.loss; },
+    get lastFieldNorm() { return field.last.fieldNorm; },
+    get eventGradients() { return eg.count; },
     activeCount: () => ({ balls: ballActive.reduce((a, v) => a + v, 0), d: dActive.reduce((a, v) => a + v, 0) }),
   };
 }
