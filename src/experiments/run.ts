@@ -89,6 +89,12 @@ export interface RunResult extends FlowTotals {
    * its width constrains it, and this says which test proved it.
    */
   minimum?: MinimumEvidence;
+  /**
+   * Set when the run converged before its last save time (save.times,
+   * --save-times): the time it converged. It then integrated on to that save
+   * time, so t, the loss and W are the state there (docs/runs.md, "Save times").
+   */
+  convergedAt?: number;
   /** Plateau rules whose pattern held without the evidence to end the run (docs/runs.md, "Stop rules"). */
   warnings: RunWarning[];
   /** Which vector-field kernel ran: the native OpenBLAS binding, WebAssembly SIMD, or TypeScript (DMFLOW_KERNEL forces one). */
@@ -170,6 +176,8 @@ export interface PassResult {
   warnings?: RunWarning[];
   /** The loss's power-law trend over its last decade of t (for the message of budget-ended runs). */
   trend: PlateauVerdict | null;
+  /** When it converged before the last save time and integrated on to it: the time it converged. */
+  convergedAt?: number;
 }
 
 /** A run's checkpoint: its integrations finished so far, and the one under way. */
@@ -194,6 +202,8 @@ interface StopRuleMemory {
   /** Warnings so far, and the time before which no plateau is classified again. */
   warnings?: RunWarning[];
   nextClassify?: number;
+  /** The time the run converged, when it integrates on to its last save time. */
+  convergedAt?: number;
   /** Squared gradient norm at the last accepted step. */
   lastG2: number;
   watch: PlateauWatchState;
@@ -247,6 +257,13 @@ export class RunStopRule {
   private tPrev = 0;
   /** The samples pass replays the first one and ends where it ended, without the clock. */
   replayUntil = NaN;
+  /**
+   * The last save time: a run that converges before it integrates on to it (the
+   * trajectory then has every time asked for; near a limit the steps are long).
+   */
+  saveUntil = 0;
+  /** The time it converged, while it integrates on to saveUntil. */
+  convergedAt: number | undefined = undefined;
   private readonly s: Problem['spec']['solver'];
   private readonly probes: { gradientNoise: (y: Float64Array) => number; lossFloor: (y: Float64Array) => number };
 
@@ -291,7 +308,7 @@ export class RunStopRule {
     if (v.kind === 'saddle' && v.stop) {
       if (t < this.nextClassify) { this.warn('saddle', t, v.loss, 'a flat loss with the gradient at the noise level (not classified again before t doubles)'); return false; }
       const c = classifyPlateau(this.problem, y, dy, v, tol.abs, this.jvp, s.rtol, s.atol);
-      if (c.kind === 'minimum') { this.outcome = 'converged'; this.minimum = c.minimum; this.evidence = { ...v }; return true; }
+      if (c.kind === 'minimum') { this.minimum = c.minimum; this.evidence = { ...v }; return this.converged(t); }
       if (c.kind === 'saddle' && (c.saddle.escape !== 'open' || this.stopOn.has('saddle'))) {
         this.outcome = 'saddle';
         this.evidence = { ...v, saddle: c.saddle };
@@ -314,6 +331,14 @@ export class RunStopRule {
     return false;
   }
 
+  /** Converged at t: the run ends, or integrates on to its last save time. */
+  private converged(t: number): boolean {
+    this.outcome = 'converged';
+    if (t >= this.saveUntil) return true;
+    this.convergedAt = t;
+    return false;
+  }
+
   readonly stop = (t: number, y: Float64Array, dy: Float64Array): boolean => {
     const { s, tol } = this;
     // dy = f(t, y) was the integrator's last evaluation, so lastLoss is the loss at y.
@@ -321,9 +346,11 @@ export class RunStopRule {
     const h = t - this.tPrev;
     this.tPrev = t;
     if (Number.isNaN(this.replayUntil)) this.options.onProgress?.({ t, loss, loss0: tol.loss0, lossTol: tol.abs, tMax: s.tMax, h, method: this.method, y });
-    if (loss <= tol.abs) { this.outcome = 'converged'; return true; }
+    // Converged: only the last save time is left to reach.
+    if (this.convergedAt !== undefined) return t >= this.saveUntil || t >= this.replayUntil || this.pastWallTime();
+    if (loss <= tol.abs) return this.converged(t);
     const g = norm2(dy);
-    if (s.gradTol !== undefined && g <= s.gradTol) { this.outcome = 'converged'; return true; }
+    if (s.gradTol !== undefined && g <= s.gradTol) return this.converged(t);
     for (let i = 0; i < y.length; i++) {
       if (!(Math.abs(y[i]) <= s.divergeAt)) { this.outcome = 'diverged'; return true; }
     }
@@ -331,7 +358,7 @@ export class RunStopRule {
     if (this.best && tol.abs > 0 && loss <= this.best.loss + tol.abs) {
       this.outcome = 'converged';
       this.minimum = { kind: 'rank-limited', test: 'eckart-young', rank: this.best.rank, bestLoss: this.best.loss };
-      return true;
+      return this.converged(t);
     }
     this.lastG2 = g * g;
     const v = this.watch.observe(t, loss, g * g, y);
@@ -339,12 +366,17 @@ export class RunStopRule {
     if (v && s.plateauStop && tol.abs > 0 && this.decide(v, t, y, dy)) return true;
     if (!Number.isNaN(this.replayUntil)) {
       if (t >= this.replayUntil) { this.outcome = 'time-limit'; return true; }
-    } else if (this.maxWallTime !== undefined && (Date.now() - this.started) / 1000 > this.maxWallTime) {
+    } else if (this.pastWallTime()) {
       this.outcome = 'time-limit';
       return true;
     }
     return false;
   };
+
+  /** The wall-clock budget is spent (never in the samples pass, which replays the first). */
+  private pastWallTime(): boolean {
+    return Number.isNaN(this.replayUntil) && this.maxWallTime !== undefined && (Date.now() - this.started) / 1000 > this.maxWallTime;
+  }
 
   // Near a minimum the flow is stiff (its Jacobian is minus the Hessian), yet
   // the loss still falls: that alone is no reason to stop. Stop only when the
@@ -361,8 +393,8 @@ export class RunStopRule {
   // notes a warning.
   readonly onStiff = (t: number, y: Float64Array): boolean => {
     const { s, tol, stiffLosses, stiffGrads, stiffTimes } = this;
-    // plateauStop false leaves only the hard budgets: the stiffness test never ends the run.
-    if (!s.plateauStop) return false;
+    // plateauStop false leaves only the hard budgets: the stiffness test never ends the run; nor does it end a converged one.
+    if (!s.plateauStop || this.convergedAt !== undefined) return false;
     const loss = this.lastLoss();
     stiffLosses.push(loss);
     stiffGrads.push(this.lastG2);
@@ -393,6 +425,7 @@ export class RunStopRule {
       stiffLosses: this.stiffLosses.slice(), stiffGrads: this.stiffGrads.slice(), stiffTimes: this.stiffTimes.slice(), lastG2: this.lastG2, watch: this.watch.save(),
       method: this.method, tPrev: this.tPrev, replayUntil: this.replayUntil,
       warnings: this.warnings.map((w) => ({ ...w })), nextClassify: this.nextClassify,
+      ...(this.convergedAt !== undefined ? { convergedAt: this.convergedAt } : {}),
     };
   }
 
@@ -404,6 +437,7 @@ export class RunStopRule {
     this.minimum = undefined;
     this.warnings = [];
     this.nextClassify = 0;
+    this.convergedAt = undefined;
     this.stiffLosses.length = 0;
     this.stiffGrads.length = 0;
     this.stiffTimes.length = 0;
@@ -418,6 +452,7 @@ export class RunStopRule {
     this.stiffTimes.push(...(m.stiffTimes ?? []));
     this.warnings = (m.warnings ?? []).map((w) => ({ ...w }));
     this.nextClassify = m.nextClassify ?? 0;
+    this.convergedAt = m.convergedAt;
     this.lastG2 = m.lastG2;
     this.watch.restore(m.watch);
     this.method = m.method;
@@ -433,6 +468,7 @@ export class RunStopRule {
     return {
       sol, outcome: this.outcome, evidence: this.evidence, trend: this.trend(),
       ...(this.minimum ? { minimum: this.minimum } : {}), warnings: this.warnings.map((w) => ({ ...w })),
+      ...(this.convergedAt !== undefined ? { convergedAt: this.convergedAt } : {}),
     };
   }
 }
@@ -479,6 +515,7 @@ export function runProblem(problem: Problem, options: RunOptions = {}): RunResul
   const tol = runTolerance(problem);
   const maxWallTime = options.maxWallTime ?? s.maxWallTime;
   const rule = new RunStopRule(problem, tol, field, () => field.lastLoss, options, maxWallTime, Date.now());
+  rule.saveUntil = times.length > 0 ? times[times.length - 1] : 0;
 
   const nSamples = options.samples ?? problem.spec.save.samples;
   const ck = options.checkpoint;
@@ -554,7 +591,8 @@ export function runResult(
 ): RunResult {
   const s = problem.spec.solver;
   const sol = first.sol;
-  const status = runStatus(sol.status, first.outcome);
+  // A run that converged and integrated on towards its last save time has converged, whatever ended that stretch.
+  const status = first.convergedAt !== undefined ? 'converged' : runStatus(sol.status, first.outcome);
   const W = endToEnd(problem, sol.y);
   const loss = lossOf(problem, W);
   const dy = new Float64Array(sol.y.length);
@@ -568,7 +606,7 @@ export function runResult(
   const result: RunResult = {
     status,
     message: (minimum ? minimumMessage(minimum, loss, tol, plateau) : runMessage(status, sol.message, s, tol, plateau, maxWallTime, checkpointPath)) +
-      trendText(status, first.trend, tol) + stiffText(status, sol.stiffDetections, s.method),
+      trendText(status, first.trend, tol) + stiffText(status, sol.stiffDetections, s.method) + savedOnText(first.convergedAt, sol, times),
     kernel: field.kernel,
     t: sol.t,
     loss,
@@ -578,6 +616,7 @@ export function runResult(
     lossFloor: lossFloorEstimate(problem, sol.y, s.rtol, s.atol),
     plateau,
     ...(minimum ? { minimum } : {}),
+    ...(first.convergedAt !== undefined ? { convergedAt: first.convergedAt } : {}),
     warnings: first.warnings ?? [],
     gradNorm: norm2(dy),
     nfev: sol.nfev,
@@ -613,6 +652,15 @@ export function runResult(
     result.layers = problem.dims.slice(1).map((r, k) => toRows(sol.y, r, problem.dims[k], problem.offsets[k]));
   }
   return result;
+}
+
+/** The message's note on a run that converged before its last save time and integrated on to it. */
+function savedOnText(convergedAt: number | undefined, sol: SolveResult, times: number[]): string {
+  if (convergedAt === undefined) return '';
+  const last = times[times.length - 1];
+  const reached = sol.tEval.length > 0 && sol.tEval[sol.tEval.length - 1] === last;
+  return `; converged at t = ${e(convergedAt)}, then integrated on to the last save time ${last}` +
+    (reached ? '' : ` but ended at t = ${e(sol.t)} (${sol.status}): the save times after it are not in the trajectory`);
 }
 
 /** A run's status from the integrator's and the stop predicate's outcome. */

@@ -6,6 +6,13 @@ import type { GlrlSpec } from '../../model/spec.js';
 import { parseCount, parsePositive, readJsonFile } from '../io.js';
 import { print } from './shared.js';
 import { GLRL_HELP } from './specHelp.js';
+import { glrlExitCode } from '../exitCodes.js';
+
+/** Whether the GLRL spec sets its largest rank itself (glrl.maxRank). */
+function maxRankInSpec(value: unknown): boolean {
+  const g = value !== null && typeof value === 'object' ? (value as { glrl?: unknown }).glrl : undefined;
+  return g !== null && typeof g === 'object' && (g as { maxRank?: unknown }).maxRank !== undefined;
+}
 
 export function register(program: Command): void {
   program
@@ -38,8 +45,11 @@ export function register(program: Command): void {
       const epsilon = opts.epsilon !== undefined ? parsePositive(opts.epsilon, '--epsilon') : undefined;
       const { glrl } = await import('../../experiments/glrl.js');
       const result = glrl(value as GlrlSpec, { variant: opts.variant as 'asymmetric' | 'symmetric' | undefined, epsilon, maxRank });
-      if (!opts.compareNuclear) return print(result);
-      const { compareWithNuclearNorm } = await import('../../experiments/glrlCompare.js');
-      print({ ...result, nuclearNormCompletion: compareWithNuclearNorm(value as GlrlSpec, result) });
+      if (!opts.compareNuclear) print(result);
+      else {
+        const { compareWithNuclearNorm } = await import('../../experiments/glrlCompare.js');
+        print({ ...result, nuclearNormCompletion: compareWithNuclearNorm(value as GlrlSpec, result) });
+      }
+      process.exitCode = glrlExitCode(result, maxRank !== undefined || maxRankInSpec(value));
     });
 }

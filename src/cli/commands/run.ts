@@ -7,6 +7,7 @@ import type { FactorSpec } from '../../model/udv/spec.js';
 import { parseCount, parseDuration, parseNumberList, parseProgress } from '../io.js';
 import { loadSpec, print } from './shared.js';
 import { SPEC_HELP } from './specHelp.js';
+import { runExitCode } from '../exitCodes.js';
 
 export function register(program: Command): void {
   program
@@ -68,8 +69,8 @@ export function register(program: Command): void {
           });
         bar.stop();
         print(result);
-        // An end state the tighter repeat moved is not the answer it looks like.
-        if ('sensitive' in result && result.sensitive === true) process.exitCode = 1;
+        // The full result is printed whatever the status; the exit code says whether it is what was asked.
+        process.exitCode = runExitCode(result as { status: string; sensitive?: boolean }, value);
       } finally {
         bar.stop();
       }
