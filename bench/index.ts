@@ -4,7 +4,8 @@
 // whether each met its target.
 
 import { availableParallelism, cpus, loadavg } from 'node:os';
-import { BLAS_FROM_SIDE, UNROLL_LIMIT, WASM_FROM_SIDE, buildProblem, nativeBlas, runProblem, runProblems, wasmModule, type FieldImpl } from '../src/index.js';
+import { BLAS_FROM_SIDE, WASM_FROM_SIDE, buildProblem, nativeBlas, runProblem, runProblems, wasmModule, type FieldImpl } from '../src/index.js';
+import { UNROLL_LIMIT } from '../src/model/field/unrolledField.js';
 import { benchArenstorf } from './arenstorf.js';
 import { BIN, cliSweep } from './cliRuns.js';
 import { DEFAULT_SEED, generatedFamily, ownFamily } from './families.js';

@@ -13,7 +13,7 @@ export type { Rhs, SolveOptions, SolveResult, SolveStatus, Integrator, EventSpec
 export type { Stepper, StepOutcome } from './ode/stepper.js';
 export { DEFAULT_MAX_EVALS, DEFAULT_MAX_STEPS } from './ode/stepper.js';
 export { Dopri5Stepper } from './ode/dopri5.js';
-export { runEnsemble, laneCount, type BatchRhs, type EnsembleJob, type EnsembleEnd, type EnsembleOptions } from './ode/ensemble.js';
+export { runEnsemble, type BatchRhs, type EnsembleJob, type EnsembleEnd, type EnsembleOptions } from './ode/ensemble.js';
 export { RkcStepper } from './ode/rkc.js';
 export { InputError } from './model/errors.js';
 export { SolverOptionError } from './ode/errors.js';
@@ -26,7 +26,7 @@ export { KERNEL_NAMES, type KernelName, type GradientField, type FieldProblem, t
 export { wasmField } from './model/field/wasmField.js';
 export { wasmModule, WasmArena } from './linalg/wasm.js';
 export { blasField } from './model/field/blasField.js';
-export { unrolledField, unrolledCost, UNROLL_LIMIT } from './model/field/unrolledField.js';
+export { unrolledField } from './model/field/unrolledField.js';
 export { symmetricField, type SymmetricProblem } from './model/field/symmetricField.js';
 export { hessianVector } from './model/field/hessianVector.js';
 export { gemmLoops, type Gemm } from './linalg/gemm.js';
@@ -44,22 +44,33 @@ export { analyzeProblem, type Analysis } from './analysis/analyze.js';
 export { symbolicOde, SYMBOLIC_LIMITS, type SymbolicOde } from './model/symbolic.js';
 export { odex } from './ode/extrapolation.js';
 export { gradientDescent } from './ode/gd.js';
-export { rkc, stagesFor } from './ode/rkc.js';
+export { rkc } from './ode/rkc.js';
 export { autoSwitch } from './ode/auto.js';
 export { LanczosRadius, type LanczosResult } from './ode/lanczos.js';
-export { JVP_COST } from './ode/rkc.js';
-export { AUTO_STIFF_CHECK_EVERY, NON_STIFF_RESET, STIFF_BOUND, STIFF_CHECK_EVERY, STIFF_PATIENCE, countStiffnessTest, stiffnessEstimate, stiffnessTestDue, type StiffnessCounters } from './ode/stiffness.js';
 export { run, runProblem, type RunResult, type RunOptions, type RunStatus, type RunProgress, type PlateauEvidence, type TrajectoryPoint, type FlowTotals } from './experiments/run.js';
 export { runProblems, runStream, ensembleEligible, ensembleEnabled, ENSEMBLE_LANES, type StreamStats } from './experiments/ensembleRun.js';
-export { lossTolerance, lossFloorEstimate, targetEnergy, PlateauWatch, suggestedTolerances, gradientNoiseProbe, DEFAULT_LOSS_REL_TOL, type LossTolerance, type PlateauVerdict, type PlateauKind, type PlateauWatchState } from './experiments/stopRules.js';
+export { lossTolerance, lossFloorEstimate, targetEnergy, suggestedTolerances, DEFAULT_LOSS_REL_TOL, type LossTolerance, type PlateauVerdict, type PlateauKind } from './experiments/stopRules.js';
 export { DEFAULT_SPEC } from './experiments/defaults.js';
 export { glrl, type GlrlResult, type GlrlStage, type GlrlStatus } from './experiments/glrl.js';
 export { GLRL_EXAMPLES, glrlExample } from './experiments/glrlExamples.js';
 export { compareWithGlrl, compareWithNuclearNorm, type GlrlComparison, type GlrlDistance, type CompareOptions, type NuclearNormComparison } from './experiments/glrlCompare.js';
-export * from '../theorems/index.js';
+// The theorem families (theorems/index.ts): which covers a spec, its limit and W(t).
+export {
+  EXACT_REL_TOL, families, coveringTheorem, requireTheorem, theoremLimit, theoremAt,
+  type Applicability, type TheoremAt, type TheoremFamily, type TheoremLimit, type Covered,
+} from '../theorems/index.js';
+// Family A: block-diagonal observations.
+export {
+  blockDiagonal, blockApplies, blockLimit, blockCompareAt, blockMatrix, blockComponents, blockSpec, solveBlockLimit,
+  limitSweep, toCsv, blockParams, DEFAULT_SWEEP,
+  type BlockParams, type BlockSolution, type ExactBlockSolution, type BlockMethod, type LimitSweepTask, type LimitSweepOptions, type LimitSweepRow,
+} from '../theorems/index.js';
+// Family B: the 2x2 first-column model; closed-form trajectories.
+export {
+  firstColumn, firstColumnApplies, firstColumnLimit, firstColumnConserved, limitEta, limitXBeta, type FirstColumnParams, type FirstColumnConserved,
+  trajectories, trajectoryApplies, trajectoryAt, trajectoryLimit, logistic, scalarDepthL, type TrajectoryParams, scalarFlow, type ScalarValue,
+} from '../theorems/index.js';
 export { checkSpec, checkRun, type CheckReport } from './experiments/check.js';
-export { specFieldPaths } from './model/specPaths.js';
-export { compileTemplate, CONTINUOUS_STEPS, type Template, type Leaf } from './experiments/generators.js';
 export { relerr, rank } from './experiments/conjectureExpr.js';
 export { toRows, matmul } from './linalg/dense.js';
 export { arenstorf } from './ode/referenceProblems.js';
@@ -72,9 +83,9 @@ export { solveSwitched, type SwitchedSystem, type SwitchedOptions, type Switched
 export { runFactor, runFactorProblem, factorMatrix, constraintExcess, projectedFieldNorm, type FactorRunResult, type FactorRunOptions, type FactorRunStatus, type ConstraintRecord } from './experiments/factorRun.js';
 export { runFigure } from './plot/runFigure.js';
 export { sweepFigure, type SweepFigureOptions } from './plot/sweepFigure.js';
-export { parseSweep, expandCells, setPath, shiftSeeds, checkGridKey, checkSeeds, cellResult, computeCells, sweepSchema, type SweepSpec, type Cell, type CellResult } from './experiments/cells.js';
+export { parseSweep, expandCells, setPath, shiftSeeds, cellResult, computeCells, sweepSchema, type SweepSpec, type Cell, type CellResult } from './experiments/cells.js';
 export { canonical } from './experiments/canonical.js';
-export { summarize, summaryCsv, hasNonFiniteMetrics, Summarizer, SUMMARY_METRICS, type SummaryRow } from './experiments/summary.js';
+export { summarize, summaryCsv, SUMMARY_METRICS, type SummaryRow } from './experiments/summary.js';
 export { wasmLoadError } from './linalg/wasm.js';
 export { fieldImplOf } from './model/field/dispatch.js';
 export { formatJson } from './cli/format.js';

@@ -6,7 +6,8 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { canonical, expandCells, lockFile, parseSweep, readResults, runSweep, shardFromEnv } from '../src/index.js';
+import { canonical, expandCells, parseSweep, readResults, runSweep, shardFromEnv } from '../src/index.js';
+import { lockFile } from '../src/experiments/fileLock.js';
 import { BIN, cli } from './helpers/cli.js';
 import { expectedSweepLine, lastLine } from './helpers/sweepLine.js';
 

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { checkConjecture, CONTINUOUS_STEPS, InputError, parseConjecture, relerr, type ConjectureFile, type ConjectureOptions, type ConjectureReport } from '../src/index.js';
+import { checkConjecture, InputError, parseConjecture, relerr, type ConjectureFile, type ConjectureOptions, type ConjectureReport } from '../src/index.js';
+import { CONTINUOUS_STEPS } from '../src/experiments/generators.js';
 import { BIN, cli } from './helpers/cli.js';
 import { packagesRun } from './helpers/packagesRun.js';
 

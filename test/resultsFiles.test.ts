@@ -6,9 +6,11 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  canonical, expandCells, forEachResult, parseSweep, prepareForAppend, readLines, readResults, resultsHeader, runSweep,
+  canonical, expandCells, forEachResult, parseSweep, readResults, resultsHeader, runSweep,
   summarize, summarizeFile, summaryCsv, type SweepSpec,
 } from '../src/index.js';
+import { prepareForAppend } from '../src/experiments/resultsFile.js';
+import { readLines } from '../src/experiments/lineReader.js';
 import { cli } from './helpers/cli.js';
 import { expectedSweepLine } from './helpers/sweepLine.js';
 

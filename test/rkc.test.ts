@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { blockComponents, blockParams, blockSpec, run, solveBlockLimit, solveIvp, stagesFor, type Rhs } from '../src/index.js';
+import { blockComponents, blockParams, blockSpec, run, solveBlockLimit, solveIvp, type Rhs } from '../src/index.js';
+import { stagesFor } from '../src/ode/rkc.js';
 
 const RUNS = Math.max(100, Number(process.env.PROPERTY_RUNS ?? 100));
 

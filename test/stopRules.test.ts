@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EtaEstimator, formatDuration, runFraction } from '../src/cli/progress.js';
-import { DEFAULT_LOSS_REL_TOL, lossTolerance, PlateauWatch, run, runFactor, suggestedTolerances, type FactorSpec, type Spec } from '../src/index.js';
+import { DEFAULT_LOSS_REL_TOL, lossTolerance, run, runFactor, suggestedTolerances, type FactorSpec, type Spec } from '../src/index.js';
+import { PlateauWatch } from '../src/experiments/stopRules.js';
 import { cli } from './helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dmflow-stop-'));

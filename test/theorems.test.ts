@@ -5,10 +5,11 @@ import fc from 'fast-check';
 import { Matrix, QR } from 'ml-matrix';
 import { describe, expect, it } from 'vitest';
 import {
-  blockCompareAt, blockComponents, endToEnd, blockLimit, blockParams, buildProblem, checkSpec, e3Product, firstColumnConserved,
+  blockCompareAt, blockComponents, endToEnd, blockLimit, blockParams, buildProblem, checkSpec, firstColumnConserved,
   firstColumnLimit, blockSpec, limitSweep, run, scalarDepthL, solveBlockLimit, solveIvp, gradientField, theoremLimit, trajectoryAt,
   trajectoryApplies, type BlockParams,
 } from '../src/index.js';
+import { e3Product } from '../theorems/block/rates.js';
 import { crossCheckBlockLimit } from '../theorems/block/crossCheck.js';
 import { integrateBlockToFit } from '../theorems/blockIntegration.js';
 

@@ -5,8 +5,9 @@
 // against the scale per depth, median and interquartile band.
 
 import {
-  buildProblem, canonical, checkSeeds, expandCells, InputError, parseSweep, summarize, summaryCsv, sweepFigure, type Cell, type ResultLine,
+  buildProblem, canonical, expandCells, InputError, parseSweep, summarize, summaryCsv, sweepFigure, type Cell, type ResultLine,
 } from '../src/browser.js';
+import { checkSeeds } from '../src/experiments/cells.js';
 import { download, figurePngUrl, figureSvg } from './exports.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 

@@ -6,9 +6,10 @@
 
 import {
   analyzeProblem, balanceInvariants, buildProblem, checkRun, computeCells, coveringTheorem, effectiveRank, endToEnd, formatJson, observationGraph,
-  InputError, invariantDrift, lossOf, runProblem, SolverOptionError, singularValues, theoremLimit, UNROLL_LIMIT, unrolledCost, wasmLoadError, wasmModule,
+  InputError, invariantDrift, lossOf, runProblem, SolverOptionError, singularValues, theoremLimit, wasmLoadError, wasmModule,
   type Cell, type FieldImpl, type Problem, type RunProgress, type Spec,
 } from '../src/browser.js';
+import { UNROLL_LIMIT, unrolledCost } from '../src/model/field/unrolledField.js';
 import { CONTROL_PAUSED, CONTROL_STEPS, type FromWorker, type TheoremInfo, type TheoryCurve, type ToWorker } from './protocol.js';
 
 interface WorkerScope {
