@@ -5,7 +5,7 @@
 // prebuilds/linux-x64/dmflow_native.glibc.node with OpenBLAS's license beside
 // it. Its only NEEDED library is libc (glibc >= 2.34); --exclude-libs keeps
 // OpenBLAS's symbols private, so it cannot clash with another BLAS in the process.
-// STACK.md "Kernels without a system BLAS". Usage: node native/prebuild.mjs [outDir]
+// docs/kernels.md, "Building the kernels". Usage: node native/prebuild.mjs [outDir]
 // DMFLOW_PREBUILD=0 skips it (a tarball packed elsewhere, e.g. macOS, without the binary).
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';

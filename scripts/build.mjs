@@ -10,7 +10,8 @@ import { bundleCli } from './bundle.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 rmSync(join(root, 'dist'), { recursive: true, force: true });
-// By package path: node_modules/.bin/tsc is tslab's TypeScript 5.0 (STACK.md).
+// By package path: node_modules/.bin/tsc is the TypeScript 5.0 that tslab
+// brings, not the pinned typescript package.
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 const r = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
 if (r.status !== 0) process.exit(r.status ?? 1);

@@ -1,4 +1,4 @@
-// The size targets of the house (issue 26): no function longer than 150
+// The project's size targets: no function longer than 150
 // lines and no file longer than 500, in src/ and theorems/ (bench/ and test/
 // are not held to them). Measured on the syntax tree of the pinned TypeScript
 // (scripts/tsSources.mjs): every function declaration, method, accessor,

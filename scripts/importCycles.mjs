@@ -1,4 +1,4 @@
-// Import circles among the modules of src/ and theorems/ (issue 26): every
+// Import circles among the modules of src/ and theorems/: every
 // relative import, `import type`, `export ... from` and dynamic import() is an
 // edge, read from the syntax tree of the pinned TypeScript
 // (scripts/tsSources.mjs); the strongly connected components of that graph

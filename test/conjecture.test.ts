@@ -23,7 +23,7 @@ const example = (name: string) => fileURLToPath(new URL(`../examples/conjectures
 const WORKER = new URL('../src/experiments/sweepWorker.mjs', import.meta.url);
 
 // 2x2, diagonal observed, target 1 1^T, depth 2, init W_l = a I + b 1 1^T.
-// Block-diagonal family (MATH.md §2), depth 2: sigma_2 / sigma_1 = N / Lam =
+// Block-diagonal family (theorems/blockDiagonal.md), depth 2: sigma_2 / sigma_1 = N / Lam =
 // (1 + c d)^-2 with c = b / a, d = 2, for every scale. The claim
 // sigma_2 / sigma_1 > 0.1 therefore fails exactly for b >= b* = a (sqrt(10) - 1) / 2.
 const A = 0.5;

@@ -1,5 +1,5 @@
-// A real Slurm on this machine (Debian's slurm-wlm + munge, as root; recipe in
-// the design notes' STACK.md): the examples/slurm scripts run a small sweep as
+// A real Slurm on this machine (Debian's slurm-wlm + munge, as root; .ci/run
+// sets it up): the examples/slurm scripts run a small sweep as
 // an array of shards plus a merge job, and the merged file must equal a
 // single-process run cell by cell. Skipped, saying why, where Slurm is not
 // installed or this is not root; .ci/run installs it. The daemons this test

@@ -1,5 +1,5 @@
 // Builds wasm/dmflow_kernels.wasm from wasm/dmflow_kernels.c with Debian's
-// clang/lld (clang 14 verified; STACK.md "Kernels without a system BLAS").
+// clang/lld (clang 14 verified; docs/kernels.md, "Building the kernels").
 // The .wasm is committed (8 KB) and shipped; test/wasmKernels.test.ts rebuilds
 // it and checks the bytes are the same. Usage: node wasm/build.mjs [out.wasm]
 import { spawnSync } from 'node:child_process';

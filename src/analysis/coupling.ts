@@ -1,4 +1,4 @@
-// The observed-entry tangent kernel of the end-to-end dynamics (MATH.md §1):
+// The observed-entry tangent kernel of the end-to-end dynamics (docs/coupling.md):
 //   dW[p]/dt = -sum_q K[p,q] G[q],  K[(i,j),(k,r)] = sum_l (A_l A_l^T)[i,k] (B_l^T B_l)[r,j],
 // with A_l = W_L...W_{l+1} and B_l = W_{l-1}...W_1 (Arora, Cohen & Hazan 2018
 // for the end-to-end form). The dynamics of a partition of Omega into groups

@@ -32,8 +32,7 @@ export const CHECK_TOL_PER_RESIDUAL = 10;
  * below tol/100 of the fit (then E1 and E2 are at their limits to about that,
  * and E3 is compared with its exact trajectory), not at tMax: E3's slow decay
  * would otherwise keep it going for the whole tMax, during which rounding
- * errors off the symmetric (invariant) subspace grow (a 4x4 depth-3 instance
- * gained an off-subspace part of 2e-9 by t = 1e6 and 4e-4 by t = 1e7).
+ * errors off the symmetric (invariant) subspace grow without bound.
  */
 export const CHECK_TOL_PER_FIT = 100;
 /** Tighter than this, an explicit method's steps stop at double precision's rounding: rtol is not lowered below it. */

@@ -44,12 +44,6 @@ export function ensembleEligible(problem: Problem, options: RunOptions): boolean
     fieldImplOf(problem, options.fieldImpl) === 'unrolled';
 }
 
-/**
- * Run problems 0 .. count-1 (as runProblem would), built on demand by
- * build(i), and hand each result to emit(i, result) as it ends (not in
- * order). Consecutive eligible problems of one shape share the lanes; at most
- * `lanes` problems are held at once, so a long stream keeps little alive.
- */
 /** What runStream did with its problems: ended in lanes, handed back (by reason), run alone from the start. */
 export interface StreamStats {
   inLanes: number;
@@ -57,6 +51,12 @@ export interface StreamStats {
   alone: number;
 }
 
+/**
+ * Run problems 0 .. count-1 (as runProblem would), built on demand by
+ * build(i), and hand each result to emit(i, result) as it ends (not in
+ * order). Consecutive eligible problems of one shape share the lanes; at most
+ * `lanes` problems are held at once, so a long stream keeps little alive.
+ */
 export function runStream(
   count: number, build: (i: number) => Problem, options: RunOptions, emit: (i: number, r: RunResult) => void,
   lanes = ENSEMBLE_LANES, stats?: StreamStats,

@@ -19,9 +19,9 @@ import type { SolverSpec } from '../model/spec.js';
 export const DEFAULT_LOSS_REL_TOL = 1e-12;
 /**
  * The default tolerance never asks for a relative residual below this many
- * rtol: the state is resolved only to about rtol, and the floors measured on
- * the issue-20 problem at rtol 1e-6 and 1e-8 (where rtol, not atol, sets the
- * error scale) were (0.5 rtol)^2 and (3.7 rtol)^2 times the target energy.
+ * rtol: the state is resolved only to about rtol, and where rtol (not atol)
+ * sets the error scale, a run's loss floor lies at a few rtol^2 times the
+ * target energy (docs/runs.md, "The loss tolerance").
  */
 export const RESOLVE_FACTOR = 10;
 

@@ -1,7 +1,7 @@
 // Vega-Lite specs rendered to SVG headless (no DOM, no canvas). vega and
 // vega-lite are ES modules with top-level await, so they are loaded at call
 // time through a dynamic import that no compiler rewrites into require()
-// (STACK.md: tslab compiles notebooks to CommonJS).
+// (tslab, which runs the notebooks, compiles them to CommonJS).
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -43,7 +43,7 @@ export async function saveSvg(spec: object, path: string): Promise<string> {
 /**
  * Rasterize an SVG to PNG with resvg (its binary ships inside the npm
  * package: nothing to build or download). System fonts with DejaVu Sans as the
- * default, else text falls back to a serif face (STACK.md). `scale` 2 gives a
+ * default, else text falls back to a serif face. `scale` 2 gives a
  * sharp picture on a high-density screen.
  */
 export async function renderPng(svg: string, scale = 2): Promise<Uint8Array> {

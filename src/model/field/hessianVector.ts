@@ -5,8 +5,8 @@
 // kernels (Pearlmutter 1994, "Fast exact multiplication by the Hessian"):
 //   dP_1 = V_1,  dP_l = V_l P_{l-1} + W_l dP_{l-1},   dH_L = P_Omega(dP_L),
 //   d grad_l = dH_l P_{l-1}^T + H_l dP_{l-1}^T,        dH_{l-1} = V_l^T H_l + W_l^T dH_l,
-// with P_l = W_l...W_1, H_L = P_Omega(W - W*), H_{l-1} = W_l^T H_l (MATH.md
-// section 1). The products at y (P_l, H_l: one field evaluation) are kept
+// with P_l = W_l...W_1, H_L = P_Omega(W - W*), H_{l-1} = W_l^T H_l (docs/coupling.md,
+// "The flow"). The products at y (P_l, H_l: one field evaluation) are kept
 // while y stays the same, so each further product costs the four products
 // per layer of the derivative pass: about two field evaluations.
 // Written once against a gemm: the native dgemm where it loads, loops otherwise.

@@ -1,7 +1,7 @@
 // The gradient-flow vector field of f = 1/2 ||P_Omega(W_L...W_1 - W*)||_F^2 in
 // TypeScript loops (no native code):
 //   dW_l/dt = -(W_L...W_{l+1})^T G (W_{l-1}...W_1)^T,  G = P_Omega(W - W*)
-// (Arora, Cohen & Hazan 2018; MATH.md section 1). Computed like
+// (Arora, Cohen & Hazan 2018; docs/coupling.md, "The flow"). Computed like
 // back-propagation: prefix products P_l = W_l...W_1 forwards, only the
 // observed entries of W (G is sparse), then H_l = (W_L...W_{l+1})^T G
 // backwards. Depth L costs 3(L-2) dense products plus O(|Omega| d) work;

@@ -6,7 +6,7 @@
 // typescriptField.ts, with the same arithmetic (the same products and sums, only
 // grouped differently, so results agree to rounding).
 //
-// Same algorithm as typescriptField.ts (back-propagation; MATH.md section 1):
+// Same algorithm as typescriptField.ts (back-propagation; docs/coupling.md, "The flow"):
 // P_l = W_l P_{l-1} forwards, the residual r at observed entries of
 // W = W_L P_{L-1}, then dW_L = -G P_{L-1}^T and H_{L-1} = W_L^T G (G sparse),
 // and dW_l = -H_l P_{l-1}^T, H_{l-1} = W_l^T H_l down to dW_1 = -H_1.

@@ -1,6 +1,6 @@
 // Loss and gradient of f(U, d, V) = 1/2 ||P_Omega(U diag(d) V^T - W*)||_F^2
 // (udu: X = U diag(d) U^T), and the projection of -grad f on the tangent cone
-// of the constraint set (Hou, Sra & Yurtsever 2025; design/UDV.md). Only the
+// of the constraint set (Hou, Sra & Yurtsever 2025; docs/udv.md). Only the
 // observed entries of X are formed: O(|Omega| k) per evaluation, no
 // allocation after construction.
 

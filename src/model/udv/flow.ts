@@ -1,5 +1,5 @@
 // The projected gradient flow x' = P_{T_C(x)}(-grad f(x)) as a switched ODE
-// (design/UDV.md). A mode says which constraints hold with equality: a ball
+// (docs/udv.md, "What is integrated"). A mode says which constraints hold with equality: a ball
 // whose sphere the flow rides, a d_c pinned at 0 (udu). Within a mode the
 // field is smooth: the plain negative gradient, with the radial part removed
 // on the active spheres and d_c' = 0 on the active faces. A mode ends where
