@@ -92,6 +92,33 @@ describe('dmflow run exits 0 when it reached what was asked, else 1, and prints 
   });
 });
 
+describe('targets across the double range: a true verdict or a refusal, never a false one', () => {
+  const ones = (scale: number, depth: number) => ({ target: { kind: 'ones', size: [2, 2], scale }, observed: { kind: 'all' }, depth, init: { kind: 'gaussian', std: 0.3, seed: 1 } });
+  for (const [scale, depth] of [[1e150, 2], [1e100, 2], [1e20, 3]] as const) {
+    it(`entries ${scale}, depth ${depth}: converges to the target (factors of about its L-th root are no divergence)`, () => {
+      const r = runBin(ones(scale, depth));
+      expect(r.code).toBe(0);
+      expect(r.result.status).toBe('converged');
+      expect(r.result.loss).toBeLessThanOrEqual(r.result.lossTol);
+      // The target is rank 1 with singular value 2 * scale; the fit to 1e-12 of its energy puts W within 1e-5 of it.
+      const sigma = (r.result as unknown as { singularValues: number[] }).singularValues;
+      expect(Math.abs(sigma[0] / (2 * scale) - 1)).toBeLessThan(1e-5);
+    });
+  }
+  it('a target whose energy overflows, or whose relative loss tolerance underflows, is refused (exit 2) naming spec.target', () => {
+    const huge = cli(['run', write(ones(1e160, 2))]);
+    expect(huge.status).toBe(2);
+    expect(huge.stderr).toMatch(/^dmflow: spec\.target: expected observed entries whose squares sum to a finite double .* got a target energy of Infinity: scale the target down\n$/);
+    const tiny = cli(['run', write(ones(1e-160, 2))]);
+    expect(tiny.status).toBe(2);
+    expect(tiny.stderr).toMatch(/^dmflow: spec\.target: expected a target energy of at least 2\.23e-296 .* got 2\.00e-320: scale the target up, or give solver\.lossTol\n$/);
+    // With its own lossTol the tiny target runs (and says honestly whether it got there).
+    const own = cli(['run', write({ ...ones(1e-160, 2), solver: { lossTol: 1e-300, tMax: 10 } })]);
+    expect(own.status).toBe(0);
+    expect(JSON.parse(own.stdout).status).toBe('t-max');
+  });
+});
+
 describe('dmflow glrl exits 0 at a solution or the rank the user set, 1 otherwise', () => {
   it('the embedded examples converge (exit 0); --max-rank 1 on the rank-3 example ends at the rank asked (exit 0)', () => {
     for (const ex of ['counter-example', 'rank-3', 'psd']) {

@@ -265,6 +265,7 @@ export class RunStopRule {
   /** The time it converged, while it integrates on to saveUntil. */
   convergedAt: number | undefined = undefined;
   private readonly s: Problem['spec']['solver'];
+  private readonly divergeLimit: number;
   private readonly probes: { gradientNoise: (y: Float64Array) => number; lossFloor: (y: Float64Array) => number };
 
   constructor(
@@ -277,6 +278,7 @@ export class RunStopRule {
     private readonly started: number,
   ) {
     const s = (this.s = problem.spec.solver);
+    this.divergeLimit = divergeLimit(problem);
     this.method = s.method;
     this.jvp = field.jvp;
     // The probe evaluates the field itself: it runs only on a candidate saddle, after the loss of the step was read.
@@ -352,7 +354,7 @@ export class RunStopRule {
     const g = norm2(dy);
     if (s.gradTol !== undefined && g <= s.gradTol) return this.converged(t);
     for (let i = 0; i < y.length; i++) {
-      if (!(Math.abs(y[i]) <= s.divergeAt)) { this.outcome = 'diverged'; return true; }
+      if (!(Math.abs(y[i]) <= this.divergeLimit)) { this.outcome = 'diverged'; return true; }
     }
     // Within lossTol of the smallest loss the width allows (set only with plateauStop; lossTol 0 asks for the whole interval).
     if (this.best && tol.abs > 0 && loss <= this.best.loss + tol.abs) {
@@ -492,6 +494,18 @@ function warningText(v: PlateauVerdict, tol: LossTolerance): string {
   }
 }
 
+/**
+ * The factor entry above which a run counts as diverged: divergeAt, times the
+ * size of the factors a balanced fit of the target needs (the L-th root of its
+ * largest observed entry, when above 1): a target of entries 1e100 is fitted by
+ * depth-2 factors of entries about 1e50, which is no divergence.
+ */
+export function divergeLimit(problem: Pick<Problem, 'spec' | 'depth' | 'n' | 'target' | 'obsRows' | 'obsCols'>): number {
+  let big = 0;
+  for (let p = 0; p < problem.obsRows.length; p++) big = Math.max(big, Math.abs(problem.target[problem.obsRows[p] * problem.n + problem.obsCols[p]]));
+  return problem.spec.solver.divergeAt * Math.max(1, big ** (1 / problem.depth));
+}
+
 /** A run's loss tolerance, and its initial loss (for progress). */
 export function runTolerance(problem: Problem): LossTolerance & { loss0: number } {
   const loss0 = lossOf(problem, endToEnd(problem, problem.y0));
@@ -605,7 +619,7 @@ export function runResult(
   const plateau = plateauEvidence(first.evidence, status, s.rtol, s.atol, tol.abs, minimum);
   const result: RunResult = {
     status,
-    message: (minimum ? minimumMessage(minimum, loss, tol, plateau) : runMessage(status, sol.message, s, tol, plateau, maxWallTime, checkpointPath)) +
+    message: (minimum ? minimumMessage(minimum, loss, tol, plateau) : runMessage(status, sol.message, { ...s, divergeAt: divergeLimit(problem) }, tol, plateau, maxWallTime, checkpointPath)) +
       trendText(status, first.trend, tol) + stiffText(status, sol.stiffDetections, s.method) + savedOnText(first.convergedAt, sol, times),
     kernel: field.kernel,
     t: sol.t,
@@ -721,6 +735,7 @@ function runMessage(status: RunStatus, solverMessage: string, s: Problem['spec']
     case 't-max': return `reached tMax = ${s.tMax} before the loss fell to ${tolText(tol)}`;
     case 'max-steps': return `${solverMessage}; raise solver.maxSteps or tMax, or loosen lossTol`;
     case 'max-evals': return `${solverMessage}; raise solver.maxEvals or tMax, or loosen lossTol`;
+    // s.divergeAt here is the limit the rule applied (divergeLimit).
     case 'diverged': return `the factors blew up (non-finite values or an entry above divergeAt = ${s.divergeAt}): ${solverMessage}`;
     case 'stiff':
       return `${solverMessage}; the loss fell by less than half over the last stiffness detections while the step stayed stability-limited. ` +

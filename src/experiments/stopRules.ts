@@ -14,6 +14,8 @@
 import type { Problem } from '../model/problem.js';
 import { endToEnd } from '../model/product.js';
 import type { SolverSpec } from '../model/spec.js';
+import { InputError } from '../model/errors.js';
+import { MIN_NORMAL } from '../numeric/accuracy.js';
 
 /** Default loss tolerance relative to the observed target energy (docs/runs.md, "Stop rules"). */
 export const DEFAULT_LOSS_REL_TOL = 1e-12;
@@ -48,6 +50,15 @@ export function targetEnergy(problem: Pick<Problem, 'n' | 'target' | 'obsRows' |
  */
 export function lossTolerance(solver: Pick<SolverSpec, 'lossTol' | 'lossRelTol' | 'rtol'>, energy: number, initialLoss: number): LossTolerance {
   const scale = energy > 0 ? energy : initialLoss;
+  // The loss is a double: a target whose energy is not one has no loss to converge in, and a
+  // relative tolerance below the smallest normal double would be 0 (a run that can never converge).
+  if (!Number.isFinite(scale)) {
+    throw new InputError('spec.target', `expected observed entries whose squares sum to a finite double (the loss is 1/2 the sum of squared residuals), got a target energy of ${scale}: scale the target down`);
+  }
+  const relative = solver.lossTol === undefined ? solver.lossRelTol ?? Math.max(DEFAULT_LOSS_REL_TOL, (RESOLVE_FACTOR * solver.rtol) ** 2) : solver.lossRelTol;
+  if (relative !== undefined && relative > 0 && scale > 0 && !(relative * scale >= MIN_NORMAL)) {
+    throw new InputError('spec.target', `expected a target energy of at least ${(MIN_NORMAL / relative).toExponential(2)} so that the relative loss tolerance ${relative.toExponential(2)} of it is a normal double, got ${scale.toExponential(2)}: scale the target up, or give solver.lossTol`);
+  }
   if (solver.lossTol !== undefined || solver.lossRelTol !== undefined) {
     const abs = Math.max(solver.lossTol ?? 0, (solver.lossRelTol ?? 0) * scale);
     return { abs, scale, source: solver.lossTol !== undefined && abs === solver.lossTol ? 'lossTol' : 'lossRelTol' };
