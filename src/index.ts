@@ -44,7 +44,9 @@ export { wasmModule, WasmArena } from './linalg/wasm.js';
 export { symbolicOde, SYMBOLIC_LIMITS, type SymbolicOde } from './model/symbolic.js';
 
 // Runs: one spec, many in ensemble lanes, their loss tolerance and verification.
-export { run, runProblem, type RunResult, type RunOptions, type RunStatus, type RunProgress, type PlateauEvidence, type TrajectoryPoint, type FlowTotals } from './experiments/run.js';
+export { run, runProblem, type RunOptions } from './experiments/run.js';
+export type { RunResult, RunStatus, PlateauEvidence, TrajectoryPoint, FlowTotals } from './experiments/runResult.js';
+export type { RunProgress } from './experiments/runStopRule.js';
 export { runProblems, runStream, ensembleEligible, ensembleEnabled, ENSEMBLE_LANES, type StreamStats } from './experiments/ensembleRun.js';
 export { lossTolerance, lossFloorEstimate, targetEnergy, suggestedTolerances, DEFAULT_LOSS_REL_TOL, type LossTolerance, type PlateauVerdict, type PlateauKind } from './experiments/stopRules.js';
 export { verificationThreshold, relativeDistance, VERIFY_FACTOR, VERIFY_MARGIN, type Verification, type VerificationSkipped } from './experiments/verify.js';

@@ -15,7 +15,8 @@ import { join } from 'node:path';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { describe, expect, it } from 'vitest';
 import { buildProblem, endToEnd, gradientField, lossFloorEstimate, run, singularValues, type RunResult, type Spec } from '../src/index.js';
-import { RunStopRule, runTolerance } from '../src/experiments/run.js';
+import { RunStopRule } from '../src/experiments/runStopRule.js';
+import { runTolerance } from '../src/experiments/stopRules.js';
 import { randomSpec } from './helpers/randomSpecs.js';
 import { cli } from './helpers/cli.js';
 
@@ -216,7 +217,7 @@ describe('issue 25: plateau stops that cut converging runs, through the bin', ()
     const decide = (lossAt: (t: number) => number, solver: object = {}) => {
       const problem = buildProblem({ ...spec, solver: { ...spec.solver, ...solver } });
       let loss = 0;
-      const rule = new RunStopRule(problem, runTolerance(problem), gradientField(problem), () => loss, {}, undefined, 0);
+      const rule = new RunStopRule({ problem, tol: runTolerance(problem), field: gradientField(problem), lastLoss: () => loss, started: 0 });
       const y = problem.y0;
       let stopped = NaN;
       // Stiffness detections every 0.05 time units from t = 10.

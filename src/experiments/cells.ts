@@ -11,7 +11,8 @@ import { parseWith, type Spec } from '../model/spec.js';
 import { specFieldPaths } from '../model/specPaths.js';
 import { canonical } from './canonical.js';
 import { runStream } from './ensembleRun.js';
-import { run, type RunResult } from './run.js';
+import { run } from './run.js';
+import type { RunResult } from './runResult.js';
 
 /** What trial k changes: "all" adds k to every seed (target, mask, init); "init" to the init's seed only. */
 export const TRIAL_SEEDS = ['all', 'init'] as const;

@@ -13,7 +13,8 @@ import { e3Product } from '../../theorems/block/rates.js';
 import type { BlockParams } from '../../theorems/block/types.js';
 import { integrateBlockToFit } from '../../theorems/blockIntegration.js';
 import { requireTheorem, THEOREMS_DEEP_ONLY, type Covered, type TheoremLimit } from '../../theorems/index.js';
-import { runProblem, type RunResult } from './run.js';
+import { runProblem } from './run.js';
+import type { RunResult } from './runResult.js';
 import { lossTolerance, targetEnergy } from './stopRules.js';
 import type { Verification, VerificationSkipped } from './verify.js';
 

@@ -14,7 +14,10 @@ import { fieldImplOf, gradientField } from '../model/field/dispatch.js';
 import { ensembleField, type EnsembleField } from '../model/field/ensembleField.js';
 import { unrolledKey } from '../model/field/unrolledField.js';
 import type { Problem } from '../model/problem.js';
-import { runProblem, runResult, RunStopRule, runTolerance, type RunOptions, type RunResult } from './run.js';
+import { runProblem, type RunOptions } from './run.js';
+import { runResult, type RunResult } from './runResult.js';
+import { RunStopRule } from './runStopRule.js';
+import { runTolerance } from './stopRules.js';
 import { solveOptionsFromSpec } from './solveOptions.js';
 
 /** Lanes integrated together (on the Fig. 1 cells, in-process: 8 to 64 lanes within noise, 63-65 us a cell; 4 lanes 68, 128 lanes 73). */
@@ -104,7 +107,7 @@ function laneJob(problem: Problem, index: number, ef: EnsembleField, options: Ru
   const field = gradientField(problem, options.fieldImpl);
   const tol = runTolerance(problem);
   let lane = -1;
-  const rule = new RunStopRule(problem, tol, field, () => ef.loss[lane], options, undefined, 0);
+  const rule = new RunStopRule({ problem, tol, field, lastLoss: () => ef.loss[lane], onProgress: options.onProgress, started: 0 });
   // The options runProblem gives solveIvp (run.ts), as a lane's job.
   const job = ensembleJob(field.rhs, problem.y0, s.tMax, solveOptionsFromSpec(s, { stop: rule.stop, onStiff: rule.onStiff, onSwitch: rule.onSwitch, jvp: field.jvp }));
   if (typeof job === 'string') throw new Error(`ensembleEligible admitted a run the lanes do not mirror: ${job}`);
@@ -115,7 +118,7 @@ function laneJob(problem: Problem, index: number, ef: EnsembleField, options: Ru
       else stats.handedBack[end.fallback] = (stats.handedBack[end.fallback] ?? 0) + 1;
     }
     emit(index, 'result' in end
-      ? runResult(problem, field, tol, rule.passResult(end.result), null, [], options, undefined, null)
+      ? runResult({ problem, field, tol, first: rule.passResult(end.result), saveLayers: options.saveLayers })
       : runProblem(problem, options));
   };
   return { job, load: (l: number) => { lane = l; ef.setProblem(l, problem); }, done };

@@ -14,7 +14,7 @@ import { factorSingularValues } from '../model/udv/spectrum.js';
 import type { FactorSpec } from '../model/udv/spec.js';
 import { gradientDescent } from '../ode/gd.js';
 import { solveSwitched } from '../ode/switched.js';
-import { runStatus, type FlowTotals, type RunStatus } from './run.js';
+import { runStatus, type FlowTotals, type RunStatus } from './runResult.js';
 import { lossTolerance, targetEnergy, tolText, type LossTolerance } from './stopRules.js';
 import type { SolveStatus } from '../ode/types.js';
 

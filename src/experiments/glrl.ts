@@ -21,7 +21,7 @@ import { parseGlrlSpec, type GlrlOptions, type GlrlSpec, type ParsedGlrlSpec } f
 import { symmetricField } from '../model/field/symmetricField.js';
 import { gradientField } from '../model/field/dispatch.js';
 import type { GradientField } from '../model/field/types.js';
-import type { FlowTotals } from './run.js';
+import type { FlowTotals } from './runResult.js';
 import { lossTolerance, targetEnergy } from './stopRules.js';
 
 export type GlrlStatus = 'converged' | 'psd-optimal' | 'max-rank' | 'stage-failed' | 'stage-unbounded';

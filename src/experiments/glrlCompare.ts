@@ -4,7 +4,8 @@
 // scale at depth >= 3.
 
 import { glrl, type GlrlResult } from './glrl.js';
-import { run, type RunStatus } from './run.js';
+import { run } from './run.js';
+import type { RunStatus } from './runResult.js';
 import { nuclearNormCompletion } from '../analysis/nuclearNorm.js';
 import { normRatio, scaledNorm } from '../analysis/norms.js';
 import { toRows } from '../linalg/dense.js';

@@ -8,7 +8,7 @@
 
 import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { InputError } from '../model/errors.js';
-import type { RunResult } from './run.js';
+import type { RunResult } from './runResult.js';
 import { canonical, PRODUCT_SCALE_CHANGED, RESULTS_FORMAT, usesProductScale } from './resultsFile.js';
 
 export interface RunStore {

@@ -12,7 +12,7 @@
 // Nothing else in a gradient flow can do that (D <= L(t1) for the exact flow).
 
 import type { Problem } from '../model/problem.js';
-import { endToEnd } from '../model/product.js';
+import { endToEnd, lossOf } from '../model/product.js';
 import type { SolverSpec } from '../model/spec.js';
 import { InputError } from '../model/errors.js';
 import { MIN_NORMAL } from '../numeric/accuracy.js';
@@ -64,6 +64,12 @@ export function lossTolerance(solver: Pick<SolverSpec, 'lossTol' | 'lossRelTol' 
     return { abs, scale, source: solver.lossTol !== undefined && abs === solver.lossTol ? 'lossTol' : 'lossRelTol' };
   }
   return { abs: scale * Math.max(DEFAULT_LOSS_REL_TOL, (RESOLVE_FACTOR * solver.rtol) ** 2), scale, source: 'default' };
+}
+
+/** A run's loss tolerance, and its initial loss (for progress). */
+export function runTolerance(problem: Problem): LossTolerance & { loss0: number } {
+  const loss0 = lossOf(problem, endToEnd(problem, problem.y0));
+  return { ...lossTolerance(problem.spec.solver, targetEnergy(problem), loss0), loss0 };
 }
 
 /** The tolerance in words, for run messages. */
@@ -382,4 +388,16 @@ export function suggestedTolerances(rtol: number, atol: number, floorLoss: numbe
   const factor = lossTol / (2 * floorLoss);
   const down = (x: number) => { const p = 10 ** Math.floor(Math.log10(x)); return Math.floor(x / p) * p; };
   return { rtol: Number(down(rtol * factor).toPrecision(1)), atol: Number(down(atol * factor).toPrecision(1)) };
+}
+
+/**
+ * The factor entry above which a run counts as diverged: divergeAt, times the
+ * size of the factors a balanced fit of the target needs (the L-th root of its
+ * largest observed entry, when above 1): a target of entries 1e100 is fitted by
+ * depth-2 factors of entries about 1e50, which is no divergence.
+ */
+export function divergeLimit(problem: Pick<Problem, 'spec' | 'depth' | 'n' | 'target' | 'obsRows' | 'obsCols'>): number {
+  let big = 0;
+  for (let p = 0; p < problem.obsRows.length; p++) big = Math.max(big, Math.abs(problem.target[problem.obsRows[p] * problem.n + problem.obsCols[p]]));
+  return problem.spec.solver.divergeAt * Math.max(1, big ** (1 / problem.depth));
 }

@@ -10,7 +10,8 @@ import { Worker } from 'node:worker_threads';
 import { InputError } from '../model/errors.js';
 import type { Spec } from '../model/spec.js';
 import { computeCells, type Cell, type CellResult } from './cells.js';
-import { run, type RunResult } from './run.js';
+import { run } from './run.js';
+import type { RunResult } from './runResult.js';
 import { WORKER_WORTH_SECONDS, workersWorthStarting } from './workerStart.js';
 
 /** What a batch computes: sweep cells (compact results, in ensemble lanes where they share a shape) or whole runs. */
