@@ -13,7 +13,7 @@ const spec = largeSpecs['50x50 rank 3'];
 const dir = mkdtempSync(join(tmpdir(), 'dmflow-bench-ckpt-'));
 const problem = buildProblem(spec);
 
-// One write: the state of a dopri5 integration of this problem, as run.ts writes it.
+// One write: the state of a dopri5 integration of this problem, as runPasses.ts writes it.
 const field = gradientField(problem);
 let state: SolveState | null = null;
 solveIvp(field.rhs, [0, 1], problem.y0, { rtol: 1e-6, atol: 1e-9, checkpoint: { due: () => true, save: (s) => { state = s; } } });

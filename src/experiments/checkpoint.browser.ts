@@ -1,4 +1,4 @@
-// A page has no files to checkpoint to: run.ts calls these only for
+// A page has no files to checkpoint to: runPasses.ts calls these only for
 // options.checkpoint, which is refused on that option.
 
 import { InputError } from '../model/errors.js';

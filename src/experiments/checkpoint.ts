@@ -12,7 +12,7 @@ import type { Problem } from '../model/problem.js';
 export const CHECKPOINT_FORMAT = 'dmflow-checkpoint';
 export const CHECKPOINT_VERSION = 1;
 
-/** What a run resumes from; `data` is the run's own record (see run.ts). */
+/** What a run resumes from; `data` is the run's own record (see runPasses.ts). */
 export interface CheckpointFile<T> {
   format: typeof CHECKPOINT_FORMAT;
   version: number;

@@ -108,7 +108,7 @@ function laneJob(problem: Problem, index: number, ef: EnsembleField, options: Ru
   const tol = runTolerance(problem);
   let lane = -1;
   const rule = new RunStopRule({ problem, tol, field, lastLoss: () => ef.loss[lane], onProgress: options.onProgress, started: 0 });
-  // The options runProblem gives solveIvp (run.ts), as a lane's job.
+  // The options a run's passes give solveIvp (runPasses.ts), as a lane's job.
   const job = ensembleJob(field.rhs, problem.y0, s.tMax, solveOptionsFromSpec(s, { stop: rule.stop, onStiff: rule.onStiff, onSwitch: rule.onSwitch, jvp: field.jvp }));
   if (typeof job === 'string') throw new Error(`ensembleEligible admitted a run the lanes do not mirror: ${job}`);
   // A lane's end is analysed as a run alone; a job handed back runs alone.
