@@ -57,7 +57,6 @@ export interface StopRuleMemory {
   replayUntil: number;
 }
 
-
 /** The method of "auto" taking the steps. */
 export type AutoPhase = 'dopri5' | 'rkc';
 
