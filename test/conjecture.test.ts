@@ -48,7 +48,8 @@ function report(stdout: string): ConjectureReport {
 describe('dmflow conjecture', () => {
   it('the examples print what docs/conjectures.md says (two claims that hold, one shrunk counterexample)', () => {
     const readme = readFileSync(fileURLToPath(new URL('../docs/conjectures.md', import.meta.url)), 'utf8');
-    const block = /rank-one-boundary\.json` \(exit 1\):\n\n```json\n([\s\S]*?)\n```/.exec(readme)?.[1];
+    const block = /rank-one-boundary\.json +# exit 1: a counterexample\n```\n\n<!-- output -->\n```json\n([\s\S]*?)\n```/.exec(readme)?.[1];
+    expect(block).toBeDefined();
     const boundaryRun = cli(['conjecture', example('rank-one-boundary')]);
     expect(boundaryRun.status).toBe(1);
     expect(boundaryRun.stdout).toBe(block + '\n');

@@ -7,6 +7,10 @@
 //   (`dmflow run`, `sweep`, `conjecture`), unless the block is preceded by
 //   `<!-- output -->`: then it is the expected stdout of the command before it
 //   (`<!-- output subset -->`: the fields shown must match, others may follow).
+//   Numbers agree to a relative 1e-6 unless the marker states its own
+//   tolerance (`<!-- output subset rtol 1e-3 -->`, for values shown rounded);
+//   an output block in another language is compared as text, its numbers
+//   with the same tolerance and the rest exactly.
 //   `<!-- exit N -->` before a block sets the expected exit code of its run.
 // - ```text blocks are synopses and are not run; `<!-- not run: why -->`
 //   before a block skips it, with the reason.
@@ -35,6 +39,8 @@ export interface DocOutput {
   text: string;
   /** Only the fields shown are compared. */
   subset: boolean;
+  /** The relative tolerance the marker states, if any. */
+  rtol: number | null;
 }
 
 export interface DocSkip {
@@ -46,24 +52,25 @@ export interface DocSkip {
 export type DocExample = DocCommand | DocInput | DocOutput | DocSkip;
 
 const FENCE = /^```(\w*)\s*$/;
-const MARKER = /^<!--\s*(output(?:\s+subset)?|exit\s+(\d+)|not run:\s*(.*?))\s*-->\s*$/;
+const MARKER = /^<!--\s*(output(?:\s+subset)?(?:\s+rtol\s+([0-9.]+(?:e-?\d+)?))?|exit\s+(\d+)|not run:\s*(.*?))\s*-->\s*$/;
 
 /** The examples of one Markdown text, in document order. */
 export function docExamples(markdown: string): DocExample[] {
   const lines = markdown.split('\n');
   const out: DocExample[] = [];
-  let marker: { output: boolean; subset: boolean; exit: number | null; skip: string | null } = { output: false, subset: false, exit: null, skip: null };
+  const none = () => ({ output: false, subset: false, rtol: null as number | null, exit: null as number | null, skip: null as string | null });
+  let marker = none();
   for (let i = 0; i < lines.length; i++) {
     const m = MARKER.exec(lines[i].trim());
     if (m) {
-      if (m[1].startsWith('output')) { marker.output = true; marker.subset = m[1] !== 'output'; }
-      else if (m[2] !== undefined) marker.exit = Number(m[2]);
-      else marker.skip = m[3] || 'marked not run';
+      if (m[1].startsWith('output')) { marker.output = true; marker.subset = /^output\s+subset/.test(m[1]); marker.rtol = m[2] !== undefined ? Number(m[2]) : null; }
+      else if (m[3] !== undefined) marker.exit = Number(m[3]);
+      else marker.skip = m[4] || 'marked not run';
       continue;
     }
     const f = FENCE.exec(lines[i]);
     if (!f) {
-      if (lines[i].trim() !== '') marker = { output: false, subset: false, exit: null, skip: null };
+      if (lines[i].trim() !== '') marker = none();
       continue;
     }
     const lang = f[1];
@@ -73,7 +80,7 @@ export function docExamples(markdown: string): DocExample[] {
     const body = lines.slice(start, end);
     i = end;
     if (marker.skip !== null) out.push({ kind: 'skip', line: start, why: marker.skip });
-    else if (marker.output) out.push({ kind: 'output', line: start, lang, text: body.join('\n'), subset: marker.subset });
+    else if (marker.output) out.push({ kind: 'output', line: start, lang, text: body.join('\n'), subset: marker.subset, rtol: marker.rtol });
     else if (lang === 'sh' || lang === 'bash' || lang === 'shell') {
       body.forEach((l, k) => {
         const cmd = /^\s*(?:npx\s+)?(dmflow(?:\s.*)?)$/.exec(l);
@@ -87,9 +94,33 @@ export function docExamples(markdown: string): DocExample[] {
       const as = 'base' in value ? 'sweep' : 'generate' in value ? 'conjecture' : 'run';
       out.push({ kind: 'input', line: start, as, text, exit: marker.exit ?? 0 });
     }
-    marker = { output: false, subset: false, exit: null, skip: null };
+    marker = none();
   }
   return out;
+}
+
+const NUMBER = /-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?/g;
+
+/**
+ * Two texts agree when they are equal outside their numbers and each pair of
+ * numbers agrees to rtol relative (or atol absolute); returns the first
+ * difference, or null. Trailing white space of the texts is ignored.
+ */
+export function textDifference(actual: string, expected: string, rtol: number, atol: number): string | null {
+  const a = actual.trimEnd(), e = expected.trimEnd();
+  const an = a.match(NUMBER) ?? [], en = e.match(NUMBER) ?? [];
+  const as = a.split(NUMBER), es = e.split(NUMBER);
+  if (an.length !== en.length || as.some((piece, k) => piece !== es[k])) {
+    const al = a.split('\n'), el = e.split('\n');
+    const k = el.findIndex((line, j) => line.replace(NUMBER, '0') !== (al[j] ?? '').replace(NUMBER, '0'));
+    const j = k < 0 ? Math.min(al.length, el.length) : k;
+    return `line ${j + 1}: ${JSON.stringify(al[j] ?? '')} != ${JSON.stringify(el[j] ?? '')}`;
+  }
+  for (let k = 0; k < en.length; k++) {
+    const x = Number(an[k]), y = Number(en[k]);
+    if (!(Math.abs(x - y) <= Math.max(atol, rtol * Math.abs(y)))) return `number ${k + 1}: ${an[k]} != ${en[k]}`;
+  }
+  return null;
 }
 
 /**

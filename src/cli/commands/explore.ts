@@ -9,6 +9,7 @@ import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { InputError } from '../../model/errors.js';
+import { bundledBin } from './shared.js';
 
 export const DEFAULT_EXPLORE_PORT = 8765;
 
@@ -17,8 +18,14 @@ const TYPES: Record<string, string> = {
   '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png', '.wasm': 'application/wasm', '.txt': 'text/plain; charset=utf-8',
 };
 
-/** The page's folder: dist/web beside dist/src in the package (three folders up from this file, compiled or not). */
+/**
+ * The page's folder: dist/web beside dist/src in the package (three folders up
+ * from this file, compiled or not; two up from the bin when it runs the bundle,
+ * dist/cli/bundle.js, whose import.meta.url is the bundle's).
+ */
 export function webRoot(): string {
+  const bin = bundledBin();
+  if (bin) return fileURLToPath(new URL('../../web/', bin));
   return fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../../../dist/web/' : '../../../web/', import.meta.url));
 }
 

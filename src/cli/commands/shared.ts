@@ -35,6 +35,11 @@ export function setWorkerScript(bin: URL): void {
  * next to this build, or sweepWorker.mjs (which registers tsx) when the command
  * runs from the TypeScript sources (tests in process).
  */
+/** The bin that runs the bundled command, or undefined when the command runs from modules. */
+export function bundledBin(): URL | undefined {
+  return bundledWorker;
+}
+
 export function workerScript(): URL {
   if (bundledWorker) return bundledWorker;
   const fromSource = import.meta.url.endsWith('.ts');

@@ -13,7 +13,7 @@ Spec (JSON object). Required: target, observed, depth, init. Optional: width, so
              | {"kind": "layers", "layers": [W_1, ..., W_L]} | {"kind": "from-result", "path"}
   width      hidden width (default max(m, n))
   solver     all optional: method, rtol, atol, tMax, lossTol, lossRelTol, gradTol, maxSteps, maxEvals,
-             h0, hMax, lr, divergeAt, maxWallTime, plateauStop, spectralEstimate
+             h0, hMax, lr, divergeAt, maxWallTime, plateauStop, stopOn, spectralEstimate
   save       all optional: times, layers, samples
   groups     [[[i, j], ...], ...]: a partition of the observed entries
   model      {"kind": "deep"} (the default) | {"kind": "udv" | "udu", "rank"?, "ball"?, "radius"?}
