@@ -157,8 +157,9 @@ export function runResult(input: RunResultInput): RunResult {
   const { problem, field, tol, first, sampled = null, times = [] } = input;
   const s = problem.spec.solver;
   const sol = first.sol;
-  // A run that converged and integrated on towards its last save time has converged, whatever ended that stretch.
-  const status = first.convergedAt !== undefined ? 'converged' : runStatus(sol.status, first.outcome);
+  // A run that converged and integrated on towards its last save time has converged, whatever budget ended that
+  // stretch; the wall clock ends it as time-limit (the state reached, resumable from a checkpoint).
+  const status = first.convergedAt !== undefined && first.outcome !== 'time-limit' ? 'converged' : runStatus(sol.status, first.outcome);
   const W = endToEnd(problem, sol.y);
   const loss = lossOf(problem, W);
   const dy = new Float64Array(sol.y.length);

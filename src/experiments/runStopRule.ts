@@ -205,7 +205,11 @@ export class RunStopRule {
     this.tPrev = t;
     if (Number.isNaN(this.replayUntil)) this.onProgress?.({ t, loss, loss0: tol.loss0, lossTol: tol.abs, tMax: s.tMax, h, method: this.methodLabel(), y });
     // Converged: only the last save time is left to reach.
-    if (this.convergedAt !== undefined) return t >= this.saveUntil || t >= this.replayUntil || this.pastWallTime();
+    if (this.convergedAt !== undefined) {
+      // The wall clock still ends this stretch as it ends any other: time-limit, resumable from a checkpoint.
+      if (this.pastWallTime()) { this.outcome = 'time-limit'; return true; }
+      return t >= this.saveUntil || t >= this.replayUntil;
+    }
     if (loss <= tol.abs) return this.converged(t);
     const g = norm2(dy);
     if (s.gradTol !== undefined && g <= s.gradTol) return this.converged(t);
