@@ -74,6 +74,8 @@ export {
   limitSweep, toCsv, blockParams, DEFAULT_SWEEP,
   type BlockParams, type BlockSolution, type ExactBlockSolution, type BlockMethod, type LimitSweepTask, type LimitSweepOptions, type LimitSweepRow,
 } from '../theorems/index.js';
+// The block family's reduced flow integrated until E1 and E2 fit (the Figures 2 and 5 notebook draws it beside the limits).
+export { integrateBlockToFit, type BlockIntegration } from '../theorems/blockIntegration.js';
 // Family B: the 2x2 first-column model; and the closed-form trajectories.
 export {
   firstColumn, firstColumnApplies, firstColumnLimit, firstColumnConserved, limitEta, limitXBeta, type FirstColumnParams, type FirstColumnConserved,

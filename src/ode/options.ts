@@ -22,7 +22,7 @@ export const METHOD_OPTIONS = {
   dopri5: own<Dopri5Options>()(['stiffCheckEvery', 'stiffPatience', 'onStiff']),
   rkc: own<RkcOptions>()(['jvp']),
   auto: own<AutoOptions>()(['stiffCheckEvery', 'stiffPatience', 'jvp', 'onSwitch']),
-  odex: own<OdexOptions>()([]),
+  odex: own<OdexOptions>()([] as const),
   gd: own<GdOptions>()(['lr', 'project']),
 };
 
