@@ -111,8 +111,9 @@ describe('one meaning of h: signed, as in Hairer', () => {
         const bwd: Rhs = (_t, y, dy) => { for (let i = 0; i < n; i++) dy[i] = rate * (i + 1) * y[i]; };
         const a = solveIvp(fwd, [0, T], y0, { method, rtol: 1e-8, atol: 1e-12 });
         const b = solveIvp(bwd, [0, -T], y0, { method, rtol: 1e-8, atol: 1e-12 });
-        expect(a.status).toBe('done');
-        expect(b.status).toBe('done');
+        // dopri5 ends "stiff" on the fastest decays (its stiffness test, Hairer's NSTIFF); the mirror ends the same way.
+        expect(['done', 'stiff']).toContain(a.status);
+        expect(b.status).toBe(a.status);
         expect(a.h).toBeGreaterThan(0);
         expect(b.h).toBeLessThan(0);
         if (method === 'dopri5') {
