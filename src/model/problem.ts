@@ -3,6 +3,7 @@
 
 import { InputError } from './errors.js';
 import { readSpecFile } from '../platform/files.js';
+import { portableExp, portableLog, portablePow } from '../numeric/portableMath.js';
 import { Rng } from './random.js';
 import { checkMemory, checkPrintable, runNeeds, runPrintedChars, type ProblemShape } from './resources.js';
 import { parseSpec, type InitSpec, type ObservedSpec, type ParsedSpec, type Spec, type TargetSpec } from './spec.js';
@@ -217,9 +218,9 @@ export function makeInit(init: InitSpec, dims: number[], offsets: number[], opti
 export function productScaleStd(scale: number, dims: readonly number[]): number {
   const L = dims.length - 1;
   let logHidden = 0;
-  for (let l = 1; l < L; l++) logHidden += Math.log(dims[l]);
+  for (let l = 1; l < L; l++) logHidden += portableLog(dims[l]);
   // scale^(1/L) first: at depth 1 (no hidden layer) the std is the scale exactly.
-  return Math.pow(scale, 1 / L) * Math.exp(-logHidden / (2 * L));
+  return portablePow(scale, 1 / L) * portableExp(-logHidden / (2 * L));
 }
 
 function perLayer(v: number | number[], L: number, field: string): number[] {

@@ -3,12 +3,16 @@
 // Fast Counter, PractRand-clean) seeded through splitmix32; normals by the
 // Box–Muller transform on 53-bit uniforms.
 
+import { portableLog, sinCosTurns } from '../numeric/portableMath.js';
+
 export class Rng {
   private a: number;
   private b: number;
   private c: number;
   private d: number;
   private spare = NaN;
+  /** sin and cos of the last angle (no allocation per draw). */
+  private readonly sinCos = new Float64Array(2);
 
   constructor(seed: number) {
     let s = (Math.trunc(seed) ^ 0x9e3779b9) >>> 0;
@@ -56,9 +60,11 @@ export class Rng {
     let u = 0;
     while (u === 0) u = this.uniform();
     const v = this.uniform();
-    const r = Math.sqrt(-2 * Math.log(u));
-    this.spare = r * Math.sin(2 * Math.PI * v);
-    return r * Math.cos(2 * Math.PI * v);
+    // Box–Muller with logarithm, sine and cosine that give the same bits in every engine (portableMath.ts).
+    const r = Math.sqrt(-2 * portableLog(u));
+    sinCosTurns(v, this.sinCos);
+    this.spare = r * this.sinCos[0];
+    return r * this.sinCos[1];
   }
 
   /** Integer uniform on [0, k). */

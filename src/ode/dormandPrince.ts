@@ -8,6 +8,7 @@
 // exactly what a run alone does; they differ only in where the numbers are
 // stored (contiguous, or component i of lane l at i * L + l).
 
+import { portablePow } from '../numeric/portableMath.js';
 import { scaledSquare, UROUND } from './norm.js';
 import type { Rhs } from './types.js';
 
@@ -66,9 +67,9 @@ export function errorTerm(
  */
 export function piControl(h: number, err: number, facold: number): number {
   if (!Number.isFinite(err)) return h * FAC1;
-  const fac11 = Math.pow(err, EXPO1);
+  const fac11 = portablePow(err, EXPO1);
   if (err > 1) return h / Math.min(1 / FAC1, fac11 / SAFE);
-  const fac = Math.max(1 / FAC2, Math.min(1 / FAC1, fac11 / Math.pow(facold, BETA) / SAFE));
+  const fac = Math.max(1 / FAC2, Math.min(1 / FAC1, fac11 / portablePow(facold, BETA) / SAFE));
   return h / fac;
 }
 
@@ -140,7 +141,7 @@ export function dopri5InitialStep(
   }
   der2 = Math.sqrt(der2) / h0;
   const der12 = Math.max(Math.abs(der2), Math.sqrt(dnf));
-  const h1 = der12 <= 1e-15 ? Math.max(1e-6, h0 * 1e-3) : Math.pow(0.01 / der12, 1 / 5);
+  const h1 = der12 <= 1e-15 ? Math.max(1e-6, h0 * 1e-3) : portablePow(0.01 / der12, 1 / 5);
   const h = Math.min(100 * h0, h1, hMax);
   return Number.isFinite(h) && h > 0 ? h : 1e-6;
 }

@@ -12,6 +12,7 @@
 
 import { integrate } from './integrate.js';
 import { LanczosRadius } from './lanczos.js';
+import { portablePow } from '../numeric/portableMath.js';
 import { rmsNorm, scaledSquare, UROUND } from './norm.js';
 import { checkMethodOptions, type CheckedOptions } from './options.js';
 import { restoreFields, saveFields, type StepLimits, type StepOutcome, type Stepper } from './stepper.js';
@@ -268,7 +269,7 @@ export class RkcStepper implements Stepper {
       let sum = 0;
       for (let i = 0; i < n; i++) sum += scaledSquare(0.8 * (y[i] - yNew[i]) + 0.4 * hs * (F0[i] + F1[i]), atol[i], rtol, y[i], yNew[i]);
       const err = rmsNorm(sum, n);
-      const fac = !Number.isFinite(err) ? 0.1 : err === 0 ? 10 : Math.min(10, Math.max(0.1, 0.8 * Math.pow(err, -1 / 3)));
+      const fac = !Number.isFinite(err) ? 0.1 : err === 0 ? 10 : Math.min(10, Math.max(0.1, 0.8 * portablePow(err, -1 / 3)));
       if (err <= 1) {
         this.naccept++; this.sinceRho++;
         // The new state and f there become current; the old ones stay for dense output.
