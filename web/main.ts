@@ -163,6 +163,15 @@ function setStatus(s: RunState, detail = ''): void {
   $('status').textContent = detail ? `${s}: ${detail}` : s;
 }
 
+/** The worker index.html starts before app.js loads (so that both load the library at once), if not yet taken. */
+interface EarlyWorker { worker: Worker; messages: FromWorker[]; failed?: string }
+function takeEarlyWorker(): EarlyWorker | null {
+  const g = globalThis as { dmflowEarlyWorker?: EarlyWorker };
+  const early = g.dmflowEarlyWorker ?? null;
+  delete g.dmflowEarlyWorker;
+  return early;
+}
+
 function startRun(paused = false): void {
   if (!problem) return;
   stopWorker();
@@ -174,20 +183,23 @@ function startRun(paused = false): void {
   control = typeof SharedArrayBuffer !== 'undefined' && globalThis.crossOriginIsolated ? new Int32Array(new SharedArrayBuffer(8)) : null;
   if (control && paused) Atomics.store(control, CONTROL_PAUSED, 1);
   follow = !paused;
-  const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+  const early = takeEarlyWorker();
+  const w = early?.worker ?? new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
   worker = w;
-  w.onmessage = (e: MessageEvent<FromWorker>) => {
+  const receive = (data: FromWorker) => {
     if (w !== worker) return;
     try {
-      onWorkerMessage(e.data);
+      onWorkerMessage(data);
     } catch (err) {
       fail(`dmflow: internal error: ${(err as Error).message}`);
     }
   };
-  w.onerror = (e) => {
-    e.preventDefault();
-    if (w === worker) fail(`dmflow: internal error: the solver worker failed (${e.message || 'it did not load'})`);
-  };
+  const failed = (why: string) => { if (w === worker) fail(`dmflow: internal error: the solver worker failed (${why})`); };
+  w.onmessage = (e: MessageEvent<FromWorker>) => receive(e.data);
+  w.onerror = (e) => { e.preventDefault(); failed(e.message || 'it did not load'); };
+  // What the early worker said before this page's script took it.
+  for (const m of early?.messages ?? []) receive(m);
+  if (early?.failed) { failed(early.failed); return; }
   w.postMessage({ type: 'run', spec, kernel, frameMs: FRAME_MS, control: control?.buffer as SharedArrayBuffer | undefined } satisfies ToWorker);
   solving = true;
   setStatus(paused ? 'paused' : 'running');
