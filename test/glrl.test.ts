@@ -100,6 +100,20 @@ describe('GLRL', () => {
     expect(g.loss).toBeLessThanOrEqual(1e-16);
   });
 
+  it('fits targets of any scale: the factors a fit needs (square roots of the entries) are no divergence', () => {
+    // Rank-1 targets scale * 1 1^T from 1 to 1e100, asymmetric and symmetric: converged at rank 1, with the
+    // largest singular value 3 scale to within what lossTol allows: |sigma_1 - 3 s| <= ||W - T||_F = sqrt(2 loss),
+    // plus the SVD's own rounding (a few eps ||W||).
+    for (const scale of [1, 1e5, 1e10, 1e20, 1e50, 1e100]) {
+      for (const variant of ['asymmetric', 'symmetric'] as const) {
+        const r = glrl({ target: { kind: 'ones', size: [3, 3], scale }, observed: { kind: 'all' }, glrl: { variant } });
+        expect(r.status, `${variant} scale ${scale}: ${r.message}`).toBe('converged');
+        expect(r.rank).toBe(1);
+        expect(Math.abs(r.singularValues[0] - 3 * scale)).toBeLessThanOrEqual(Math.sqrt(2 * r.loss) + 16 * Number.EPSILON * 3 * scale);
+      }
+    }
+  });
+
   it('stops at the rank limit with the last stage\'s matrix, and reports a failed stage', () => {
     const capped = glrl(glrlExample('rank-3')!.spec, { maxRank: 1 });
     expect(capped.status).toBe('max-rank');

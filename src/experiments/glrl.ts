@@ -22,7 +22,7 @@ import { symmetricField } from '../model/field/symmetricField.js';
 import { gradientField } from '../model/field/dispatch.js';
 import type { GradientField } from '../model/field/types.js';
 import type { FlowTotals } from './runResult.js';
-import { lossTolerance, targetEnergy } from './stopRules.js';
+import { divergeLimitFor, lossTolerance, targetEnergy } from './stopRules.js';
 
 export type GlrlStatus = 'converged' | 'psd-optimal' | 'max-rank' | 'stage-failed' | 'stage-unbounded';
 
@@ -166,7 +166,7 @@ function timeToLossTol(loss: number, rate: number, lossTol: number): number {
 const fmt = (x: number): string => (Number.isFinite(x) ? x.toExponential(3) : String(x));
 
 /** Integrate one stage's flow until its loss reaches lossTol or the stage reaches a critical point of its rank. */
-function runStage(field: GradientField, y0: Float64Array, rank: number, escapeRate: number, spec: TolSpec, options: GlrlOptions): StageRun {
+function runStage(field: GradientField, y0: Float64Array, rank: number, escapeRate: number, spec: TolSpec, options: GlrlOptions, divergeLimit: number): StageRun {
   const s = spec.solver;
   // The new component starts at size epsilon and grows like epsilon e^(2 sigma t): the gradient
   // norm is small at the start for that reason alone, so stageGradTol counts only from half
@@ -206,7 +206,7 @@ function runStage(field: GradientField, y0: Float64Array, rank: number, escapeRa
         reached = critical = true;
         return true;
       }
-      for (let i = 0; i < y.length; i++) if (!(Math.abs(y[i]) <= s.divergeAt)) { diverged = true; return true; }
+      for (let i = 0; i < y.length; i++) if (!(Math.abs(y[i]) <= divergeLimit)) { diverged = true; return true; }
       return false;
     },
   }));
@@ -242,7 +242,7 @@ function runStage(field: GradientField, y0: Float64Array, rank: number, escapeRa
   const rateText = `its loss ${fmt(loss)} falls at the rate -d ln L/dt = |grad|^2 / L = ${fmt(lossRate)}, which would take it to lossTol ${s.lossTol} ` +
     (Number.isFinite(toTol) ? `in ${fmt(toTol)} more time units (at t ~ ${fmt(sol.t + toTol)})` : 'never');
   const message = ok ? ''
-    : diverged ? `the factors blew up (an entry above divergeAt = ${s.divergeAt})`
+    : diverged ? `the factors blew up (an entry above ${divergeLimit}: divergeAt = ${s.divergeAt} times the square root of the largest observed entry, when above 1)`
     : stalled ? `the gradient norm fell by less than half over the last ${STALL_WINDOW} stiffness detections (now ${g} > stageGradTol ${options.stageGradTol}) ` +
       `while the step of method ${s.method} stayed stability-limited: an explicit method holds the stiff modes of a critical point at its tolerance; ` +
       'use solver.method "auto" (the default for GLRL) or "rkc", or raise glrl.stageGradTol'
@@ -283,7 +283,7 @@ function asymmetricGlrl(spec: TolSpec, c: Completion, options: GlrlOptions, maxR
     for (let j = 0; j < n; j++) y0[(r - 1) * n + j] = root * v[j];
     y0.set(withColumn(U, m, r - 1, u, root), shape.offsets[1]);
     const field = gradientField({ ...shape, depth: 2, n, target: c.target, obsRows: c.obsRows, obsCols: c.obsCols });
-    const stage = runStage(field, y0, r, sigma, spec, options);
+    const stage = runStage(field, y0, r, sigma, spec, options, divergeLimitFor(spec.solver.divergeAt, 2, c));
     Vt = stage.y.slice(0, shape.offsets[1]);
     U = stage.y.slice(shape.offsets[1], shape.offsets[2]);
     W = endToEnd(shape, stage.y);
@@ -308,7 +308,7 @@ function symmetricGlrl(spec: TolSpec, c: Completion, options: GlrlOptions, maxRa
     }
     if (r > maxRank) return acc.finish('max-rank', `rank limit ${maxRank} reached with loss ${acc.loss(W).toExponential(3)} > lossTol`, W, r - 1);
     const y0 = withColumn(U, n, r - 1, u, root);
-    const stage = runStage(symmetricField({ n, rank: r, target: c.target, obsRows: c.obsRows, obsCols: c.obsCols }), y0, r, lambda, spec, options);
+    const stage = runStage(symmetricField({ n, rank: r, target: c.target, obsRows: c.obsRows, obsCols: c.obsCols }), y0, r, lambda, spec, options, divergeLimitFor(spec.solver.divergeAt, 2, c));
     U = stage.y;
     W = new Float64Array(n * n);
     matmulNT(U, 0, U, 0, W, 0, n, n, r);

@@ -397,7 +397,12 @@ export function suggestedTolerances(rtol: number, atol: number, floorLoss: numbe
  * depth-2 factors of entries about 1e50, which is no divergence.
  */
 export function divergeLimit(problem: Pick<Problem, 'spec' | 'depth' | 'n' | 'target' | 'obsRows' | 'obsCols'>): number {
+  return divergeLimitFor(problem.spec.solver.divergeAt, problem.depth, problem);
+}
+
+/** divergeLimit for a depth-`depth` factorization of the observed entries of `target` (n columns). */
+export function divergeLimitFor(divergeAt: number, depth: number, c: Pick<Problem, 'n' | 'target' | 'obsRows' | 'obsCols'>): number {
   let big = 0;
-  for (let p = 0; p < problem.obsRows.length; p++) big = Math.max(big, Math.abs(problem.target[problem.obsRows[p] * problem.n + problem.obsCols[p]]));
-  return problem.spec.solver.divergeAt * Math.max(1, big ** (1 / problem.depth));
+  for (let p = 0; p < c.obsRows.length; p++) big = Math.max(big, Math.abs(c.target[c.obsRows[p] * c.n + c.obsCols[p]]));
+  return divergeAt * Math.max(1, big ** (1 / depth));
 }
