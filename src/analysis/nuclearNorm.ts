@@ -84,8 +84,15 @@ export function nuclearNormCompletion(
       const upper = svdOf(y, m, n).s.reduce((a, s) => a + Math.abs(s), 0);
       for (let i = 0; i < m * n; i++) lam[i] = mask[i] ? (z[i] - x[i]) / gamma : 0;
       const scale = Math.max(1, spectralNorm(lam, m, n));
-      let lower = 0;
-      for (let i = 0; i < m * n; i++) lower += (lam[i] / scale) * (mask[i] ? target[i] : 0);
+      let lower = 0, lowerAbs = 0;
+      for (let i = 0; i < m * n; i++) {
+        const term = (lam[i] / scale) * (mask[i] ? target[i] : 0);
+        lower += term; lowerAbs += Math.abs(term);
+      }
+      // Both bounds are computed in floating point: the certificate gives way by a bound on their
+      // rounding (the dot product's (count) eps sum |terms|, the SVDs' about (m + n) eps of what they
+      // sum), so that lower <= upper holds for the computed numbers too when x is optimal.
+      lower -= 4 * Number.EPSILON * ((count + m + n) * lowerAbs + (m + n) * upper);
       if (upper < best.upper) best = { ...best, upper, y: y.slice() };
       best.lower = Math.max(best.lower, lower);
       if (best.upper - best.lower <= tol * Math.max(1, best.lower)) { iterations++; break; }
