@@ -193,3 +193,77 @@ void dmf_ens_error(int n, int L, int upto, const double *h, const double *atol, 
       ST(err + l, ADD(LD(err + l), MUL(q, q)));
     }
 }
+
+/*
+ * Runge–Kutta–Chebyshev arithmetic for src/ode/rkc.ts: each value is computed
+ * with the operations, in the order, of rkc.ts's TypeScript loops (plain IEEE
+ * multiplies, adds and divides; wasm has no fused multiply-add to contract
+ * into, and build.mjs passes -ffp-contract=off besides), so both paths give
+ * the same bits. Sums are accumulated one component at a time in order of i,
+ * as the loops do: the f64x2 operations compute two terms, added in turn.
+ */
+
+/* out = y + c f (RKC's first stage with c = muT_1 h; the power iteration's shifted point). */
+void dmf_rkc_axpy(int n, double *out, const double *y, double c, const double *f) {
+  v128_t cc = SPLAT(c);
+  int i = 0;
+  for (; i + 2 <= n; i += 2) ST(out + i, ADD(LD(y + i), MUL(cc, LD(f + i))));
+  for (; i < n; i++) out[i] = y[i] + c * f[i];
+}
+
+/* out = a y + mu p1 + nu p2 + mt fj + gt f0, added left to right (stage j from Y_{j-1} = p1, Y_{j-2} = p2). */
+void dmf_rkc_stage(int n, double *out, const double *y, const double *p1, const double *p2, const double *fj, const double *f0,
+                   double a, double mu, double nu, double mt, double gt) {
+  v128_t va = SPLAT(a), vmu = SPLAT(mu), vnu = SPLAT(nu), vmt = SPLAT(mt), vgt = SPLAT(gt);
+  int i = 0;
+  for (; i + 2 <= n; i += 2) {
+    v128_t s = ADD(MUL(va, LD(y + i)), MUL(vmu, LD(p1 + i)));
+    s = ADD(s, MUL(vnu, LD(p2 + i)));
+    s = ADD(s, MUL(vmt, LD(fj + i)));
+    ST(out + i, ADD(s, MUL(vgt, LD(f0 + i))));
+  }
+  for (; i < n; i++) out[i] = a * y[i] + mu * p1[i] + nu * p2[i] + mt * fj[i] + gt * f0[i];
+}
+
+/*
+ * The error estimate's sum: over i of (e_i / sk_i)^2 with
+ * e = 0.8 (y - y1) + c (f0 + f1), c = 0.4 h, and sk = atol_i + rtol max(|y|, |y1|).
+ */
+double dmf_rkc_error(int n, const double *y, const double *y1, const double *f0, const double *f1, const double *atol, double rtol, double c) {
+  v128_t v08 = SPLAT(0.8), vc = SPLAT(c), vr = SPLAT(rtol);
+  double sum = 0.0;
+  int i = 0;
+  for (; i + 2 <= n; i += 2) {
+    v128_t a = LD(y + i), b = LD(y1 + i);
+    v128_t e = ADD(MUL(v08, wasm_f64x2_sub(a, b)), MUL(vc, ADD(LD(f0 + i), LD(f1 + i))));
+    v128_t sk = ADD(LD(atol + i), MUL(vr, wasm_f64x2_max(wasm_f64x2_abs(a), wasm_f64x2_abs(b))));
+    v128_t q = wasm_f64x2_div(e, sk);
+    q = MUL(q, q);
+    sum += wasm_f64x2_extract_lane(q, 0);
+    sum += wasm_f64x2_extract_lane(q, 1);
+  }
+  if (i < n) {
+    /* The odd last component through the same f64x2 operations (f64x2.max and .abs are JavaScript's Math.max and Math.abs). */
+    v128_t a = wasm_f64x2_make(y[i], 0.0), b = wasm_f64x2_make(y1[i], 0.0);
+    v128_t e = ADD(MUL(v08, wasm_f64x2_sub(a, b)), MUL(vc, ADD(wasm_f64x2_make(f0[i], 0.0), wasm_f64x2_make(f1[i], 0.0))));
+    v128_t sk = ADD(wasm_f64x2_make(atol[i], 1.0), MUL(vr, wasm_f64x2_max(wasm_f64x2_abs(a), wasm_f64x2_abs(b))));
+    v128_t q = wasm_f64x2_div(e, sk);
+    sum += wasm_f64x2_extract_lane(MUL(q, q), 0);
+  }
+  return sum;
+}
+
+/* v = fv - f0; returns the sum of v_i^2 in order of i (the power iteration's difference quotient). */
+double dmf_rkc_diff(int n, double *v, const double *fv, const double *f0) {
+  double sum = 0.0;
+  int i = 0;
+  for (; i + 2 <= n; i += 2) {
+    v128_t d = wasm_f64x2_sub(LD(fv + i), LD(f0 + i));
+    ST(v + i, d);
+    v128_t q = MUL(d, d);
+    sum += wasm_f64x2_extract_lane(q, 0);
+    sum += wasm_f64x2_extract_lane(q, 1);
+  }
+  for (; i < n; i++) { double d = fv[i] - f0[i]; v[i] = d; sum += d * d; }
+  return sum;
+}
