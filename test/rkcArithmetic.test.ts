@@ -49,7 +49,7 @@ describe('RKC arithmetic: wasm SIMD kernels and TypeScript loops give the same b
     expect(rkcArithmetic(RKC_WASM_FROM).kind).toBe(process.env.DMFLOW_KERNEL === 'js' ? 'js' : 'wasm');
   });
 
-  it('axpy, stage, error sum and difference, operation by operation', () => {
+  it('axpy, stage, error sum, difference and sum of squares, operation by operation', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 67 }), fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.constantFrom(0, 0.01, 0.2),
@@ -71,7 +71,7 @@ describe('RKC arithmetic: wasm SIMD kernels and TypeScript loops give the same b
             const e = ar.errorSum(y, p1, f0, f1, atol, rtol, cs[1]);
             const d = ar.diff(dv, fj, f0);
             out.push([o1, o2, dv].map((v) => Float64Array.from(v)));
-            sums.push([e, d]);
+            sums.push([e, d, ar.sumSquares(y), ar.sumSquares(p1)]);
           }
           for (let k = 0; k < 3; k++) expectSameBits(out[0][k], out[1][k]);
           expectSameBits(sums[0], sums[1]);

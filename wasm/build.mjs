@@ -18,7 +18,7 @@ const args = [
   '-Wl,--no-entry', '-Wl,--strip-debug',
   '-Wl,--export=dmf_dgemm', '-Wl,--export=dmf_field', '-Wl,--export=dmf_gemm_scratch', '-Wl,--export=__heap_base',
   '-Wl,--export=dmf_ens_stage1', '-Wl,--export=dmf_ens_stage', '-Wl,--export=dmf_ens_error',
-  '-Wl,--export=dmf_rkc_axpy', '-Wl,--export=dmf_rkc_stage', '-Wl,--export=dmf_rkc_error', '-Wl,--export=dmf_rkc_diff',
+  '-Wl,--export=dmf_rkc_axpy', '-Wl,--export=dmf_rkc_stage', '-Wl,--export=dmf_rkc_error', '-Wl,--export=dmf_rkc_diff', '-Wl,--export=dmf_rkc_sumsq',
   // Four pages to start (stack + statics); each field grows the memory once to what it needs.
   '-Wl,--initial-memory=262144', '-Wl,--max-memory=2147483648',
   '-o', out, 'dmflow_kernels.c',

@@ -200,17 +200,13 @@ export class RkcStepper implements Stepper {
   private powerIteration(): number {
     const { n, y, F0, v, fv, f, t } = this;
     const yNew = this.yNew;
-    let ynorm = 0;
-    for (let i = 0; i < n; i++) ynorm += y[i] * y[i];
-    ynorm = Math.sqrt(ynorm);
+    const ynorm = Math.sqrt(this.arith.sumSquares(y));
     if (!this.haveVector) {
       // Start along f itself, with a little of every component, as rkc.f does.
       for (let i = 0; i < n; i++) v[i] = F0[i] + 1e-3 * (1 + (i % 7)) * (ynorm > 0 ? ynorm / Math.sqrt(n) : 1);
       this.haveVector = true;
     }
-    let vnorm = 0;
-    for (let i = 0; i < n; i++) vnorm += v[i] * v[i];
-    vnorm = Math.sqrt(vnorm) || 1;
+    let vnorm = Math.sqrt(this.arith.sumSquares(v)) || 1;
     const delta = Math.sqrt(UROUND) * Math.max(ynorm, 1);
     let rho = 0;
     for (let iter = 0; iter < POWER_ITERATIONS; iter++) {

@@ -26,6 +26,8 @@ export interface RkcArithmetic {
   errorSum(y: Float64Array, y1: Float64Array, f0: Float64Array, f1: Float64Array, atol: Float64Array, rtol: number, c: number): number;
   /** v = fv - f0; returns the sum of v_i^2 in order of i. */
   diff(v: Float64Array, fv: Float64Array, f0: Float64Array): number;
+  /** The sum of x_i^2 in order of i. */
+  sumSquares(x: Float64Array): number;
 }
 
 /**
@@ -69,6 +71,11 @@ function jsArithmetic(n: number): RkcArithmetic {
       for (let i = 0; i < n; i++) { v[i] = fv[i] - f0[i]; s2 += v[i] * v[i]; }
       return s2;
     },
+    sumSquares(x) {
+      let s2 = 0;
+      for (let i = 0; i < n; i++) s2 += x[i] * x[i];
+      return s2;
+    },
   };
 }
 
@@ -83,8 +90,12 @@ function wasmArithmetic(n: number): RkcArithmetic {
   const arena = new WasmArena(wasmModule!);
   const slots: number[] = [];
   for (let k = 0; k < VECTORS; k++) slots.push(arena.reserve(8 * n));
+  // The kernels' scalars, in and out, pass through this block: a double argument
+  // or result of a wasm call would be a heap number here, an allocation per call.
+  const cAt = arena.reserve(8 * 8);
   arena.grow();
   const k = arena.exports;
+  const c = arena.f64(cAt, 8);
   let used = 0;
   return {
     kind: 'wasm',
@@ -92,13 +103,26 @@ function wasmArithmetic(n: number): RkcArithmetic {
       if (used === VECTORS) throw new Error(`rkcArithmetic: more than ${VECTORS} vectors`);
       return arena.f64(slots[used++], n);
     },
-    axpy(out, y, c, f) { k.dmf_rkc_axpy(n, out.byteOffset, y.byteOffset, c, f.byteOffset); },
+    axpy(out, y, a, f) {
+      c[0] = a;
+      k.dmf_rkc_axpy(n, out.byteOffset, y.byteOffset, f.byteOffset, cAt);
+    },
     stage(out, y, p1, p2, fj, f0, a, mu, nu, mt, gt) {
-      k.dmf_rkc_stage(n, out.byteOffset, y.byteOffset, p1.byteOffset, p2.byteOffset, fj.byteOffset, f0.byteOffset, a, mu, nu, mt, gt);
+      c[0] = a; c[1] = mu; c[2] = nu; c[3] = mt; c[4] = gt;
+      k.dmf_rkc_stage(n, out.byteOffset, y.byteOffset, p1.byteOffset, p2.byteOffset, fj.byteOffset, f0.byteOffset, cAt);
     },
-    errorSum(y, y1, f0, f1, atol, rtol, c) {
-      return k.dmf_rkc_error(n, y.byteOffset, y1.byteOffset, f0.byteOffset, f1.byteOffset, atol.byteOffset, rtol, c);
+    errorSum(y, y1, f0, f1, atol, rtol, h4) {
+      c[0] = rtol; c[1] = h4;
+      k.dmf_rkc_error(n, y.byteOffset, y1.byteOffset, f0.byteOffset, f1.byteOffset, atol.byteOffset, cAt);
+      return c[2];
     },
-    diff(v, fv, f0) { return k.dmf_rkc_diff(n, v.byteOffset, fv.byteOffset, f0.byteOffset); },
+    diff(v, fv, f0) {
+      k.dmf_rkc_diff(n, v.byteOffset, fv.byteOffset, f0.byteOffset, cAt);
+      return c[0];
+    },
+    sumSquares(x) {
+      k.dmf_rkc_sumsq(n, x.byteOffset, cAt);
+      return c[0];
+    },
   };
 }
