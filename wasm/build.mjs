@@ -1,6 +1,6 @@
 // Builds wasm/dmflow_kernels.wasm from wasm/dmflow_kernels.c with Debian's
 // clang/lld (clang 14 verified; docs/kernels.md, "Building the kernels").
-// The .wasm is committed (8 KB) and shipped; test/wasmKernels.test.ts rebuilds
+// The .wasm is committed (13 KB) and shipped; test/wasmKernels.test.ts rebuilds
 // it and checks the bytes are the same. Usage: node wasm/build.mjs [out.wasm]
 import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
