@@ -25,7 +25,7 @@ const entries = { dopri5, rkc, auto: autoSwitch, odex, gd: gradientDescent } as 
 
 /** A value of the right kind for each method option. */
 const VALUES: Record<string, unknown> = {
-  stiffCheckEvery: 7, stiffPatience: 3, onStiff: () => false, onSwitch: () => {}, jvp: () => {}, lr: 0.01, project: () => {},
+  stiffCheckEvery: 7, stiffPatience: 3, onStiff: () => false, onSwitch: () => {}, jvp: () => {}, lr: 0.01, project: () => {}, arithmetic: 'js',
 };
 const ALL_OWN: string[] = [...new Set<string>(Object.values(METHOD_OPTIONS).flat())];
 /** What a method needs to run at all (gd: its learning rate). */

@@ -193,3 +193,92 @@ void dmf_ens_error(int n, int L, int upto, const double *h, const double *atol, 
       ST(err + l, ADD(LD(err + l), MUL(q, q)));
     }
 }
+
+/*
+ * Runge–Kutta–Chebyshev arithmetic for src/ode/rkc.ts: each value is computed
+ * with the operations, in the order, of rkc.ts's TypeScript loops (plain IEEE
+ * multiplies, adds and divides; wasm has no fused multiply-add to contract
+ * into, and build.mjs passes -ffp-contract=off besides), so both paths give
+ * the same bits. Sums are accumulated one component at a time in order of i,
+ * as the loops do: the f64x2 operations compute two terms, added in turn.
+ */
+
+/*
+ * The scalars come through memory (c, filled by the caller), not as arguments:
+ * a double argument or result would be a heap number on the JavaScript side,
+ * an allocation per call.
+ */
+
+/* out = y + c[0] f (RKC's first stage with c[0] = muT_1 h; the power iteration's shifted point). */
+void dmf_rkc_axpy(int n, double *out, const double *y, const double *f, const double *c) {
+  double c0 = c[0];
+  v128_t cc = SPLAT(c0);
+  int i = 0;
+  for (; i + 2 <= n; i += 2) ST(out + i, ADD(LD(y + i), MUL(cc, LD(f + i))));
+  for (; i < n; i++) out[i] = y[i] + c0 * f[i];
+}
+
+/* out = a y + mu p1 + nu p2 + mt fj + gt f0 with c = (a, mu, nu, mt, gt), added left to right (stage j from Y_{j-1} = p1, Y_{j-2} = p2). */
+void dmf_rkc_stage(int n, double *out, const double *y, const double *p1, const double *p2, const double *fj, const double *f0, const double *c) {
+  double a = c[0], mu = c[1], nu = c[2], mt = c[3], gt = c[4];
+  v128_t va = SPLAT(a), vmu = SPLAT(mu), vnu = SPLAT(nu), vmt = SPLAT(mt), vgt = SPLAT(gt);
+  int i = 0;
+  for (; i + 2 <= n; i += 2) {
+    v128_t s = ADD(MUL(va, LD(y + i)), MUL(vmu, LD(p1 + i)));
+    s = ADD(s, MUL(vnu, LD(p2 + i)));
+    s = ADD(s, MUL(vmt, LD(fj + i)));
+    ST(out + i, ADD(s, MUL(vgt, LD(f0 + i))));
+  }
+  for (; i < n; i++) out[i] = a * y[i] + mu * p1[i] + nu * p2[i] + mt * fj[i] + gt * f0[i];
+}
+
+/*
+ * The error estimate's sum, into c[2]: over i of (e_i / sk_i)^2 with
+ * e = 0.8 (y - y1) + c[1] (f0 + f1), c[1] = 0.4 h, and sk = atol_i + c[0] max(|y|, |y1|), c[0] = rtol.
+ */
+void dmf_rkc_error(int n, const double *y, const double *y1, const double *f0, const double *f1, const double *atol, double *c) {
+  double rtol = c[0];
+  v128_t v08 = SPLAT(0.8), vc = SPLAT(c[1]), vr = SPLAT(rtol);
+  double sum = 0.0;
+  int i = 0;
+  for (; i + 2 <= n; i += 2) {
+    v128_t a = LD(y + i), b = LD(y1 + i);
+    v128_t e = ADD(MUL(v08, wasm_f64x2_sub(a, b)), MUL(vc, ADD(LD(f0 + i), LD(f1 + i))));
+    v128_t sk = ADD(LD(atol + i), MUL(vr, wasm_f64x2_max(wasm_f64x2_abs(a), wasm_f64x2_abs(b))));
+    v128_t q = wasm_f64x2_div(e, sk);
+    q = MUL(q, q);
+    sum += wasm_f64x2_extract_lane(q, 0);
+    sum += wasm_f64x2_extract_lane(q, 1);
+  }
+  if (i < n) {
+    /* The odd last component through the same f64x2 operations (f64x2.max and .abs are JavaScript's Math.max and Math.abs). */
+    v128_t a = wasm_f64x2_make(y[i], 0.0), b = wasm_f64x2_make(y1[i], 0.0);
+    v128_t e = ADD(MUL(v08, wasm_f64x2_sub(a, b)), MUL(vc, ADD(wasm_f64x2_make(f0[i], 0.0), wasm_f64x2_make(f1[i], 0.0))));
+    v128_t sk = ADD(wasm_f64x2_make(atol[i], 1.0), MUL(vr, wasm_f64x2_max(wasm_f64x2_abs(a), wasm_f64x2_abs(b))));
+    v128_t q = wasm_f64x2_div(e, sk);
+    sum += wasm_f64x2_extract_lane(MUL(q, q), 0);
+  }
+  c[2] = sum;
+}
+
+/* v = fv - f0; the sum of v_i^2 in order of i into c[0] (the power iteration's difference quotient). */
+void dmf_rkc_diff(int n, double *v, const double *fv, const double *f0, double *c) {
+  double sum = 0.0;
+  int i = 0;
+  for (; i + 2 <= n; i += 2) {
+    v128_t d = wasm_f64x2_sub(LD(fv + i), LD(f0 + i));
+    ST(v + i, d);
+    v128_t q = MUL(d, d);
+    sum += wasm_f64x2_extract_lane(q, 0);
+    sum += wasm_f64x2_extract_lane(q, 1);
+  }
+  for (; i < n; i++) { double d = fv[i] - f0[i]; v[i] = d; sum += d * d; }
+  c[0] = sum;
+}
+
+/* The sum of x_i^2 in order of i, into c[0] (the power iteration's norms). */
+void dmf_rkc_sumsq(int n, const double *x, double *c) {
+  double sum = 0.0;
+  for (int i = 0; i < n; i++) sum += x[i] * x[i];
+  c[0] = sum;
+}

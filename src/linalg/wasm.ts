@@ -34,6 +34,12 @@ export interface WasmExports {
   dmf_ens_stage1(n: number, L: number, upto: number, out: number, y: number, h: number, k1: number, c1: number): void;
   dmf_ens_stage(n: number, L: number, upto: number, out: number, y: number, h: number, m: number, k: number, c: number): void;
   dmf_ens_error(n: number, L: number, upto: number, h: number, atol: number, rtol: number, y: number, y1: number, k: number, c: number, err: number): void;
+  /** Runge–Kutta–Chebyshev arithmetic (src/ode/rkcArithmetic.ts): see dmflow_kernels.c. */
+  dmf_rkc_axpy(n: number, out: number, y: number, f: number, c: number): void;
+  dmf_rkc_stage(n: number, out: number, y: number, p1: number, p2: number, fj: number, f0: number, c: number): void;
+  dmf_rkc_error(n: number, y: number, y1: number, f0: number, f1: number, atol: number, c: number): void;
+  dmf_rkc_diff(n: number, v: number, fv: number, f0: number, c: number): void;
+  dmf_rkc_sumsq(n: number, x: number, c: number): void;
 }
 
 /** Bump allocation of 16-byte-aligned blocks after __heap_base, sized up front. */

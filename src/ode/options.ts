@@ -20,7 +20,7 @@ const own = <O>() => <const L extends Own<O>>(list: Exact<O, L>): L => list;
 /** Each method's own options, beyond the shared ones. */
 export const METHOD_OPTIONS = {
   dopri5: own<Dopri5Options>()(['stiffCheckEvery', 'stiffPatience', 'onStiff']),
-  rkc: own<RkcOptions>()(['jvp']),
+  rkc: own<RkcOptions>()(['jvp', 'arithmetic']),
   auto: own<AutoOptions>()(['stiffCheckEvery', 'stiffPatience', 'jvp', 'onSwitch']),
   odex: own<OdexOptions>()([] as const),
   gd: own<GdOptions>()(['lr', 'project']),

@@ -13,7 +13,8 @@
 import { integrate } from './integrate.js';
 import { LanczosRadius } from './lanczos.js';
 import { portablePow } from '../numeric/portableMath.js';
-import { rmsNorm, scaledSquare, UROUND } from './norm.js';
+import { rmsNorm, UROUND } from './norm.js';
+import { rkcArithmetic, type RkcArithmetic } from './rkcArithmetic.js';
 import { checkMethodOptions, type CheckedOptions } from './options.js';
 import { restoreFields, saveFields, type StepLimits, type StepOutcome, type Stepper } from './stepper.js';
 import type { Rhs, RkcOptions, SolveResult } from './types.js';
@@ -111,9 +112,13 @@ export class RkcStepper implements Stepper {
   /** After a step: the previous state and f there (swapped, not copied, with y and F0). */
   private yNew: Float64Array;
   private F1: Float64Array;
-  private Yjm2: Float64Array; private Yjm1: Float64Array; private Yj: Float64Array;
+  /** Scratch vectors of the stage recurrence. */
+  private readonly Yjm2: Float64Array; private readonly Yjm1: Float64Array; private readonly Yj: Float64Array;
   private readonly Fj: Float64Array;
   private readonly fv: Float64Array;
+  /** The per-component absolute tolerances, where the arithmetic reads them. */
+  private readonly atol: Float64Array;
+  private readonly arith: RkcArithmetic;
   private readonly lanczos: LanczosRadius | null;
   private readonly n: number;
   private readonly t1: number;
@@ -133,12 +138,15 @@ export class RkcStepper implements Stepper {
     this.t1 = span[1];
     this.dir = checked.dir;
     this.hMax = Math.abs(options.hMax ?? (span[1] - span[0] || 1));
-    this.y = Float64Array.from(y0);
-    this.yNew = new Float64Array(n);
-    this.F0 = new Float64Array(n); this.F1 = new Float64Array(n);
-    this.Yjm2 = new Float64Array(n); this.Yjm1 = new Float64Array(n); this.Yj = new Float64Array(n);
-    this.Fj = new Float64Array(n);
-    this.v = new Float64Array(n); this.fv = new Float64Array(n);
+    // Every vector the arithmetic touches is one of its own (in wasm memory for the wasm kind).
+    const a = (this.arith = rkcArithmetic(n, options.arithmetic));
+    this.y = a.vector(); this.y.set(y0);
+    this.yNew = a.vector();
+    this.F0 = a.vector(); this.F1 = a.vector();
+    this.Yjm2 = a.vector(); this.Yjm1 = a.vector(); this.Yj = a.vector();
+    this.Fj = a.vector();
+    this.v = a.vector(); this.fv = a.vector();
+    this.atol = a.vector(); this.atol.set(checked.atol);
     this.lanczos = options.jvp ? new LanczosRadius(n, LANCZOS_STEPS) : null;
   }
 
@@ -193,24 +201,19 @@ export class RkcStepper implements Stepper {
   private powerIteration(): number {
     const { n, y, F0, v, fv, f, t } = this;
     const yNew = this.yNew;
-    let ynorm = 0;
-    for (let i = 0; i < n; i++) ynorm += y[i] * y[i];
-    ynorm = Math.sqrt(ynorm);
+    const ynorm = Math.sqrt(this.arith.sumSquares(y));
     if (!this.haveVector) {
       // Start along f itself, with a little of every component, as rkc.f does.
       for (let i = 0; i < n; i++) v[i] = F0[i] + 1e-3 * (1 + (i % 7)) * (ynorm > 0 ? ynorm / Math.sqrt(n) : 1);
       this.haveVector = true;
     }
-    let vnorm = 0;
-    for (let i = 0; i < n; i++) vnorm += v[i] * v[i];
-    vnorm = Math.sqrt(vnorm) || 1;
+    let vnorm = Math.sqrt(this.arith.sumSquares(v)) || 1;
     const delta = Math.sqrt(UROUND) * Math.max(ynorm, 1);
     let rho = 0;
     for (let iter = 0; iter < POWER_ITERATIONS; iter++) {
-      for (let i = 0; i < n; i++) yNew[i] = y[i] + (delta / vnorm) * v[i];
+      this.arith.axpy(yNew, y, delta / vnorm, v);
       f(t, yNew, fv); this.nfev++;
-      let s2 = 0;
-      for (let i = 0; i < n; i++) { v[i] = fv[i] - F0[i]; s2 += v[i] * v[i]; }
+      const s2 = this.arith.diff(v, fv, F0);
       const est = Math.sqrt(s2) / delta;
       vnorm = Math.sqrt(s2) || 1;
       const converged = iter > 0 && Math.abs(est - rho) <= 0.01 * est;
@@ -222,9 +225,9 @@ export class RkcStepper implements Stepper {
 
   step(): StepOutcome {
     const { n, f, dir, t1, hMax } = this;
-    const { atol, rtol } = this.checked;
+    const { rtol } = this.checked;
     const { maxSteps, maxEvals } = this.limits;
-    const Fj = this.Fj;
+    const { Fj, atol, arith } = this;
     if (this.pending) {
       this.h = dir * Math.min(hMax, Math.abs(this.h) * (this.reject ? Math.min(1, this.fac) : this.fac));
       this.reject = false;
@@ -252,22 +255,22 @@ export class RkcStepper implements Stepper {
       const hs = dir * h;
       this.steps++;
       // Y_0 = y, Y_1 = y + muT_1 h F0, Y_j = (1 - mu_j - nu_j) y + mu_j Y_{j-1} + nu_j Y_{j-2} + muT_j h F(Y_{j-1}) + gammaT_j h F0.
-      let Yjm2 = this.Yjm2, Yjm1 = this.Yjm1, Yj = this.Yj;
-      Yjm2.set(y);
-      for (let i = 0; i < n; i++) Yjm1[i] = y[i] + co.muT[1] * hs * F0[i];
+      // Y_0 is y itself (no copy); the three scratch vectors take turns, and Y_s goes straight into yNew.
+      const yNew = this.yNew, F1 = this.F1;
+      let Yjm2 = y, Yjm1 = this.Yjm1, Yj = this.Yj;
+      const spare = this.Yjm2;
+      arith.axpy(Yjm1, y, co.muT[1] * hs, F0);
       for (let j = 2; j <= s; j++) {
         f(t + co.c[j - 1] * hs, Yjm1, Fj); this.nfev++;
         const a = 1 - co.mu[j] - co.nu[j], mu = co.mu[j], nu = co.nu[j], mt = co.muT[j] * hs, gt = co.gammaT[j] * hs;
-        for (let i = 0; i < n; i++) Yj[i] = a * y[i] + mu * Yjm1[i] + nu * Yjm2[i] + mt * Fj[i] + gt * F0[i];
-        const tmp = Yjm2; Yjm2 = Yjm1; Yjm1 = Yj; Yj = tmp;
+        const out = j === s ? yNew : Yj;
+        arith.stage(out, y, Yjm1, Yjm2, Fj, F0, a, mu, nu, mt, gt);
+        const free = Yjm2 === y ? spare : Yjm2;
+        Yjm2 = Yjm1; Yjm1 = out; Yj = free;
       }
-      this.Yjm2 = Yjm2; this.Yjm1 = Yjm1; this.Yj = Yj;
-      const yNew = this.yNew, F1 = this.F1;
-      yNew.set(Yjm1);
       f(t + hs, yNew, F1); this.nfev++;
       // Local error estimate of rkc.f, 0.8 (y_n - y_{n+1}) + 0.4 h (F_n + F_{n+1}), in the weighted RMS norm.
-      let sum = 0;
-      for (let i = 0; i < n; i++) sum += scaledSquare(0.8 * (y[i] - yNew[i]) + 0.4 * hs * (F0[i] + F1[i]), atol[i], rtol, y[i], yNew[i]);
+      const sum = arith.errorSum(y, yNew, F0, F1, atol, rtol, 0.4 * hs);
       const err = rmsNorm(sum, n);
       const fac = !Number.isFinite(err) ? 0.1 : err === 0 ? 10 : Math.min(10, Math.max(0.1, 0.8 * portablePow(err, -1 / 3)));
       if (err <= 1) {

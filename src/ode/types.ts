@@ -97,7 +97,14 @@ export interface Dopri5Options extends SolveOptions, StiffnessTestOptions {
 }
 
 /** Method "rkc": Runge–Kutta–Chebyshev. */
-export interface RkcOptions extends SolveOptions, SpectralOptions {}
+export interface RkcOptions extends SolveOptions, SpectralOptions {
+  /**
+   * Where the step's vector arithmetic runs: "wasm" (SIMD kernels, the vectors
+   * in wasm memory) or "js" (TypeScript loops); the same bits either way. By
+   * default wasm where it loads, for 64 components or more, unless DMFLOW_KERNEL=js.
+   */
+  arithmetic?: 'wasm' | 'js';
+}
 
 /** Method "auto": Dormand–Prince, then Runge–Kutta–Chebyshev once the stiffness test fires. */
 export interface AutoOptions extends SolveOptions, StiffnessTestOptions, SpectralOptions {

@@ -30,7 +30,7 @@ export function blasField(problem: FieldProblem, blas: NativeBlas): GradientFiel
     state.evaluations++;
     // P_1 = W_1 is read in place from y.
     for (let l = 2; l <= L; l++) {
-      const [src, so] = l === 2 ? [y, offsets[0]] : [P[l - 1], 0];
+      const src = l === 2 ? y : P[l - 1], so = l === 2 ? offsets[0] : 0;
       blas.dgemm(false, false, dims[l], n, dims[l - 1], 1, y, offsets[l - 1], dims[l - 1], src, so, n, 0, P[l], 0, n);
     }
     const W = L === 1 ? y : P[L];
@@ -49,7 +49,8 @@ export function blasField(problem: FieldProblem, blas: NativeBlas): GradientFiel
         for (let i = 0; i < dl * n; i++) dy[ol + i] = -H[i];
         break;
       }
-      const [src, so] = l === 2 ? [y, offsets[0]] : [P[l - 1], 0];
+      // Two plain conditionals, not a destructured pair: no array per layer per evaluation.
+      const src = l === 2 ? y : P[l - 1], so = l === 2 ? offsets[0] : 0;
       // dW_l = -H_l P_{l-1}^T (d_l x d_{l-1}); H_{l-1} = W_l^T H_l (d_{l-1} x n).
       blas.dgemm(false, true, dl, dl1, n, -1, H, 0, n, src, so, n, 0, dy, ol, dl1);
       blas.dgemm(true, false, dl1, n, dl, 1, y, ol, dl1, H, 0, n, 0, H2, 0, n);
