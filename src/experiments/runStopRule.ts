@@ -280,8 +280,8 @@ export class RunStopRule {
     return true;
   };
 
-  /** Auto hands over once, from Dormand–Prince to RKC. */
-  readonly onSwitch = (_t: number, _next: string): void => { this.phase = 'rkc'; };
+  /** Auto hands over from Dormand–Prince to RKC, and back when RKC's steps are no longer stability-limited. */
+  readonly onSwitch = (_t: number, next: string): void => { this.phase = next === 'rkc' ? 'rkc' : 'dopri5'; };
 
   /** The method taking the steps, as progress and checkpoints name it: "auto (dopri5)", "auto (rkc)", or the method. */
   methodLabel(): string {

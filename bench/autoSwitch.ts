@@ -1,0 +1,101 @@
+// Method "auto" before and after it switches back from RKC to Dormand–Prince
+// (src/ode/auto.ts, AUTO_TUNING), per instance of a seeded family:
+//   npx tsx bench/autoSwitch.ts [--family gen50|own|saddle] [--seed k] [--count n] [--patience p] [--before-patience p]
+// "before" is auto as it was: RKC for good once the stiffness test fires
+// (backPatience Infinity), stiffness patience 15. "after" is the default, or
+// --patience p for the stiffness test. Each integrates [0, T], T where the
+// before run's loss reaches the spec's lossTol (at most tMax); the end states
+// are compared with each other and with a reference at T (dopri5, rtol 1e-10,
+// atol 1e-13; rkc at those tolerances when dopri5 would pass 2e6 evaluations).
+// Columns: evaluations before / after, switches after (r: to RKC, d: back),
+// max |W_after - W_before| / max |W_ref|, and each against the reference.
+// gen50: bench/families.ts generatedFamily(k).run50, k = seed .. seed + count - 1.
+// own: the bench's own large instances (bench/workloads.ts; seed and count ignored).
+// saddle: small initializations (saddle-to-saddle flows): n x n, n in 8..30,
+// rank 2..4, about 40% observed, depth 2..4, Gaussian std 10^U(-6,-3) at
+// depth 2 (10^U(-3,-2) at depth 3, 10^U(-2,-1.3) at depth 4), drawn from seed + i.
+
+import { AUTO_TUNING, autoSwitch, type AutoTuning } from '../src/ode/auto.js';
+import { buildProblem, endToEnd, gradientField, parseSpec, solveIvp, type Spec } from '../src/index.js';
+import { generatedFamily } from './families.js';
+import { largeSpecs } from './workloads.js';
+
+const BEFORE: AutoTuning = { backBound: AUTO_TUNING.backBound, backPatience: Infinity };
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : fallback;
+}
+
+/** mulberry32: a small seeded generator for the saddle family's parameters. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function saddleSpec(seed: number): { name: string; spec: Spec } {
+  const r = rng(seed * 7919 + 17);
+  const n = 8 + Math.floor(r() * 23);
+  const rank = 2 + Math.floor(r() * 3);
+  const depth = 2 + Math.floor(r() * 3);
+  // Depth 2 over the whole 1e-6..1e-3; deeper products of such layers would not leave the origin
+  // within tMax (escape time ~ std^(2 - depth)), so depths 3 and 4 draw from 1e-3..1e-2 and 1e-2..5e-2.
+  const u = r();
+  const std = depth === 2 ? 10 ** (-6 + 3 * u) : depth === 3 ? 10 ** (-3 + u) : 10 ** (-2 + 0.7 * u);
+  const count = Math.round(0.4 * n * n);
+  const spec = parseSpec({
+    target: { kind: 'low-rank', size: [n, n], rank, seed }, observed: { kind: 'random', count, seed: seed + 1 }, depth,
+    init: { kind: 'gaussian', std, seed: seed + 2 }, solver: { rtol: 1e-6, atol: 1e-9, lossTol: 1e-9, tMax: 1e5 },
+  });
+  return { name: `saddle ${seed}: ${n}x${n} r${rank} L${depth} std ${std.toExponential(1)}`, spec };
+}
+
+function instances(): { name: string; spec: Spec }[] {
+  const family = arg('family', 'gen50');
+  const seed = Number(arg('seed', '29')), count = Number(arg('count', '1'));
+  if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`--seed: expected an integer >= 0, got ${arg('seed', '')}`);
+  if (!Number.isSafeInteger(count) || count < 1) throw new Error(`--count: expected an integer >= 1, got ${arg('count', '')}`);
+  const ks = Array.from({ length: count }, (_, i) => seed + i);
+  if (family === 'own') return Object.entries(largeSpecs).map(([name, s]) => ({ name, spec: parseSpec(s) }));
+  if (family === 'gen50') return ks.map((k) => ({ name: `gen50 ${k}`, spec: parseSpec(generatedFamily(k).run50) }));
+  if (family === 'saddle') return ks.map(saddleSpec);
+  throw new Error(`--family: expected gen50, own or saddle, got ${family}`);
+}
+
+function maxAbs(a: Float64Array): number { let m = 0; for (const v of a) m = Math.max(m, Math.abs(v)); return m; }
+function maxDiff(a: Float64Array, b: Float64Array): number { let m = 0; for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i])); return m; }
+
+const afterPatience = arg('patience', '');
+const beforePatience = Number(arg('before-patience', '15'));
+console.log(`auto before (RKC for good, stiffPatience ${beforePatience}) and after (switch back h rho <= ${AUTO_TUNING.backBound} x ${AUTO_TUNING.backPatience}, stiffPatience ${afterPatience || 'default'})`);
+console.log('instance | T | evals before | after | ratio | switches after | |Wa-Wb| | |Wb-ref| | |Wa-ref| (max-norm / max|W_ref|)');
+let sumBefore = 0, sumAfter = 0;
+for (const { name, spec } of instances()) {
+  const p = buildProblem(spec);
+  const s = p.spec.solver;
+  const f = gradientField(p);
+  const base = { rtol: s.rtol, atol: s.atol, jvp: f.jvp };
+  const lossTol = s.lossTol ?? 0;
+  const stopped = autoSwitch(f.rhs, [0, s.tMax], p.y0, { ...base, stiffPatience: beforePatience, stop: () => f.lastLoss <= lossTol }, BEFORE);
+  const T = stopped.t;
+  const before = autoSwitch(f.rhs, [0, T], p.y0, { ...base, stiffPatience: beforePatience }, BEFORE);
+  const switches: string[] = [];
+  const after = autoSwitch(f.rhs, [0, T], p.y0, {
+    ...base, ...(afterPatience ? { stiffPatience: Number(afterPatience) } : {}), onSwitch: (t, m) => { switches.push(`${m[0]}@${t.toPrecision(3)}`); },
+  });
+  let ref = solveIvp(f.rhs, [0, T], p.y0, { method: 'dopri5', rtol: 1e-10, atol: 1e-13, onStiff: () => false, maxEvals: 2e6 });
+  if (ref.status !== 'done') ref = solveIvp(f.rhs, [0, T], p.y0, { method: 'rkc', rtol: 1e-10, atol: 1e-13, jvp: f.jvp });
+  const Wb = endToEnd(p, before.y), Wa = endToEnd(p, after.y), Wr = endToEnd(p, ref.y);
+  const scale = maxAbs(Wr);
+  const e = (x: number): string => (x / scale).toExponential(1);
+  sumBefore += before.nfev; sumAfter += after.nfev;
+  const sw = switches.length > 6 ? `${switches.slice(0, 6).join(' ')} ... (${switches.length})` : switches.join(' ');
+  console.log(`${name} | ${T.toPrecision(4)} | ${before.nfev} | ${after.nfev} | ${(after.nfev / before.nfev).toFixed(3)} | ${sw || '-'} | ${e(maxDiff(Wa, Wb))} | ${e(maxDiff(Wb, Wr))} | ${e(maxDiff(Wa, Wr))}${before.status !== 'done' || after.status !== 'done' ? ` (status ${before.status}/${after.status})` : ''}`);
+}
+console.log(`total evaluations before ${sumBefore}, after ${sumAfter}, ratio ${(sumAfter / sumBefore).toFixed(3)}`);
