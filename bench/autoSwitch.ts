@@ -1,14 +1,17 @@
 // Method "auto" before and after it switches back from RKC to Dormand–Prince
 // (src/ode/auto.ts, AUTO_TUNING), per instance of a seeded family:
 //   npx tsx bench/autoSwitch.ts [--family gen50|own|saddle] [--seed k] [--count n] [--patience p] [--before-patience p]
+//     [--back-bound b] [--back-patience q]   (the switch-back criterion to try instead of AUTO_TUNING's)
 // "before" is auto as it was: RKC for good once the stiffness test fires
 // (backPatience Infinity), stiffness patience 15. "after" is the default, or
 // --patience p for the stiffness test. Each integrates [0, T], T where the
 // before run's loss reaches the spec's lossTol (at most tMax); the end states
 // are compared with each other and with a reference at T (dopri5, rtol 1e-10,
-// atol 1e-13; rkc at those tolerances when dopri5 would pass 2e6 evaluations).
-// Columns: evaluations before / after, switches after (r: to RKC, d: back),
-// max |W_after - W_before| / max |W_ref|, and each against the reference.
+// atol 1e-13; auto, RKC for good, at those tolerances when dopri5 would pass
+// 1e6 evaluations). Columns: evaluations before, its distance to the
+// reference; per after run (one for each --patience p1,p2,...): evaluations,
+// ratio to before, switches (r: to RKC, d: back to Dormand–Prince),
+// max |W_after - W_before| and max |W_after - W_ref|, over max |W_ref|.
 // gen50: bench/families.ts generatedFamily(k).run50, k = seed .. seed + count - 1.
 // own: the bench's own large instances (bench/workloads.ts; seed and count ignored).
 // saddle: small initializations (saddle-to-saddle flows): n x n, n in 8..30,
@@ -71,11 +74,15 @@ function instances(): { name: string; spec: Spec }[] {
 function maxAbs(a: Float64Array): number { let m = 0; for (const v of a) m = Math.max(m, Math.abs(v)); return m; }
 function maxDiff(a: Float64Array, b: Float64Array): number { let m = 0; for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i])); return m; }
 
-const afterPatience = arg('patience', '');
+/** Stiffness patience of the after runs: --patience p1,p2,... (each a column pair), else auto's default. */
+const afterPatiences: (number | undefined)[] = arg('patience', '') ? arg('patience', '').split(',').map(Number) : [undefined];
+const tuning: AutoTuning = { backBound: Number(arg('back-bound', String(AUTO_TUNING.backBound))), backPatience: Number(arg('back-patience', String(AUTO_TUNING.backPatience))) };
 const beforePatience = Number(arg('before-patience', '15'));
-console.log(`auto before (RKC for good, stiffPatience ${beforePatience}) and after (switch back h rho <= ${AUTO_TUNING.backBound} x ${AUTO_TUNING.backPatience}, stiffPatience ${afterPatience || 'default'})`);
-console.log('instance | T | evals before | after | ratio | switches after | |Wa-Wb| | |Wb-ref| | |Wa-ref| (max-norm / max|W_ref|)');
-let sumBefore = 0, sumAfter = 0;
+const pname = (p: number | undefined): string => (p === undefined ? 'default' : String(p));
+console.log(`auto before (RKC for good, stiffPatience ${beforePatience}) and after (switch back at h rho <= ${tuning.backBound}, ${tuning.backPatience} steps in a row; stiffPatience ${afterPatiences.map(pname).join(', ')})`);
+console.log(`instance | T | evals before | |Wb-ref| | then per after: evals, ratio, switches, |Wa-Wb|, |Wa-ref| (max-norm / max|W_ref|; ref: ${'dopri5 rtol 1e-10'})`);
+let sumBefore = 0;
+const sumAfter = afterPatiences.map(() => 0);
 for (const { name, spec } of instances()) {
   const p = buildProblem(spec);
   const s = p.spec.solver;
@@ -85,17 +92,25 @@ for (const { name, spec } of instances()) {
   const stopped = autoSwitch(f.rhs, [0, s.tMax], p.y0, { ...base, stiffPatience: beforePatience, stop: () => f.lastLoss <= lossTol }, BEFORE);
   const T = stopped.t;
   const before = autoSwitch(f.rhs, [0, T], p.y0, { ...base, stiffPatience: beforePatience }, BEFORE);
-  const switches: string[] = [];
-  const after = autoSwitch(f.rhs, [0, T], p.y0, {
-    ...base, ...(afterPatience ? { stiffPatience: Number(afterPatience) } : {}), onSwitch: (t, m) => { switches.push(`${m[0]}@${t.toPrecision(3)}`); },
-  });
-  let ref = solveIvp(f.rhs, [0, T], p.y0, { method: 'dopri5', rtol: 1e-10, atol: 1e-13, onStiff: () => false, maxEvals: 2e6 });
-  if (ref.status !== 'done') ref = solveIvp(f.rhs, [0, T], p.y0, { method: 'rkc', rtol: 1e-10, atol: 1e-13, jvp: f.jvp });
-  const Wb = endToEnd(p, before.y), Wa = endToEnd(p, after.y), Wr = endToEnd(p, ref.y);
+  // dopri5 at rtol 1e-10; where that would pass 1e6 evaluations (long stiff runs), auto (RKC for good) at rtol 1e-10.
+  let ref = solveIvp(f.rhs, [0, T], p.y0, { method: 'dopri5', rtol: 1e-10, atol: 1e-13, onStiff: () => false, maxEvals: 1e6 });
+  let refName = '';
+  if (ref.status !== 'done') { ref = autoSwitch(f.rhs, [0, T], p.y0, { ...base, rtol: 1e-10, atol: 1e-13, maxEvals: 4e6 }, BEFORE); refName = ' (ref: auto rtol 1e-10)'; }
+  const Wb = endToEnd(p, before.y), Wr = endToEnd(p, ref.y);
   const scale = maxAbs(Wr);
-  const e = (x: number): string => (x / scale).toExponential(1);
-  sumBefore += before.nfev; sumAfter += after.nfev;
-  const sw = switches.length > 6 ? `${switches.slice(0, 6).join(' ')} ... (${switches.length})` : switches.join(' ');
-  console.log(`${name} | ${T.toPrecision(4)} | ${before.nfev} | ${after.nfev} | ${(after.nfev / before.nfev).toFixed(3)} | ${sw || '-'} | ${e(maxDiff(Wa, Wb))} | ${e(maxDiff(Wb, Wr))} | ${e(maxDiff(Wa, Wr))}${before.status !== 'done' || after.status !== 'done' ? ` (status ${before.status}/${after.status})` : ''}`);
+  const e = (x: number): string => (ref.status === 'done' ? (x / scale).toExponential(1) : 'n/a');
+  sumBefore += before.nfev;
+  const cols: string[] = [];
+  afterPatiences.forEach((pat, i) => {
+    const switches: string[] = [];
+    const after = autoSwitch(f.rhs, [0, T], p.y0, {
+      ...base, ...(pat !== undefined ? { stiffPatience: pat } : {}), onSwitch: (t, m) => { switches.push(`${m[0]}@${t.toPrecision(3)}`); },
+    }, tuning);
+    sumAfter[i] += after.nfev;
+    const Wa = endToEnd(p, after.y);
+    const sw = switches.length > 4 ? `${switches.slice(0, 4).join(' ')} ...(${switches.length})` : switches.join(' ') || '-';
+    cols.push(`${after.nfev} ${(after.nfev / before.nfev).toFixed(3)} ${sw} ${e(maxDiff(Wa, Wb))} ${e(maxDiff(Wa, Wr))}${after.status !== 'done' ? ` (${after.status})` : ''}`);
+  });
+  console.log(`${name} | ${T.toPrecision(4)} | ${before.nfev} | ${e(maxDiff(Wb, Wr))}${before.status !== 'done' ? ` (${before.status})` : ''}${refName} | ${cols.join(' | ')}`);
 }
-console.log(`total evaluations before ${sumBefore}, after ${sumAfter}, ratio ${(sumAfter / sumBefore).toFixed(3)}`);
+console.log(`total evaluations before ${sumBefore}; after: ${afterPatiences.map((pat, i) => `stiffPatience ${pname(pat)} ${sumAfter[i]} (${(sumAfter[i] / sumBefore).toFixed(3)})`).join(', ')}`);
