@@ -9,7 +9,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AUTO_TUNING, autoSwitch } from '../src/ode/auto.js';
-import { solveIvp, type Rhs, type SolveResult, type SolveState } from '../src/index.js';
+import { buildProblem, parseSpec, runProblem, solveIvp, type Rhs, type SolveResult, type SolveState } from '../src/index.js';
 
 /**
  * y0' = -(1 + big s(t)) (y0 - cos t), s(t) = ((1 + cos(2 pi t / period)) / 2)^4, and an oscillator
@@ -126,5 +126,18 @@ describe('auto switches back to Dormand–Prince', () => {
         expect(r.t).toBeLessThan(span[1]);
       }
     }), { numRuns: 60, seed: 7 });
+  });
+
+  it('a run\'s phase follows every switch: its progress names the method taking each step', () => {
+    // Small-init depth 4 (bench/autoSwitch.ts --family saddle, seed 2): stiff on a saddle, not on the way off it, stiff at the minimum.
+    const spec = parseSpec({
+      target: { kind: 'low-rank', size: [11, 11], rank: 3, seed: 2 }, observed: { kind: 'random', count: 48, seed: 3 }, depth: 4,
+      init: { kind: 'gaussian', std: 0.016, seed: 4 }, solver: { rtol: 1e-6, atol: 1e-9, lossTol: 1e-9 },
+    });
+    const labels: string[] = [];
+    const r = runProblem(buildProblem(spec), { onProgress: (p) => { if (labels[labels.length - 1] !== p.method) labels.push(p.method); } });
+    expect(r.status).toBe('converged');
+    expect(labels.length).toBeGreaterThanOrEqual(4);
+    labels.forEach((l, i) => expect(l).toBe(i % 2 === 0 ? 'auto (dopri5)' : 'auto (rkc)'));
   });
 });
