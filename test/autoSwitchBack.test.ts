@@ -140,4 +140,27 @@ describe('auto switches back to Dormand–Prince', () => {
     expect(labels.length).toBeGreaterThanOrEqual(4);
     labels.forEach((l, i) => expect(l).toBe(i % 2 === 0 ? 'auto (dopri5)' : 'auto (rkc)'));
   });
+
+  it('a state written before auto switched back (dp, rk, switchDue) still resumes bit for bit', () => {
+    // Such a state held the first Dormand–Prince phase's state, and RKC's once it had switched (for good).
+    const f = pulsed(1e4, 4);
+    const span: [number, number] = [0, 1];
+    const options = { method: 'auto' as const, ...TOL };
+    const states: SolveState[] = [];
+    const whole = solveIvp(f, span, Y0, { ...options, checkpoint: { due: () => true, save: (s, final) => { if (!final) states.push(s); } } });
+    expect(whole.message).toMatch(/then Runge–Kutta–Chebyshev\)$/);
+    type New = { dp: Record<string, unknown> | null; rk: unknown; switchDue: boolean; done: Record<string, number>; switches: unknown[] };
+    const lastDp = states.filter((s) => (s.stepper as New).switches.length === 0).pop()!;
+    let checked = 0;
+    for (const state of states) {
+      const st = state.stepper as New;
+      if (st.switches.length > 1) continue;
+      // The first phase's state; in the RKC phase its counts are what the first phase spent.
+      const dp = st.dp ?? { ...(lastDp.stepper as New).dp!, ...st.done };
+      const legacy = { ...structuredClone(state), stepper: { dp: structuredClone(dp), rk: structuredClone(st.rk), switchDue: st.switchDue } };
+      expect(plain(solveIvp(f, span, Y0, { ...options, resume: legacy }))).toBe(plain(whole));
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(10);
+  });
 });
