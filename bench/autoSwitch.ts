@@ -1,11 +1,11 @@
 // Method "auto" before and after it switches back from RKC to Dormand–Prince
 // (src/ode/auto.ts, AUTO_TUNING), per instance of a seeded family:
-//   npx tsx bench/autoSwitch.ts [--family gen50|own|saddle] [--seed k] [--count n] [--patience p] [--before-patience p]
+//   npx tsx bench/autoSwitch.ts [--family gen50|own|saddle|example] [--seed k] [--count n] [--patience p] [--before-patience p]
 //     [--back-bound b] [--back-patience q]   (the switch-back criterion to try instead of AUTO_TUNING's)
 // "before" is auto as it was: RKC for good once the stiffness test fires
 // (backPatience Infinity), stiffness patience 15. "after" is the default, or
 // --patience p for the stiffness test. Each integrates [0, T], T where the
-// before run's loss reaches the spec's lossTol (at most tMax); the end states
+// before run's loss reaches the run's lossTol (at most tMax); the end states
 // are compared with each other and with a reference at T (dopri5, rtol 1e-10,
 // atol 1e-13; auto, RKC for good, at those tolerances when dopri5 would pass
 // 1e6 evaluations). Columns: evaluations before, its distance to the
@@ -14,13 +14,16 @@
 // max |W_after - W_before| and max |W_after - W_ref|, over max |W_ref|.
 // gen50: bench/families.ts generatedFamily(k).run50, k = seed .. seed + count - 1.
 // own: the bench's own large instances (bench/workloads.ts; seed and count ignored).
+// example: examples/saddle-run.json (seed and count ignored).
 // saddle: small initializations (saddle-to-saddle flows, as examples/saddle-run.json):
 // n x n, n in 8..20, rank 2..4, about 40% observed, depth 2..4, Gaussian
 // layers scaled to an end-to-end product of scale 10^U(-6,-3) (init.productScale),
 // drawn from seed + i.
 
+import { readFileSync } from 'node:fs';
 import { AUTO_TUNING, autoSwitch, type AutoTuning } from '../src/ode/auto.js';
 import { buildProblem, endToEnd, gradientField, parseSpec, solveIvp, type Spec } from '../src/index.js';
+import { runTolerance } from '../src/experiments/stopRules.js';
 import { generatedFamily } from './families.js';
 import { largeSpecs } from './workloads.js';
 
@@ -64,10 +67,11 @@ function instances(): { name: string; spec: Spec }[] {
   if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`--seed: expected an integer >= 0, got ${arg('seed', '')}`);
   if (!Number.isSafeInteger(count) || count < 1) throw new Error(`--count: expected an integer >= 1, got ${arg('count', '')}`);
   const ks = Array.from({ length: count }, (_, i) => seed + i);
+  if (family === 'example') return [{ name: 'examples/saddle-run.json', spec: parseSpec(JSON.parse(readFileSync(new URL('../examples/saddle-run.json', import.meta.url), 'utf8'))) }];
   if (family === 'own') return Object.entries(largeSpecs).map(([name, s]) => ({ name, spec: parseSpec(s) }));
   if (family === 'gen50') return ks.map((k) => ({ name: `gen50 ${k}`, spec: parseSpec(generatedFamily(k).run50) }));
   if (family === 'saddle') return ks.map(saddleSpec);
-  throw new Error(`--family: expected gen50, own or saddle, got ${family}`);
+  throw new Error(`--family: expected gen50, own, saddle or example, got ${family}`);
 }
 
 function maxAbs(a: Float64Array): number { let m = 0; for (const v of a) m = Math.max(m, Math.abs(v)); return m; }
@@ -87,7 +91,8 @@ for (const { name, spec } of instances()) {
   const s = p.spec.solver;
   const f = gradientField(p);
   const base = { rtol: s.rtol, atol: s.atol, jvp: f.jvp };
-  const lossTol = s.lossTol ?? 0;
+  // The loss a run stops at (the spec's lossTol, else the run's default relative to the initial loss).
+  const lossTol = runTolerance(p).abs;
   const stopped = autoSwitch(f.rhs, [0, s.tMax], p.y0, { ...base, stiffPatience: beforePatience, stop: () => f.lastLoss <= lossTol }, BEFORE);
   const T = stopped.t;
   const before = autoSwitch(f.rhs, [0, T], p.y0, { ...base, stiffPatience: beforePatience }, BEFORE);
