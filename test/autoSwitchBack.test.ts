@@ -163,4 +163,23 @@ describe('auto switches back to Dormand–Prince', () => {
     }
     expect(checked).toBeGreaterThan(10);
   });
+
+  it('switches back and forth backwards in time too (h negative in every phase)', () => {
+    // The pulsed flow with time reversed: y0' = +(1 + big s(t)) (y0 - cos t) decays as t decreases.
+    const f: Rhs = (t, y, dy) => {
+      const s = ((1 + Math.cos((2 * Math.PI * t) / 4)) / 2) ** 4;
+      dy[0] = (1 + 1e4 * s) * (y[0] - Math.cos(t));
+      dy[1] = y[2];
+      dy[2] = -y[1];
+    };
+    const switches: [number, string][] = [];
+    const r = solveIvp(f, [7, 0], Y0, { method: 'auto', ...TOL, onSwitch: (t, m) => { switches.push([t, m]); } });
+    expect(r.status).toBe('done');
+    expect(r.t).toBe(0);
+    expect(r.h).toBeLessThan(0);
+    expect(switches.map(([, m]) => m)).toEqual(['rkc', 'dopri5', 'rkc']);
+    for (let i = 1; i < switches.length; i++) expect(switches[i][0]).toBeLessThan(switches[i - 1][0]);
+    const ref = solveIvp(f, [7, 0], Y0, { method: 'dopri5', rtol: 1e-11, atol: 1e-14, onStiff: () => false });
+    for (let i = 0; i < 3; i++) expect(Math.abs(r.y[i] - ref.y[i])).toBeLessThan(300 * TOL.rtol * Math.max(1, Math.abs(ref.y[i])));
+  });
 });
