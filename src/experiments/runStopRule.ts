@@ -206,9 +206,11 @@ export class RunStopRule {
     if (Number.isNaN(this.replayUntil)) this.onProgress?.({ t, loss, loss0: tol.loss0, lossTol: tol.abs, tMax: s.tMax, h, method: this.methodLabel(), y });
     // Converged: only the last save time is left to reach.
     if (this.convergedAt !== undefined) {
-      // The wall clock still ends this stretch as it ends any other: time-limit, resumable from a checkpoint.
+      // A step that reaches the last save time ends the run, whatever the clock says (else a piece cut
+      // there would resume and step past it); before that the wall clock ends this stretch as any other.
+      if (t >= this.saveUntil || t >= this.replayUntil) return true;
       if (this.pastWallTime()) { this.outcome = 'time-limit'; return true; }
-      return t >= this.saveUntil || t >= this.replayUntil;
+      return false;
     }
     if (loss <= tol.abs) return this.converged(t);
     const g = norm2(dy);
@@ -280,8 +282,8 @@ export class RunStopRule {
     return true;
   };
 
-  /** Auto hands over once, from Dormand–Prince to RKC. */
-  readonly onSwitch = (_t: number, _next: string): void => { this.phase = 'rkc'; };
+  /** Auto hands over from Dormand–Prince to RKC, and back when RKC's steps are no longer stability-limited. */
+  readonly onSwitch = (_t: number, next: string): void => { this.phase = next === 'rkc' ? 'rkc' : 'dopri5'; };
 
   /** The method taking the steps, as progress and checkpoints name it: "auto (dopri5)", "auto (rkc)", or the method. */
   methodLabel(): string {

@@ -108,6 +108,8 @@ export class RkcStepper implements Stepper {
   reject = false;
   /** The step-size factor of the last accepted step, taken up by the next step(). */
   fac = 1;
+  /** h rho (rho with its margin) of the last step tried: what its stage count was chosen for (auto reads it). */
+  hRho = 0;
   pending = false;
   /** After a step: the previous state and f there (swapped, not copied, with y and F0). */
   private yNew: Float64Array;
@@ -248,6 +250,7 @@ export class RkcStepper implements Stepper {
       const rho = this.rho;
       let s = stagesFor(h * rho);
       if (s > MAX_STAGES) { s = MAX_STAGES; h = Math.min(h, (0.653 * s * s) / rho); last = false; }
+      this.hRho = h * rho;
       // s - 1 stage evaluations and f at the new point.
       if (this.nfev + s > maxEvals) return this.outOfEvals(t, maxEvals);
       this.h = dir * h;

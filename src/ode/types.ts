@@ -106,9 +106,9 @@ export interface RkcOptions extends SolveOptions, SpectralOptions {
   arithmetic?: 'wasm' | 'js';
 }
 
-/** Method "auto": Dormand–Prince, then Runge–Kutta–Chebyshev once the stiffness test fires. */
+/** Method "auto": Dormand–Prince, Runge–Kutta–Chebyshev once the stiffness test fires, and back once RKC's steps are no longer stability-limited (auto.ts). */
 export interface AutoOptions extends SolveOptions, StiffnessTestOptions, SpectralOptions {
-  /** Called when auto hands over from Dormand–Prince to RKC, with the time and the new method's name. */
+  /** Called at each switch, with the time and the method switched to: "rkc", or "dopri5" when auto switches back. */
   onSwitch?: (t: number, method: string) => void;
 }
 
