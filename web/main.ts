@@ -12,7 +12,7 @@ import { download, figurePngUrl, figureSvg } from './exports.js';
 import { Fig1 } from './fig1.js';
 import { formToSpec, showWhen, specToForm, toggleCell } from './form.js';
 import { CurvePlot, Heatmap, sigmaColor, type SeriesSpec } from './plots.js';
-import { CONTROL_PAUSED, CONTROL_RECEIVED, CONTROL_SLOTS, CONTROL_STEPS, type FromWorker, type PageKernel, type TheoremInfo, type TheoryCurve, type ToWorker } from './protocol.js';
+import { CONTROL_PAUSED, CONTROL_STEPS, type FromWorker, type PageKernel, type TheoremInfo, type TheoryCurve, type ToWorker } from './protocol.js';
 
 type Json = Record<string, unknown>;
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -180,7 +180,7 @@ function startRun(paused = false): void {
   writeResult('', null);
   // Pausing the solver itself needs shared memory (a cross-origin isolated page, as dmflow explore serves it);
   // elsewhere pause and step hold the display while the run goes on.
-  control = typeof SharedArrayBuffer !== 'undefined' && globalThis.crossOriginIsolated ? new Int32Array(new SharedArrayBuffer(4 * CONTROL_SLOTS)) : null;
+  control = typeof SharedArrayBuffer !== 'undefined' && globalThis.crossOriginIsolated ? new Int32Array(new SharedArrayBuffer(8)) : null;
   if (control && paused) Atomics.store(control, CONTROL_PAUSED, 1);
   follow = !paused;
   const early = takeEarlyWorker();
@@ -236,7 +236,6 @@ function onWorkerMessage(msg: FromWorker): void {
       return;
     case 'frame':
       pushFrame(msg.t, msg.loss, msg.sigma, msg.W, msg.erank, msg.drift);
-      if (control) { Atomics.add(control, CONTROL_RECEIVED, 1); Atomics.notify(control, CONTROL_RECEIVED); }
       if (state === 'running') $('status').textContent = `running: t = ${msg.t.toExponential(2)}, loss = ${msg.loss.toExponential(2)}, ${msg.method}`;
       return;
     case 'analysis':

@@ -40,12 +40,3 @@ export interface TheoryCurve { t: number[]; loss: number[]; sigma: number[][] }
 /** Control words shared with a worker (when the page is cross-origin isolated): [paused, step tokens]. */
 export const CONTROL_PAUSED = 0;
 export const CONTROL_STEPS = 1;
-/** Index of the frames the page has received (it adds one per frame): the solver waits when it is MAX_FRAMES_AHEAD ahead. */
-export const CONTROL_RECEIVED = 2;
-/** Int32 slots of the control buffer. */
-export const CONTROL_SLOTS = 3;
-/**
- * Frames the solver may run ahead of the page: a slow page (a busy machine) holds the
- * solver instead of falling behind it, so that pause stops where the page shows.
- */
-export const MAX_FRAMES_AHEAD = 4;

@@ -10,7 +10,7 @@ import {
   type Cell, type FieldImpl, type Problem, type RunProgress, type Spec,
 } from '../src/browser.js';
 import { UNROLL_LIMIT, unrolledCost } from '../src/model/field/unrolledField.js';
-import { CONTROL_PAUSED, CONTROL_RECEIVED, CONTROL_STEPS, MAX_FRAMES_AHEAD, type FromWorker, type TheoremInfo, type TheoryCurve, type ToWorker } from './protocol.js';
+import { CONTROL_PAUSED, CONTROL_STEPS, type FromWorker, type TheoremInfo, type TheoryCurve, type ToWorker } from './protocol.js';
 
 interface WorkerScope {
   postMessage(message: FromWorker, transfer?: Transferable[]): void;
@@ -59,9 +59,7 @@ function runSpec(msg: Extract<ToWorker, { type: 'run' }>): void {
   const control = msg.control ? new Int32Array(msg.control) : null;
   const times: number[] = [];
 
-  let posted = 0;
   const frame = (t: number, y: Float64Array, loss: number, h: number, method: string) => {
-    posted++;
     const W = endToEnd(problem, y);
     const sigma = singularValues(W, m, n);
     times.push(t);
@@ -90,10 +88,6 @@ function runSpec(msg: Extract<ToWorker, { type: 'run' }>): void {
     if (control) {
       while (Atomics.load(control, CONTROL_PAUSED) === 1 && Atomics.load(control, CONTROL_STEPS) === 0) Atomics.wait(control, CONTROL_PAUSED, 1, 200);
       if (Atomics.load(control, CONTROL_STEPS) > 0) Atomics.sub(control, CONTROL_STEPS, 1);
-      // Backpressure: wait while the page is MAX_FRAMES_AHEAD frames behind (unless paused: then steps decide).
-      for (let seen = Atomics.load(control, CONTROL_RECEIVED); posted - seen > MAX_FRAMES_AHEAD && Atomics.load(control, CONTROL_PAUSED) === 0; seen = Atomics.load(control, CONTROL_RECEIVED)) {
-        Atomics.wait(control, CONTROL_RECEIVED, seen, 200);
-      }
     }
   };
   const started = performance.now();
