@@ -89,6 +89,13 @@ export function breakdown(name: string, spec: RunSpec, repeats: number, tiny: st
   };
 }
 
+/** A 2x2 spec whose run costs a few hundred microseconds: the bin on it times start-up. */
+export function writeTinySpec(): string {
+  const tiny = join(mkdtempSync(join(tmpdir(), 'dmflow-tiny-')), 'tiny.json');
+  writeFileSync(tiny, JSON.stringify({ target: [[1, 0], [0, 1]], observed: { kind: 'all' }, depth: 2, init: { kind: 'gaussian', std: 0.5, seed: 1 } }));
+  return tiny;
+}
+
 export function printBreakdown(b: Breakdown): void {
   const ms = (s: number) => `${(s * 1000).toFixed(0)} ms`;
   console.log(`  ${b.name}`);
@@ -104,9 +111,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const arg = (name: string, def: number) => { const i = process.argv.indexOf(name); return i > 0 ? Number(process.argv[i + 1]) : def; };
   const seed = arg('--seed', DEFAULT_SEED), repeats = arg('--repeats', 3);
   const fam = generatedFamily(seed);
-  const tinyDir = mkdtempSync(join(tmpdir(), 'dmflow-tiny-'));
-  const tiny = join(tinyDir, 'tiny.json');
-  writeFileSync(tiny, JSON.stringify({ target: [[1, 0], [0, 1]], observed: { kind: 'all' }, depth: 2, init: { kind: 'gaussian', std: 0.5, seed: 1 } }));
+  const tiny = writeTinySpec();
   console.log(`Where a large run's time goes (generated family, --seed ${seed}; median of ${repeats})`);
   printBreakdown(breakdown('50x50 rank 3, depth 3 (auto, rtol 1e-6, lossTol 1e-9)', fam.run50, repeats, tiny));
   if (!process.argv.includes('--skip-100')) printBreakdown(breakdown('100x100 rank 5, depth 3 (auto, rtol 1e-6, lossTol 1e-9)', fam.run100, repeats, tiny));

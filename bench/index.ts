@@ -14,6 +14,7 @@ import { benchRhs } from './rhs.js';
 import { benchStartup, printProfile, printStartup, profileRun } from './startup.js';
 import { benchStiffPhase } from './stiffPhase.js';
 import { benchBrowser } from './browser.js';
+import { breakdown, printBreakdown, writeTinySpec } from './breakdown.js';
 import { expandCells, fig1Sweep, ONE_THREAD_TEXT } from './workloads.js';
 
 const USAGE = 'usage: npm run bench [-- --seed k] [-- --skip-100] [-- --ratios-only] [-- --startup-only]';
@@ -77,4 +78,9 @@ console.log(`\nRatios of issue 29, on two instance families. dmflow: \`node ${BI
 console.log(`The peers run with one BLAS thread too (${ONE_THREAD_TEXT} in their environment; torch also torch.set_num_threads(1)) and are timed on their integration or descent loop alone: scipy's solve_ivp RK45 with a numpy vector field (bench/scipy_flow.py), PyTorch full-batch GD with autograd in float64 (bench/torch_gd.py).`);
 const results = [ownFamily, generated].map((f) => benchFamily(f, { skip100 }));
 printSummary([ownFamily, generated], results);
+// Where the large runs' time goes, for the rows whose targets are missed (bench/breakdown.ts).
+console.log(`\nWhere a large run's time goes (generated family, --seed ${seed}; median of 3)`);
+const tiny = writeTinySpec();
+printBreakdown(breakdown('50x50 rank 3, depth 3 (auto, rtol 1e-6, lossTol 1e-9)', generated.run50, 3, tiny));
+if (!skip100) printBreakdown(breakdown('100x100 rank 5, depth 3 (auto, rtol 1e-6, lossTol 1e-9)', generated.run100, 3, tiny));
 console.log(`\n(${((Date.now() - started) / 60000).toFixed(1)} min; load average at the end ${load()})`);
