@@ -125,9 +125,11 @@ class AutoStepper implements StartableStepper {
     return { ...rest, h0 };
   }
 
-  /** A phase's budgets: what the phases before it left. */
-  private phaseLimits(): StepLimits {
-    return { maxSteps: this.limits.maxSteps - this.done.naccept - this.done.nreject, maxEvals: this.limits.maxEvals - this.done.nfev };
+  /** A phase's budgets: what the phases before it (and `ending`, the phase it follows) left. */
+  private phaseLimits(ending?: Dopri5Stepper | RkcStepper): StepLimits {
+    const d = this.done;
+    const steps = d.naccept + d.nreject + (ending ? ending.naccept + ending.nreject : 0);
+    return { maxSteps: this.limits.maxSteps - steps, maxEvals: this.limits.maxEvals - d.nfev - (ending?.nfev ?? 0) };
   }
 
   private fold(from: Dopri5Stepper | RkcStepper): void {
@@ -141,9 +143,9 @@ class AutoStepper implements StartableStepper {
     const tSwitch = dp.t;
     // RKC on [tSwitch, t1] as a fresh integration: its default hMax is what remains of
     // the interval, its first step the last Dormand–Prince step, its budgets what is left.
+    const rk = new RkcStepper(this.f, [tSwitch, this.span[1]], dp.y, this.rkcOptions(Math.abs(dp.h)), { ...this.checked }, this.phaseLimits(dp));
+    if (rk.start() !== 'ok') { this.failure = rk.message; return false; }
     this.fold(dp);
-    const rk = new RkcStepper(this.f, [tSwitch, this.span[1]], dp.y, this.rkcOptions(Math.abs(dp.h)), { ...this.checked }, this.phaseLimits());
-    if (rk.start() !== 'ok') { this.unfold(dp); this.failure = rk.message; return false; }
     this.rk = rk;
     this.calm = 0;
     this.switches.push({ t: tSwitch, method: 'rkc' });
@@ -156,20 +158,15 @@ class AutoStepper implements StartableStepper {
     const rk = this.rk!;
     const tSwitch = rk.t;
     // A fresh Dormand–Prince run (controller and stiffness counters new) from RKC's next step.
+    const dp = new Dopri5Stepper(this.f, [tSwitch, this.span[1]], rk.y, this.dopri5Options(Math.abs(rk.h) * rk.fac), { ...this.checked }, this.phaseLimits(rk));
+    if (dp.start() !== 'ok') { this.failure = dp.message; return false; }
     this.fold(rk);
-    const dp = new Dopri5Stepper(this.f, [tSwitch, this.span[1]], rk.y, this.dopri5Options(Math.abs(rk.h) * rk.fac), { ...this.checked }, this.phaseLimits());
-    if (dp.start() !== 'ok') { this.unfold(rk); this.failure = dp.message; return false; }
     this.dp = dp;
     this.dpT0 = tSwitch;
     this.rk = null;
     this.switches.push({ t: tSwitch, method: 'dopri5' });
     this.options.onSwitch?.(tSwitch, 'dopri5');
     return true;
-  }
-
-  private unfold(from: Dopri5Stepper | RkcStepper): void {
-    const d = this.done;
-    d.nfev -= from.nfev; d.naccept -= from.naccept; d.nreject -= from.nreject; d.stiffDetections -= from.stiffDetections;
   }
 
   interpolate(t: number, out: Float64Array): void { this.cur.interpolate(t, out); }
