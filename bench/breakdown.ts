@@ -16,20 +16,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildProblem, gradientField, run, solveIvp, solveOptionsFromSpec, type Spec } from '../src/index.js';
-import { BIN } from './cliRuns.js';
+import { timed } from './cliRuns.js';
 import { DEFAULT_SEED, generatedFamily, type RunSpec } from './families.js';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-function timeBin(args: string[], repeats: number): number {
-  const walls: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const t0 = performance.now();
-    const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 28 });
-    walls.push((performance.now() - t0) / 1000);
-    if (r.status !== 0 && args.length > 1 && args[0] !== '-e') throw new Error(`${args.join(' ')}: exit ${r.status}: ${r.stderr}`);
-  }
-  return median(walls);
+/** The median over `repeats` calls of a wall time in seconds. */
+function medianOf(repeats: number, wall: () => number): number {
+  return median(Array.from({ length: repeats }, wall));
+}
+
+/** `node -e 0`: the floor no command goes under. */
+function nodeItself(): number {
+  const t0 = performance.now();
+  spawnSync(process.execPath, ['-e', '0']);
+  return (performance.now() - t0) / 1000;
 }
 
 export interface Breakdown {
@@ -41,10 +42,10 @@ export function breakdown(name: string, spec: RunSpec, repeats: number, tiny: st
   const dir = mkdtempSync(join(tmpdir(), 'dmflow-breakdown-'));
   const file = join(dir, 'spec.json');
   writeFileSync(file, JSON.stringify(spec));
-  const nodeBare = timeBin(['-e', '0'], repeats);
+  const nodeBare = medianOf(repeats, nodeItself);
   // Start-up: the bin on a 2x2 spec whose run costs a few hundred microseconds.
-  const startup = timeBin([BIN, 'run', tiny], repeats);
-  const wall = timeBin([BIN, 'run', file], repeats);
+  const startup = medianOf(repeats, () => timed(['run', tiny]).wall);
+  const wall = medianOf(repeats, () => timed(['run', file]).wall);
 
   const problem = buildProblem(spec as Spec);
   const field = gradientField(problem);

@@ -14,7 +14,8 @@ const root = new URL('..', import.meta.url);
 /** The file package.json's "bin" names: what `dmflow` runs once installed. */
 export const BIN = fileURLToPath(new URL((JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { bin: { dmflow: string } }).bin.dmflow, root));
 
-function timed(args: string[]): { wall: number; stdout: string } {
+/** `dmflow <args>` through the package's bin: wall time in seconds and stdout; throws on a non-zero exit. */
+export function timed(args: string[]): { wall: number; stdout: string } {
   const t0 = performance.now();
   const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
   const wall = (performance.now() - t0) / 1000;

@@ -15,7 +15,7 @@ import { integrateBlockToFit } from '../../theorems/blockIntegration.js';
 import { requireTheorem, THEOREMS_DEEP_ONLY, type Covered, type TheoremLimit } from '../../theorems/index.js';
 import { runProblem } from './run.js';
 import type { RunResult } from './runResult.js';
-import { lossTolerance, targetEnergy } from './stopRules.js';
+import { largestObserved, lossTolerance, targetEnergy } from './stopRules.js';
 import type { Verification, VerificationSkipped } from './verify.js';
 
 /**
@@ -224,9 +224,7 @@ export function checkRun(c: Covered, problem: Problem, r: RunResult, tol = 1e-6,
 
 /** The largest |observed target entry|: the scale when the theorem's limit is 0. */
 function observedScale(p: Problem): number {
-  let s = 0;
-  for (let k = 0; k < p.obsRows.length; k++) s = Math.max(s, Math.abs(p.target[p.obsRows[k] * p.n + p.obsCols[k]]));
-  return s > 0 ? s : 1;
+  return largestObserved(p) || 1;
 }
 
 /** W(inf) + M P3, P3 = I - (1/q) sum_k J_k (the E3 projector of the block structure). */

@@ -272,6 +272,7 @@ function asymmetricGlrl(spec: TolSpec, c: Completion, options: GlrlOptions, maxR
   let W: Float64Array = new Float64Array(m * n);
   const acc = new Accumulator(c, options);
   const root = Math.sqrt(options.epsilon);
+  const divergeLimit = divergeLimitFor(spec.solver.divergeAt, 2, c);
   for (let r = 1; ; r++) {
     if (acc.loss(W) <= spec.solver.lossTol) return acc.finish('converged', `loss <= lossTol (${spec.solver.lossTol}) at rank ${r - 1}`, W, r - 1);
     if (r > maxRank) return acc.finish('max-rank', `rank limit ${maxRank} reached with loss ${acc.loss(W).toExponential(3)} > lossTol`, W, r - 1);
@@ -283,7 +284,7 @@ function asymmetricGlrl(spec: TolSpec, c: Completion, options: GlrlOptions, maxR
     for (let j = 0; j < n; j++) y0[(r - 1) * n + j] = root * v[j];
     y0.set(withColumn(U, m, r - 1, u, root), shape.offsets[1]);
     const field = gradientField({ ...shape, depth: 2, n, target: c.target, obsRows: c.obsRows, obsCols: c.obsCols });
-    const stage = runStage(field, y0, r, sigma, spec, options, divergeLimitFor(spec.solver.divergeAt, 2, c));
+    const stage = runStage(field, y0, r, sigma, spec, options, divergeLimit);
     Vt = stage.y.slice(0, shape.offsets[1]);
     U = stage.y.slice(shape.offsets[1], shape.offsets[2]);
     W = endToEnd(shape, stage.y);
@@ -299,6 +300,7 @@ function symmetricGlrl(spec: TolSpec, c: Completion, options: GlrlOptions, maxRa
   let W: Float64Array = new Float64Array(n * n);
   const acc = new Accumulator(c, options);
   const root = Math.sqrt(options.epsilon);
+  const divergeLimit = divergeLimitFor(spec.solver.divergeAt, 2, c);
   for (let r = 1; ; r++) {
     if (acc.loss(W) <= spec.solver.lossTol) return acc.finish('converged', `loss <= lossTol (${spec.solver.lossTol}) at rank ${r - 1}`, W, r - 1);
     const { lambda, u } = topEigenpair(negativeGradient(c, W), n);
@@ -308,7 +310,7 @@ function symmetricGlrl(spec: TolSpec, c: Completion, options: GlrlOptions, maxRa
     }
     if (r > maxRank) return acc.finish('max-rank', `rank limit ${maxRank} reached with loss ${acc.loss(W).toExponential(3)} > lossTol`, W, r - 1);
     const y0 = withColumn(U, n, r - 1, u, root);
-    const stage = runStage(symmetricField({ n, rank: r, target: c.target, obsRows: c.obsRows, obsCols: c.obsCols }), y0, r, lambda, spec, options, divergeLimitFor(spec.solver.divergeAt, 2, c));
+    const stage = runStage(symmetricField({ n, rank: r, target: c.target, obsRows: c.obsRows, obsCols: c.obsCols }), y0, r, lambda, spec, options, divergeLimit);
     U = stage.y;
     W = new Float64Array(n * n);
     matmulNT(U, 0, U, 0, W, 0, n, n, r);

@@ -43,6 +43,13 @@ export function targetEnergy(problem: Pick<Problem, 'n' | 'target' | 'obsRows' |
   return 0.5 * s;
 }
 
+/** The largest |observed target entry| (0 when nothing is observed). */
+export function largestObserved(problem: Pick<Problem, 'n' | 'target' | 'obsRows' | 'obsCols'>): number {
+  let big = 0;
+  for (let p = 0; p < problem.obsRows.length; p++) big = Math.max(big, Math.abs(problem.target[problem.obsRows[p] * problem.n + problem.obsCols[p]]));
+  return big;
+}
+
 /**
  * The loss tolerance of a run. lossTol (absolute) and lossRelTol (relative to
  * the scale) keep their meaning when given (both: whichever is reached first);
@@ -402,7 +409,5 @@ export function divergeLimit(problem: Pick<Problem, 'spec' | 'depth' | 'n' | 'ta
 
 /** divergeLimit for a depth-`depth` factorization of the observed entries of `target` (n columns). */
 export function divergeLimitFor(divergeAt: number, depth: number, c: Pick<Problem, 'n' | 'target' | 'obsRows' | 'obsCols'>): number {
-  let big = 0;
-  for (let p = 0; p < c.obsRows.length; p++) big = Math.max(big, Math.abs(c.target[c.obsRows[p] * c.n + c.obsCols[p]]));
-  return divergeAt * Math.max(1, big ** (1 / depth));
+  return divergeAt * Math.max(1, largestObserved(c) ** (1 / depth));
 }
