@@ -125,8 +125,24 @@ describe.skipIf(skip !== null)('the explorer page in chromium', () => {
 
   it('runs a 20x20 rank-2 completion at depth 3 as the CLI does, and says which hypothesis of each theorem fails', async () => {
     const { page, errors } = await newPage(browser);
+    // What the page had started when it wrote the result: the workers, and whether its own copy of the library was fetched.
+    await page.addInitScript(() => {
+      const g = globalThis as unknown as { Worker: typeof Worker; dmflowWorkers: number; dmflowAtResult?: { workers: number; scripts: string[] } };
+      g.dmflowWorkers = 0;
+      const Base = g.Worker;
+      g.Worker = class extends Base { constructor(url: string | URL, options?: WorkerOptions) { super(url, options); g.dmflowWorkers++; } };
+      new MutationObserver(() => {
+        if (g.dmflowAtResult || !document.getElementById('result')?.dataset.status) return;
+        g.dmflowAtResult = { workers: g.dmflowWorkers, scripts: performance.getEntriesByType('resource').map((e) => e.name) };
+      }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-status'] });
+    });
     await page.goto(`${server.url}${specHash(COMPLETION, '&run=1')}`);
     const r = await waitResult(page);
+    // A run from the URL is the one index.html posted (one worker), drawn without the page's copy of the library (web/lib.ts).
+    const atResult = await page.evaluate(() => (globalThis as unknown as { dmflowAtResult: { workers: number; scripts: string[] } }).dmflowAtResult);
+    expect(atResult.workers).toBe(1);
+    expect(atResult.scripts.some((u) => u.includes('/chunks/'))).toBe(true);
+    expect(atResult.scripts.filter((u) => /pageLibrary|fig1/.test(u))).toEqual([]);
     await page.screenshot({ path: join(OUT, '3-completion-20x20.png'), fullPage: true });
     const ref = cliJson(['run'], COMPLETION, { DMFLOW_KERNEL: 'wasm' });
     compareWithCli('completion 20x20 rank 2 depth 3', JSON.parse(r.text), ref.json!);

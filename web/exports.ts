@@ -1,9 +1,9 @@
 // Static figures for export (SVG and PNG): the Vega-Lite specs of
 // `dmflow plot run` and `dmflow plot sweep` (src/plot/runFigure.ts,
 // sweepFigure.ts) rendered by vega in the page. vega and vega-lite load on
-// first use, in their own chunk.
+// first use, in their own chunk; so does the page's copy of the library (lib.ts).
 
-import { withTitles } from '../src/browser.js';
+import { loadLibrary } from './lib.js';
 
 async function view(spec: object) {
   const [vega, vl] = await Promise.all([import('vega'), import('vega-lite')]);
@@ -14,6 +14,7 @@ async function view(spec: object) {
 export async function figureSvg(spec: object): Promise<string> {
   const v = await view(spec);
   try {
+    const { withTitles } = await loadLibrary();
     return withTitles(await v.toSVG());
   } finally {
     v.finalize();

@@ -40,6 +40,8 @@ export class Fig1 {
     $('fig1-png').addEventListener('click', () => { if (this.figure) void figurePngUrl(this.figure).then((u) => download('dmflow-fig1.png', u)).catch((e) => this.fail(e)); });
     $('fig1-download').addEventListener('click', () => download('dmflow-fig1.jsonl', this.lines.map((l) => JSON.stringify(l)).join('\n') + '\n', 'application/x-ndjson'));
     this.fromFields();
+    // Disabled in index.html until this module, loaded with the tab, listens to it.
+    ($('fig1-run') as HTMLButtonElement).disabled = false;
   }
 
   /** The sweep JSON from the fields. */
@@ -146,7 +148,8 @@ export class Fig1 {
       this.draw(by);
     };
     for (let k = 0; k < count; k++) {
-      const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+      // Beside index.html: this module is a chunk of its own (chunks/), loaded with the tab.
+      const w = new Worker(new URL('worker.js', document.baseURI), { type: 'module' });
       this.pool.push(w);
       w.onmessage = (e: MessageEvent<FromWorker>) => {
         const msg = e.data;

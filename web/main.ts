@@ -6,25 +6,30 @@
 // <pre id="result" data-status="<status>">; a spec error goes there with
 // data-status="error" as the CLI's one line (docs/explorer.md).
 
-import { buildProblem, DEFAULT_SPEC, endToEnd, InputError, runFigure, wasmLoadError, wasmModule, type Problem, type Spec } from '../src/browser.js';
+import type { Problem, Spec } from '../src/browser.js';
+import { DEFAULT_SPEC } from '../src/experiments/defaults.js';
 import './style.css';
 import { download, figurePngUrl, figureSvg } from './exports.js';
-import { Fig1 } from './fig1.js';
+import type { Fig1 } from './fig1.js';
 import { formToSpec, showWhen, specToForm, toggleCell } from './form.js';
+import { library, loadLibrary, type Library } from './lib.js';
 import { CurvePlot, Heatmap, sigmaColor, type SeriesSpec } from './plots.js';
-import { CONTROL_PAUSED, CONTROL_STEPS, type FromWorker, type PageKernel, type TheoremInfo, type TheoryCurve, type ToWorker } from './protocol.js';
+import { CONTROL_PAUSED, CONTROL_STEPS, type FromWorker, type PageKernel, type ProblemView, type TheoremInfo, type TheoryCurve, type ToWorker } from './protocol.js';
 
 type Json = Record<string, unknown>;
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
-/** Milliseconds between streamed states (about 30 a second). */
-const FRAME_MS = 33;
+/** Milliseconds between streamed states (up to 40 a second; index.html posts a run from the URL with the same). */
+const FRAME_MS = 25;
 /** Floats of W(t) kept for stepping back through a run (40 MB); older states are thinned past it. */
 const W_BUDGET = 5e6;
 
 // ---------------------------------------------------------------- state
 let spec: Json = structuredClone(DEFAULT_SPEC) as Json;
-let problem: Problem | null = null;
+/** The problem drawn: built by validate(), or sent by the worker of a run from the URL. */
+let problem: ProblemView | null = null;
+/** Counts specs set, so that a validation waiting for the library applies to the newest only. */
+let specVersion = 0;
 let worker: Worker | null = null;
 let control: Int32Array | null = null;
 /** A run is under way in the worker (it lives on briefly after its result, for the verdict at t = 0). */
@@ -102,31 +107,45 @@ function setSpec(next: Json, fromForm = false): void {
   if (!fromForm) specToForm(spec);
   stopWorker();
   clearRun();
-  if (validate() && autoRun) startRun();
+  const version = ++specVersion;
+  withLibrary((lib) => {
+    if (version !== specVersion) return;
+    if (validate(lib) && autoRun) startRun();
+    // A run index.html posted for a spec that does not validate is not this page's: stop it.
+    else if ((globalThis as { dmflowEarlyWorker?: EarlyWorker }).dmflowEarlyWorker?.run) takeEarlyWorker()!.worker.terminate();
+  });
 }
 
-function validate(): boolean {
+/** Calls `then` with the page's copy of the library: at once when loaded, else once it is (lib.ts). */
+function withLibrary(then: (lib: Library) => void): void {
+  const lib = library();
+  if (lib) { then(lib); return; }
+  loadLibrary().then(then, (e: Error) => fail(`dmflow: internal error: the library did not load (${e.message})`));
+}
+
+function validate(lib: Library): boolean {
   clearErrors();
+  let built: Problem;
   try {
     // Whatever the page holds (typed in, imported, from the URL) is validated here, as the CLI validates a file.
-    problem = buildProblem(spec as unknown as Spec);
+    built = lib.buildProblem(spec as unknown as Spec);
   } catch (e) {
     problem = null;
-    if (e instanceof InputError) showInputError(e.field, `dmflow: ${e.message}`);
+    if (e instanceof lib.InputError) showInputError(e.field, `dmflow: ${e.message}`);
     else showInputError('spec', `dmflow: internal error: ${(e as Error).message}`);
     setStatus('error');
     return false;
   }
+  problem = built;
   writeResult('', null);
-  initialFrame();
+  initialFrame(lib, built);
   setStatus('idle');
   return true;
 }
 
 /** The state at t = 0, drawn before any run. */
-function initialFrame(): void {
-  if (!problem) return;
-  const W = endToEnd(problem, problem.y0);
+function initialFrame(lib: Library, built: Problem): void {
+  const W = lib.endToEnd(built, built.y0);
   frames.W[0] = W;
   dirty = true;
   cursor = -1;
@@ -163,8 +182,17 @@ function setStatus(s: RunState, detail = ''): void {
   $('status').textContent = detail ? `${s}: ${detail}` : s;
 }
 
-/** The worker index.html starts before app.js loads (so that both load the library at once), if not yet taken. */
-interface EarlyWorker { worker: Worker; messages: FromWorker[]; failed?: string }
+/**
+ * The worker index.html starts before app.js loads (so that both load the
+ * library at once), if not yet taken; with the run it already posted, when
+ * the URL asked for one (#spec=...&run=1).
+ */
+interface EarlyWorker {
+  worker: Worker;
+  messages: FromWorker[];
+  failed?: string;
+  run?: { spec: string; kernel: PageKernel; frameMs: number; control?: SharedArrayBuffer };
+}
 function takeEarlyWorker(): EarlyWorker | null {
   const g = globalThis as { dmflowEarlyWorker?: EarlyWorker };
   const early = g.dmflowEarlyWorker ?? null;
@@ -172,19 +200,46 @@ function takeEarlyWorker(): EarlyWorker | null {
   return early;
 }
 
-function startRun(paused = false): void {
-  if (!problem) return;
+/**
+ * A worker started once a run has finished, with the library loaded by the
+ * time the next run starts: a run then costs its integration, not the
+ * library's load in a fresh worker (a run ends by terminating its worker).
+ */
+let spare: EarlyWorker | null = null;
+function startSpare(): void {
+  if (spare) return;
+  try {
+    const s: EarlyWorker = { worker: new Worker(new URL('worker.js', document.baseURI), { type: 'module' }), messages: [] };
+    s.worker.onmessage = (e: MessageEvent<FromWorker>) => { s.messages.push(e.data); };
+    s.worker.onerror = (e) => { e.preventDefault(); s.failed = e.message || 'it did not load'; };
+    spare = s;
+  } catch { /* the next run starts its own */ }
+}
+function takeSpare(): EarlyWorker | null {
+  const s = spare;
+  spare = null;
+  return s;
+}
+
+/** Starts a run of the spec; `fromUrl`: the spec of the URL, not validated here (its worker validates it and says what it draws). */
+function startRun(paused = false, fromUrl = false): void {
+  if (!problem && !fromUrl) return;
   stopWorker();
   clearRun();
   autoRun = true;
   writeResult('', null);
+  const early = takeEarlyWorker() ?? takeSpare();
+  // The early run is this run when it was posted with exactly what this one would post.
+  const adopt = !paused && early?.run !== undefined && early.run.spec === JSON.stringify(spec) && early.run.kernel === kernel && early.run.frameMs === FRAME_MS;
+  if (early && early.run && !adopt) { early.worker.terminate(); }
   // Pausing the solver itself needs shared memory (a cross-origin isolated page, as dmflow explore serves it);
   // elsewhere pause and step hold the display while the run goes on.
-  control = typeof SharedArrayBuffer !== 'undefined' && globalThis.crossOriginIsolated ? new Int32Array(new SharedArrayBuffer(8)) : null;
+  if (adopt) control = early!.run!.control ? new Int32Array(early!.run!.control) : null;
+  else control = typeof SharedArrayBuffer !== 'undefined' && globalThis.crossOriginIsolated ? new Int32Array(new SharedArrayBuffer(8)) : null;
   if (control && paused) Atomics.store(control, CONTROL_PAUSED, 1);
   follow = !paused;
-  const early = takeEarlyWorker();
-  const w = early?.worker ?? new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+  const reuse = early && (adopt || !early.run) ? early : null;
+  const w = reuse?.worker ?? new Worker(new URL('worker.js', document.baseURI), { type: 'module' });
   worker = w;
   const receive = (data: FromWorker) => {
     if (w !== worker) return;
@@ -197,12 +252,12 @@ function startRun(paused = false): void {
   const failed = (why: string) => { if (w === worker) fail(`dmflow: internal error: the solver worker failed (${why})`); };
   w.onmessage = (e: MessageEvent<FromWorker>) => receive(e.data);
   w.onerror = (e) => { e.preventDefault(); failed(e.message || 'it did not load'); };
-  // What the early worker said before this page's script took it.
-  for (const m of early?.messages ?? []) receive(m);
-  if (early?.failed) { failed(early.failed); return; }
-  w.postMessage({ type: 'run', spec, kernel, frameMs: FRAME_MS, control: control?.buffer as SharedArrayBuffer | undefined } satisfies ToWorker);
   solving = true;
   setStatus(paused ? 'paused' : 'running');
+  // What the early worker said before this page's script took it (its run's first frames, when adopted).
+  for (const m of reuse?.messages ?? []) receive(m);
+  if (reuse?.failed) { failed(reuse.failed); return; }
+  if (!adopt) w.postMessage({ type: 'run', spec, kernel, frameMs: FRAME_MS, control: control?.buffer as SharedArrayBuffer | undefined } satisfies ToWorker);
 }
 
 function fail(line: string): void {
@@ -231,6 +286,10 @@ function pushFrame(t: number, loss: number, sigma: ArrayLike<number>, W: Float64
 
 function onWorkerMessage(msg: FromWorker): void {
   switch (msg.type) {
+    case 'problem':
+      problem = { m: msg.m, n: msg.n, mask: msg.mask, target: msg.target };
+      dirty = true;
+      return;
     case 'ready':
       $('kernel-info').textContent = msg.wasm && kernel === 'wasm' ? 'kernel: wasm SIMD' : `kernel: js${msg.wasm ? '' : ` (wasm: ${msg.wasmError})`}`;
       return;
@@ -244,6 +303,9 @@ function onWorkerMessage(msg: FromWorker): void {
       if (msg.coupling) {
         $('v-coupling').textContent += `; at t = 0: ${msg.coupling.verdict} (index ${msg.coupling.index.toExponential(2)})`;
         stopWorker();
+        startSpare();
+        // For what comes next (edits, exports): the run from the URL did without it.
+        void loadLibrary();
       }
       if (msg.theorem) {
         theorem = msg.theorem;
@@ -286,6 +348,7 @@ function onWorkerMessage(msg: FromWorker): void {
       if (msg.input) showInputError(msg.input.field, `dmflow: ${msg.input.message}`);
       else fail(`dmflow: ${msg.message}`);
       stopWorker();
+      startSpare();
       setStatus('error');
       return;
     case 'cell':
@@ -415,7 +478,8 @@ function reset(): void {
   stopWorker();
   clearRun();
   autoRun = false;
-  if (validate()) setStatus('idle');
+  const version = ++specVersion;
+  withLibrary((lib) => { if (version === specVersion && validate(lib)) setStatus('idle'); });
 }
 
 // ---------------------------------------------------------------- exchange
@@ -444,16 +508,20 @@ function copySpec(): void {
 }
 
 /** The run's figure (`dmflow plot run`) from the streamed states. */
-function runFigureSpec(): object {
+function runFigureSpec(lib: Library): object {
   const trajectory = frames.t.map((t, i) => ({ t, loss: frames.loss[i], singularValues: frames.sigma[i] })).filter((p) => p.t > 0);
   const { matrix: _m, ...rest } = result ?? {};
-  return runFigure({ ...rest, trajectory }, 'the page', { spec, tScale: ($('log-t') as HTMLInputElement).checked ? 'log' : 'linear' }).spec;
+  return lib.runFigure({ ...rest, trajectory }, 'the page', { spec, tScale: ($('log-t') as HTMLInputElement).checked ? 'log' : 'linear' }).spec;
 }
 
 function exportFigure(kind: 'svg' | 'png'): void {
+  withLibrary((lib) => exportFigureWith(lib, kind));
+}
+
+function exportFigureWith(lib: Library, kind: 'svg' | 'png'): void {
   let fig: object;
   try {
-    fig = runFigureSpec();
+    fig = runFigureSpec(lib);
   } catch (e) {
     $('status').textContent = (e as Error).message;
     return;
@@ -465,11 +533,15 @@ function exportFigure(kind: 'svg' | 'png'): void {
 // ---------------------------------------------------------------- start
 function start(): void {
   hashParams = readHash();
-  kernel = hashParams.get('kernel') === 'js' || !wasmModule ? 'js' : 'wasm';
-  $('kernel-info').textContent = kernel === 'wasm' ? 'kernel: wasm SIMD' : `kernel: js${wasmModule ? '' : ` (wasm: ${wasmLoadError})`}`;
+  // Where wasm SIMD does not compile, the worker runs the js kernels and its 'ready' message says so.
+  kernel = hashParams.get('kernel') === 'js' ? 'js' : 'wasm';
+  $('kernel-info').textContent = kernel === 'wasm' ? 'kernel: wasm SIMD' : 'kernel: js';
 
-  const fig1 = new Fig1(() => spec, (text) => { if ($('fig1-view').hidden) return; hashParams.set('fig1', text); writeHash(); });
+  // The Fig. 1 tab's code (and the library it uses) loads when the tab is first shown.
+  let fig1: Promise<Fig1> | null = null;
+  const loadFig1 = () => (fig1 ??= import('./fig1.js').then(({ Fig1 }) => new Fig1(() => spec, (text) => { if ($('fig1-view').hidden) return; hashParams.set('fig1', text); writeHash(); })));
   const showView = (v: 'flow' | 'fig1') => {
+    if (v === 'fig1') loadFig1().catch((e: Error) => { $('fig1-status').textContent = `error: the Fig. 1 code did not load (${e.message})`; });
     $('flow-view').hidden = v !== 'flow';
     $('fig1-view').hidden = v !== 'fig1';
     $('tab-flow').classList.toggle('active', v === 'flow');
@@ -515,13 +587,35 @@ function start(): void {
   if (hashParams.get('view') === 'fig1') {
     showView('fig1');
     const sweep = hashParams.get('fig1');
-    if (sweep !== undefined) fig1.setSweep(sweep, true);
-    if (run) fig1.run();
+    void loadFig1().then((f) => {
+      if (sweep !== undefined) f.setSweep(sweep, true);
+      if (run) f.run();
+    });
   }
   const text = hashParams.get('spec');
   autoRun = run && hashParams.get('view') !== 'fig1';
-  if (text !== undefined) loadSpecText(text); else setSpec(spec);
   requestAnimationFrame(loop);
+  if (text !== undefined && autoRun && runFromUrl(text)) return;
+  if (text !== undefined) loadSpecText(text); else setSpec(spec);
+}
+
+/**
+ * Opened with #spec=...&run=1: takes the run index.html already posted for
+ * this spec, without loading the library here first (lib.ts); the worker
+ * validates the spec, reports an error as the CLI's line, and sends what the
+ * page draws. False when there is no such run (then the page validates and
+ * starts its own).
+ */
+function runFromUrl(text: string): boolean {
+  const early = (globalThis as { dmflowEarlyWorker?: EarlyWorker }).dmflowEarlyWorker;
+  if (!early?.run) return false;
+  let value: unknown;
+  try { value = JSON.parse(text); } catch { return false; }
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || JSON.stringify(value) !== early.run.spec) return false;
+  spec = value as Json;
+  specToForm(spec);
+  startRun(false, true);
+  return true;
 }
 
 function loadSpecText(text: string): void {

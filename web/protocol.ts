@@ -19,10 +19,14 @@ export interface Frame {
   method: string;
 }
 
+/** What the page draws a run with: the sizes, the observed cells and the target (row-major). */
+export interface ProblemView { m: number; n: number; mask: Uint8Array; target: Float64Array }
+
 export interface InputErrorInfo { field: string; expected: string; message: string }
 
 export type FromWorker =
   | { type: 'ready'; wasm: boolean; wasmError: string }
+  | ({ type: 'problem' } & ProblemView)
   | { type: 'analysis'; components: number; connected: boolean; coupling: { index: number; decoupled: boolean; verdict: string } | null; theorem: TheoremInfo | null }
   | ({ type: 'frame' } & Frame)
   | { type: 'done'; result: Record<string, unknown>; text: string; runMs: number; check: unknown; theory: TheoryCurve | null }

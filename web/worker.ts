@@ -55,6 +55,8 @@ function theoremInfo(spec: unknown, problem: Problem): TheoremInfo {
 function runSpec(msg: Extract<ToWorker, { type: 'run' }>): void {
   const problem = buildProblem(msg.spec as Spec);
   const { m, n } = problem;
+  // What the page draws with, when it did not build the problem itself (a run from the URL: lib.ts).
+  post({ type: 'problem', m, n, mask: problem.mask.slice(), target: problem.target.slice() });
   const c0 = balanceInvariants(problem, problem.y0);
   const control = msg.control ? new Int32Array(msg.control) : null;
   const times: number[] = [];

@@ -4,7 +4,7 @@
 // them to a results file on a pool of worker threads; a page (web/) computes
 // them in Web Workers with the same functions.
 
-import { z } from 'zod';
+import * as z from 'zod';
 import { InputError } from '../model/errors.js';
 import { buildProblem } from '../model/problem.js';
 import { parseWith, type Spec } from '../model/spec.js';

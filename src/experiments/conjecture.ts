@@ -5,7 +5,7 @@
 
 import { availableParallelism } from 'node:os';
 import * as fc from 'fast-check';
-import { z } from 'zod';
+import * as z from 'zod';
 import { coveringTheorem, type TheoremLimit } from '../../theorems/index.js';
 import { InputError } from '../model/errors.js';
 import { buildProblem } from '../model/problem.js';

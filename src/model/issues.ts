@@ -5,7 +5,7 @@
 // required key says it is required and what the object needs. The known keys
 // come from the schema itself, walked along the input to the offending object.
 
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { InputError, fieldPath } from './errors.js';
 
 type Issue = z.core.$ZodIssue;

@@ -2,7 +2,7 @@
 // objects: unknown keys are errors), then checked for consistency of shapes
 // in problem.ts. Every failure becomes one InputError line.
 
-import { z } from 'zod';
+import * as z from 'zod';
 import { InputError } from './errors.js';
 import { parseWith } from './issues.js';
 

@@ -10,7 +10,10 @@ import type { Problem } from './problem.js';
 import { Rng } from './random.js';
 import { gradientField } from './field/dispatch.js';
 
-const math = create(all);
+// Created on first use: a module-level create(all) would put all of mathjs
+// into every bundle that imports this package, the explorer's included.
+let mathInstance: ReturnType<typeof create> | null = null;
+const mathjs = () => (mathInstance ??= create(all));
 
 export const SYMBOLIC_LIMITS = { side: 4, depth: 3 };
 
@@ -39,6 +42,7 @@ const texHandler = (node: MathNode): string | undefined => {
 };
 
 export function symbolicOde(problem: Problem, options: { points?: number; seed?: number } = {}): SymbolicOde {
+  const math = mathjs();
   const { dims, depth: L, n, offsets, obsRows, obsCols, target } = problem;
   if (Math.max(...dims) > SYMBOLIC_LIMITS.side) throw new InputError('spec', `expected a model with every side <= ${SYMBOLIC_LIMITS.side} for symbolic derivation, got sizes ${dims.join(', ')}`);
   if (L > SYMBOLIC_LIMITS.depth) throw new InputError('spec.depth', `expected depth <= ${SYMBOLIC_LIMITS.depth} for symbolic derivation, got ${L}`);

@@ -4,7 +4,7 @@
 // observed, solver and save fields as the deep model; its own "model" and
 // "init"; "depth" and "width" are refused (the shape is model.rank).
 
-import { z } from 'zod';
+import * as z from 'zod';
 import { InputError } from '../errors.js';
 import { type DeepReadonly, learningRateError, needsLearningRate, observedSchema, parseWith, saveSchema, solverFields, targetSchema } from '../spec.js';
 
