@@ -153,6 +153,7 @@ function initialFrame(lib: Library, built: Problem): void {
 }
 
 function clearRun(): void {
+  fpsStarted = false;
   for (const k of Object.keys(frames) as (keyof typeof frames)[]) (frames[k] as unknown[]).length = 0;
   wFloats = 0;
   cursor = -1;
@@ -294,6 +295,7 @@ function onWorkerMessage(msg: FromWorker): void {
       $('kernel-info').textContent = msg.wasm && kernel === 'wasm' ? 'kernel: wasm SIMD' : `kernel: js${msg.wasm ? '' : ` (wasm: ${msg.wasmError})`}`;
       return;
     case 'frame':
+      if (!fpsStarted) { fpsStarted = true; fpsFrames = 0; fpsSince = performance.now(); }
       pushFrame(msg.t, msg.loss, msg.sigma, msg.W, msg.erank, msg.drift);
       if (state === 'running') $('status').textContent = `running: t = ${msg.t.toExponential(2)}, loss = ${msg.loss.toExponential(2)}, ${msg.method}`;
       return;
@@ -340,6 +342,7 @@ function onWorkerMessage(msg: FromWorker): void {
       ($('download-result') as HTMLButtonElement).disabled = false;
       for (const id of ['export-svg', 'export-png']) ($(id) as HTMLButtonElement).disabled = false;
       solving = false;
+      if (state === 'running' && performance.now() - fpsSince >= 500) fpsWindow(performance.now(), true);
       setStatus('done');
       dirty = true;
       return;
@@ -418,9 +421,22 @@ function draw(): void {
   if (W) drawHeatmap(W);
 }
 
+// The draw rate, in windows of a second that start with a run (a window that
+// began before it would count the page's idle time as slow drawing); a run's
+// last window counts when it lasted half a second or more.
 let fpsFrames = 0;
 let fpsSince = performance.now();
 let fpsBest = 0;
+/** The current run's states have begun to arrive (its first window started). */
+let fpsStarted = false;
+function fpsWindow(now: number, streaming: boolean): void {
+  const fps = (fpsFrames * 1000) / (now - fpsSince);
+  if (streaming) fpsBest = Math.max(fpsBest, fps);
+  $('fps').textContent = fpsFrames > 0 ? `${fps.toFixed(0)} draws/s` : '';
+  $('fps').dataset.best = fpsBest.toFixed(1);
+  fpsFrames = 0;
+  fpsSince = now;
+}
 function loop(now: number): void {
   try {
     if (state === 'replay') {
@@ -431,14 +447,7 @@ function loop(now: number): void {
       draw();
       fpsFrames++;
     }
-    if (now - fpsSince >= 1000) {
-      const fps = (fpsFrames * 1000) / (now - fpsSince);
-      if (state === 'running' || state === 'replay') fpsBest = Math.max(fpsBest, fps);
-      $('fps').textContent = fpsFrames > 0 ? `${fps.toFixed(0)} draws/s` : '';
-      $('fps').dataset.best = fpsBest.toFixed(1);
-      fpsFrames = 0;
-      fpsSince = now;
-    }
+    if (now - fpsSince >= 1000) fpsWindow(now, state === 'running' || state === 'replay');
   } catch (e) {
     fail(`dmflow: internal error: ${(e as Error).message}`);
   }
