@@ -218,6 +218,22 @@ describe.skipIf(skip !== null)('the explorer page in chromium', () => {
     expect(errors).toEqual([]);
   });
 
+  it('carries out a play clicked while the page still loads its copy of the library', async () => {
+    // The page's library (web/lib.ts) loads after app.js; the run it validates must not be lost to a click before.
+    const { page, errors } = await newPage(browser);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => { release = resolve; });
+    await page.route(/\/chunks\/pageLibrary-[^/]*\.js$/, async (route) => { await held; await route.continue(); });
+    await page.goto(`${server.url}${specHash(BLOCK)}`);
+    await page.waitForFunction(() => document.getElementById('status')!.textContent === 'idle: loading the library');
+    await page.click('#play');
+    expect(await page.locator('#status').textContent()).toBe('idle: loading the library');
+    release();
+    const r = await waitResult(page);
+    compareWithCli('block-diagonal 6x6, play while loading', JSON.parse(r.text), cliJson(['run'], BLOCK, { DMFLOW_KERNEL: 'wasm' }).json!);
+    expect(errors).toEqual([]);
+  });
+
   it('shows spec errors beside their field and in #result as the CLI line', async () => {
     const { page, errors } = await newPage(browser);
     const bad = { ...BLOCK, init: { kind: 'gaussian', seed: 1 } };

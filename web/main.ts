@@ -108,19 +108,39 @@ function setSpec(next: Json, fromForm = false): void {
   stopWorker();
   clearRun();
   const version = ++specVersion;
+  waitingForLibrary();
   withLibrary((lib) => {
     if (version !== specVersion) return;
-    if (validate(lib) && autoRun) startRun();
+    const pending = takePendingStart();
+    if (validate(lib)) {
+      if (autoRun) startRun();
+      else if (pending) startRun(pending.paused);
+    }
     // A run index.html posted for a spec that does not validate is not this page's: stop it.
     else if ((globalThis as { dmflowEarlyWorker?: EarlyWorker }).dmflowEarlyWorker?.run) takeEarlyWorker()!.worker.terminate();
   });
 }
 
 /** Calls `then` with the page's copy of the library: at once when loaded, else once it is (lib.ts). */
-function withLibrary(then: (lib: Library) => void): void {
+function withLibrary(then: (lib: Library) => void, onError = (e: Error) => fail(`dmflow: internal error: the library did not load (${e.message})`)): void {
   const lib = library();
   if (lib) { then(lib); return; }
-  loadLibrary().then(then, (e: Error) => fail(`dmflow: internal error: the library did not load (${e.message})`));
+  loadLibrary().then(then, onError);
+}
+
+/** While a new spec waits for the library: nothing to draw or run yet (play and step are remembered). */
+function waitingForLibrary(): void {
+  if (library()) return;
+  problem = null;
+  setStatus('idle', 'loading the library');
+}
+
+/** A play or step clicked while the spec waited for the library, done once the spec is validated. */
+let pendingStart: { paused: boolean } | null = null;
+function takePendingStart(): { paused: boolean } | null {
+  const p = pendingStart;
+  pendingStart = null;
+  return p;
 }
 
 function validate(lib: Library): boolean {
@@ -172,7 +192,13 @@ function clearRun(): void {
 
 // ---------------------------------------------------------------- runs
 function stopWorker(): void {
-  worker?.terminate();
+  if (worker) {
+    worker.terminate();
+    // What the next run needs, loaded while the user decides: a worker, and the page's library
+    // (a run from the URL did without it; a failed load is reported when it is needed).
+    startSpare();
+    loadLibrary().catch(() => {});
+  }
   worker = null;
   control = null;
   solving = false;
@@ -230,8 +256,9 @@ function startRun(paused = false, fromUrl = false): void {
   autoRun = true;
   writeResult('', null);
   const early = takeEarlyWorker() ?? takeSpare();
-  // The early run is this run when it was posted with exactly what this one would post.
-  const adopt = !paused && early?.run !== undefined && early.run.spec === JSON.stringify(spec) && early.run.kernel === kernel && early.run.frameMs === FRAME_MS;
+  // The early run is this run when it was posted for the same spec and kernel (its frame spacing,
+  // index.html's copy of FRAME_MS, changes only how often it reports).
+  const adopt = !paused && early?.run !== undefined && early.run.spec === JSON.stringify(spec) && early.run.kernel === kernel;
   if (early && early.run && !adopt) { early.worker.terminate(); }
   // Pausing the solver itself needs shared memory (a cross-origin isolated page, as dmflow explore serves it);
   // elsewhere pause and step hold the display while the run goes on.
@@ -259,6 +286,11 @@ function startRun(paused = false, fromUrl = false): void {
   for (const m of reuse?.messages ?? []) receive(m);
   if (reuse?.failed) { failed(reuse.failed); return; }
   if (!adopt) w.postMessage({ type: 'run', spec, kernel, frameMs: FRAME_MS, control: control?.buffer as SharedArrayBuffer | undefined } satisfies ToWorker);
+}
+
+/** The kernel runs use, as a worker says when it has loaded. */
+function showKernel(msg: { wasm: boolean; wasmError: string }): void {
+  $('kernel-info').textContent = msg.wasm && kernel === 'wasm' ? 'kernel: wasm SIMD' : `kernel: js${msg.wasm ? '' : ` (wasm: ${msg.wasmError})`}`;
 }
 
 function fail(line: string): void {
@@ -292,7 +324,7 @@ function onWorkerMessage(msg: FromWorker): void {
       dirty = true;
       return;
     case 'ready':
-      $('kernel-info').textContent = msg.wasm && kernel === 'wasm' ? 'kernel: wasm SIMD' : `kernel: js${msg.wasm ? '' : ` (wasm: ${msg.wasmError})`}`;
+      showKernel(msg);
       return;
     case 'frame':
       if (!fpsStarted) { fpsStarted = true; fpsFrames = 0; fpsSince = performance.now(); }
@@ -305,9 +337,6 @@ function onWorkerMessage(msg: FromWorker): void {
       if (msg.coupling) {
         $('v-coupling').textContent += `; at t = 0: ${msg.coupling.verdict} (index ${msg.coupling.index.toExponential(2)})`;
         stopWorker();
-        startSpare();
-        // For what comes next (edits, exports): the run from the URL did without it.
-        void loadLibrary();
       }
       if (msg.theorem) {
         theorem = msg.theorem;
@@ -351,7 +380,6 @@ function onWorkerMessage(msg: FromWorker): void {
       if (msg.input) showInputError(msg.input.field, `dmflow: ${msg.input.message}`);
       else fail(`dmflow: ${msg.message}`);
       stopWorker();
-      startSpare();
       setStatus('error');
       return;
     case 'cell':
@@ -456,7 +484,10 @@ function loop(now: number): void {
 
 // ---------------------------------------------------------------- controls
 function play(): void {
-  if (!problem) return;
+  if (!problem) {
+    if (state === 'idle' && !library()) pendingStart = { paused: false };
+    return;
+  }
   if (state === 'idle' || state === 'error') startRun();
   else if (state === 'paused') {
     follow = true;
@@ -475,7 +506,11 @@ function pause(): void {
 }
 
 function step(): void {
-  if (state === 'idle') { startRun(true); return; }
+  if (state === 'idle') {
+    if (!problem && !library()) pendingStart = { paused: true };
+    else startRun(true);
+    return;
+  }
   if (state === 'running' || state === 'replay' || state === 'done') pause();
   if (state !== 'paused' && state !== 'done') return;
   if (cursor < frames.t.length - 1) { cursor++; dirty = true; }
@@ -488,7 +523,12 @@ function reset(): void {
   clearRun();
   autoRun = false;
   const version = ++specVersion;
-  withLibrary((lib) => { if (version === specVersion && validate(lib)) setStatus('idle'); });
+  waitingForLibrary();
+  withLibrary((lib) => {
+    if (version !== specVersion) return;
+    const pending = takePendingStart();
+    if (validate(lib) && pending) startRun(pending.paused);
+  });
 }
 
 // ---------------------------------------------------------------- exchange
@@ -524,7 +564,7 @@ function runFigureSpec(lib: Library): object {
 }
 
 function exportFigure(kind: 'svg' | 'png'): void {
-  withLibrary((lib) => exportFigureWith(lib, kind));
+  withLibrary((lib) => exportFigureWith(lib, kind), (e) => { $('status').textContent = `export failed: the library did not load (${e.message})`; });
 }
 
 function exportFigureWith(lib: Library, kind: 'svg' | 'png'): void {
@@ -545,6 +585,16 @@ function start(): void {
   // Where wasm SIMD does not compile, the worker runs the js kernels and its 'ready' message says so.
   kernel = hashParams.get('kernel') === 'js' ? 'js' : 'wasm';
   $('kernel-info').textContent = kernel === 'wasm' ? 'kernel: wasm SIMD' : 'kernel: js';
+  // What index.html's worker said of wasm, and says once loaded, before a run takes it.
+  const early = (globalThis as { dmflowEarlyWorker?: EarlyWorker }).dmflowEarlyWorker;
+  if (early) {
+    for (const m of early.messages) if (m.type === 'ready') showKernel(m);
+    const buffer = early.worker.onmessage;
+    early.worker.onmessage = (e: MessageEvent<FromWorker>) => {
+      buffer?.call(early.worker, e);
+      if (e.data.type === 'ready') showKernel(e.data);
+    };
+  }
 
   // The Fig. 1 tab's code (and the library it uses) loads when the tab is first shown.
   let fig1: Promise<Fig1> | null = null;
@@ -596,10 +646,10 @@ function start(): void {
   if (hashParams.get('view') === 'fig1') {
     showView('fig1');
     const sweep = hashParams.get('fig1');
-    void loadFig1().then((f) => {
+    loadFig1().then((f) => {
       if (sweep !== undefined) f.setSweep(sweep, true);
-      if (run) f.run();
-    });
+      if (run && !$('fig1-view').hidden) f.run();
+    }).catch((e: Error) => { $('fig1-status').textContent = `error: ${e.message}`; });
   }
   const text = hashParams.get('spec');
   autoRun = run && hashParams.get('view') !== 'fig1';
