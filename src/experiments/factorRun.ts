@@ -15,7 +15,7 @@ import type { FactorSpec } from '../model/udv/spec.js';
 import { gradientDescent } from '../ode/gd.js';
 import { solveSwitched } from '../ode/switched.js';
 import { runStatus, type FlowTotals, type RunStatus } from './runResult.js';
-import { lossTolerance, targetEnergy, tolText, type LossTolerance } from './stopRules.js';
+import { largestObserved, lossTolerance, targetEnergy, tolText, type LossTolerance } from './stopRules.js';
 import type { SolveStatus } from '../ode/types.js';
 
 export type FactorRunStatus = RunStatus | 'max-switches';
@@ -101,6 +101,19 @@ export function projectedFieldNorm(p: FactorProblem, x: Float64Array): number {
   return Math.sqrt(g.reduce((a, v) => a + v * v, 0));
 }
 
+/**
+ * The entries above which a factor run counts as diverged. U and V stay in
+ * their balls, so their entries are at most the radius; d carries the target's
+ * scale: an entry a of U diag(d) V^T whose columns have norm <= r needs
+ * sum_l |d_l| >= a / r^2, so a target of entries 1e8 is fitted with d near
+ * 1e8 or more, which is no divergence (the deep model's rule, divergeLimit in
+ * stopRules.ts, for this factorization).
+ */
+export function factorDivergeLimits(p: Pick<FactorProblem, 'spec' | 'radius' | 'n' | 'target' | 'obsRows' | 'obsCols'>): { uv: number; d: number } {
+  const { divergeAt } = p.spec.solver;
+  return { uv: divergeAt * Math.max(1, p.radius), d: divergeAt * Math.max(1, largestObserved(p) / (p.radius * p.radius)) };
+}
+
 export function runFactorProblem(p: FactorProblem, options: FactorRunOptions = {}): FactorRunResult {
   const s = p.spec.solver;
   if (p.spec.save.samples > 0) throw new InputError('spec.save.samples', `expected 0 for model "${p.kind}" (log-spaced samples cover the deep model; use save.times), got ${p.spec.save.samples}`);
@@ -113,12 +126,16 @@ export function runFactorProblem(p: FactorProblem, options: FactorRunOptions = {
   let violation = Math.max(0, constraintExcess(p, p.y0));
   let outcome: RunStatus | null = null;
   const x = new Float64Array(p.size);
+  const limits = factorDivergeLimits(p);
   const watch = (t: number, xNow: Float64Array, loss: number, fieldNorm: number): boolean => {
     violation = Math.max(violation, constraintExcess(p, xNow));
     options.onProgress?.(t, loss, tol.abs);
     if (loss <= tol.abs) { outcome = 'converged'; return true; }
     if (s.gradTol !== undefined && fieldNorm <= s.gradTol) { outcome = 'converged'; return true; }
-    for (let i = 0; i < xNow.length; i++) if (!(Math.abs(xNow[i]) <= s.divergeAt)) { outcome = 'diverged'; return true; }
+    for (let i = 0; i < xNow.length; i++) {
+      const limit = i >= p.offD && i < p.offD + p.k ? limits.d : limits.uv;
+      if (!(Math.abs(xNow[i]) <= limit)) { outcome = 'diverged'; return true; }
+    }
     return false;
   };
 
@@ -187,7 +204,7 @@ export function runFactorProblem(p: FactorProblem, options: FactorRunOptions = {
   const result: FactorRunResult = {
     model: p.kind,
     status,
-    message: factorMessage(status, totals.message, s, tol),
+    message: factorMessage(status, totals.message, s, tol, limits),
     t: totals.t,
     loss,
     lossTol: tol.abs,
@@ -222,14 +239,14 @@ function factorStatus(solver: SolveStatus | 'max-switches', outcome: RunStatus |
   return solver === 'max-switches' ? 'max-switches' : runStatus(solver, outcome);
 }
 
-function factorMessage(status: FactorRunStatus, solverMessage: string, s: FactorProblem['spec']['solver'], tol: LossTolerance): string {
+function factorMessage(status: FactorRunStatus, solverMessage: string, s: FactorProblem['spec']['solver'], tol: LossTolerance, limits: { uv: number; d: number }): string {
   switch (status) {
     case 'converged':
       return s.gradTol !== undefined ? `loss <= ${tolText(tol)} or projected-field norm <= gradTol (${s.gradTol})` : `loss <= ${tolText(tol)}`;
     case 't-max': return `reached tMax = ${s.tMax} before the loss fell to ${tolText(tol)}`;
     case 'max-steps': return `${solverMessage}; raise solver.maxSteps or tMax, or loosen lossTol`;
     case 'max-switches': return `${solverMessage}; raise solver.maxSwitches, or stop earlier with a gradTol`;
-    case 'diverged': return `the factors blew up (non-finite values or an entry above divergeAt = ${s.divergeAt}): ${solverMessage}`;
+    case 'diverged': return `the factors blew up (non-finite values, an entry of U or V above ${limits.uv} or of d above ${limits.d}: divergeAt = ${s.divergeAt} times max(1, radius), and for d times max(1, a / radius^2), a the largest observed |target entry|): ${solverMessage}`;
     default: return solverMessage;
   }
 }
