@@ -107,6 +107,15 @@ function setSpec(next: Json, fromForm = false): void {
   if (!fromForm) specToForm(spec);
   stopWorker();
   clearRun();
+  validateAndStart();
+}
+
+/**
+ * Validates the spec once the page's library is there (at once when it is;
+ * the newest spec only), then starts a run when runs are on, or when play or
+ * step was clicked while it waited.
+ */
+function validateAndStart(): void {
   const version = ++specVersion;
   waitingForLibrary();
   withLibrary((lib) => {
@@ -173,7 +182,6 @@ function initialFrame(lib: Library, built: Problem): void {
 }
 
 function clearRun(): void {
-  fpsStarted = false;
   for (const k of Object.keys(frames) as (keyof typeof frames)[]) (frames[k] as unknown[]).length = 0;
   wFloats = 0;
   cursor = -1;
@@ -235,12 +243,15 @@ function takeEarlyWorker(): EarlyWorker | null {
 let spare: EarlyWorker | null = null;
 function startSpare(): void {
   if (spare) return;
-  try {
-    const s: EarlyWorker = { worker: new Worker(new URL('worker.js', document.baseURI), { type: 'module' }), messages: [] };
-    s.worker.onmessage = (e: MessageEvent<FromWorker>) => { s.messages.push(e.data); };
-    s.worker.onerror = (e) => { e.preventDefault(); s.failed = e.message || 'it did not load'; };
-    spare = s;
-  } catch { /* the next run starts its own */ }
+  try { spare = bufferedWorker(); } catch { /* the next run starts its own */ }
+}
+
+/** A solver worker that keeps what it says (and a failure to load) until a run takes it, as index.html's does. */
+function bufferedWorker(): EarlyWorker {
+  const s: EarlyWorker = { worker: new Worker(new URL('worker.js', document.baseURI), { type: 'module' }), messages: [] };
+  s.worker.onmessage = (e: MessageEvent<FromWorker>) => { s.messages.push(e.data); };
+  s.worker.onerror = (e) => { e.preventDefault(); s.failed = e.message || 'it did not load'; };
+  return s;
 }
 function takeSpare(): EarlyWorker | null {
   const s = spare;
@@ -255,19 +266,19 @@ function startRun(paused = false, fromUrl = false): void {
   clearRun();
   autoRun = true;
   writeResult('', null);
-  const early = takeEarlyWorker() ?? takeSpare();
+  let early = takeEarlyWorker() ?? takeSpare();
   // The early run is this run when it was posted for the same spec and kernel (its frame spacing,
   // index.html's copy of FRAME_MS, changes only how often it reports).
   const adopt = !paused && early?.run !== undefined && early.run.spec === JSON.stringify(spec) && early.run.kernel === kernel;
-  if (early && early.run && !adopt) { early.worker.terminate(); }
+  if (early?.run && !adopt) { early.worker.terminate(); early = null; }
   // Pausing the solver itself needs shared memory (a cross-origin isolated page, as dmflow explore serves it);
   // elsewhere pause and step hold the display while the run goes on.
   if (adopt) control = early!.run!.control ? new Int32Array(early!.run!.control) : null;
   else control = typeof SharedArrayBuffer !== 'undefined' && globalThis.crossOriginIsolated ? new Int32Array(new SharedArrayBuffer(8)) : null;
   if (control && paused) Atomics.store(control, CONTROL_PAUSED, 1);
   follow = !paused;
-  const reuse = early && (adopt || !early.run) ? early : null;
-  const w = reuse?.worker ?? new Worker(new URL('worker.js', document.baseURI), { type: 'module' });
+  const taken = early ?? bufferedWorker();
+  const w = taken.worker;
   worker = w;
   const receive = (data: FromWorker) => {
     if (w !== worker) return;
@@ -283,8 +294,8 @@ function startRun(paused = false, fromUrl = false): void {
   solving = true;
   setStatus(paused ? 'paused' : 'running');
   // What the early worker said before this page's script took it (its run's first frames, when adopted).
-  for (const m of reuse?.messages ?? []) receive(m);
-  if (reuse?.failed) { failed(reuse.failed); return; }
+  for (const m of taken.messages) receive(m);
+  if (taken.failed) { failed(taken.failed); return; }
   if (!adopt) w.postMessage({ type: 'run', spec, kernel, frameMs: FRAME_MS, control: control?.buffer as SharedArrayBuffer | undefined } satisfies ToWorker);
 }
 
@@ -327,7 +338,8 @@ function onWorkerMessage(msg: FromWorker): void {
       showKernel(msg);
       return;
     case 'frame':
-      if (!fpsStarted) { fpsStarted = true; fpsFrames = 0; fpsSince = performance.now(); }
+      // A run's first state starts its first draw-rate window.
+      if (frames.t.length === 0) { fpsFrames = 0; fpsSince = performance.now(); }
       pushFrame(msg.t, msg.loss, msg.sigma, msg.W, msg.erank, msg.drift);
       if (state === 'running') $('status').textContent = `running: t = ${msg.t.toExponential(2)}, loss = ${msg.loss.toExponential(2)}, ${msg.method}`;
       return;
@@ -455,8 +467,6 @@ function draw(): void {
 let fpsFrames = 0;
 let fpsSince = performance.now();
 let fpsBest = 0;
-/** The current run's states have begun to arrive (its first window started). */
-let fpsStarted = false;
 function fpsWindow(now: number, streaming: boolean): void {
   const fps = (fpsFrames * 1000) / (now - fpsSince);
   if (streaming) fpsBest = Math.max(fpsBest, fps);
@@ -522,13 +532,7 @@ function reset(): void {
   stopWorker();
   clearRun();
   autoRun = false;
-  const version = ++specVersion;
-  waitingForLibrary();
-  withLibrary((lib) => {
-    if (version !== specVersion) return;
-    const pending = takePendingStart();
-    if (validate(lib) && pending) startRun(pending.paused);
-  });
+  validateAndStart();
 }
 
 // ---------------------------------------------------------------- exchange
