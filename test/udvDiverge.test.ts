@@ -4,7 +4,9 @@
 // that twin, at every target scale; a run whose step size makes d oscillate
 // with growing amplitude (lr past 2 / (u.v)^2) must still end `diverged`, and
 // its uncut twin must end past the same limit (1e8 times the scale, radius 1)
-// after 20000 steps: the cut run stopped at no passing overshoot.
+// after 20000 steps: the cut run stopped at no passing overshoot. Over the
+// whole range of scales (1e-120 to 1e150) and step sizes, every run ends as
+// its twin or diverged where its twin ends past the limit.
 
 import { describe, expect, it } from 'vitest';
 import { runFactor, type FactorSpec } from '../src/index.js';
@@ -47,5 +49,32 @@ describe('the UDV^T divergence verdict, at target scales 1 to 1e60', () => {
         expect([scale, lr, pastLimit(uncut, scale)]).toEqual([scale, lr, true]);
       }
     }
+  });
+});
+
+describe('the UDV^T divergence verdict over the whole range of target scales (1e-120 to 1e150)', () => {
+  it('every run ends as its uncut twin, or diverged where its twin ends past the same limit', () => {
+    // Below 1e-120 the relative loss tolerance underflows and the spec is refused; above 1e150
+    // the target energy overflows. Step sizes from stable (0.01) to unstable for d (3, 10).
+    let same = 0, diverged = 0;
+    for (let e = -120; e <= 150; e += 15) {
+      const scale = 10 ** e;
+      for (const lr of [0.01, 0.3, 3, 10]) {
+        for (let seed = 1; seed <= 2; seed++) {
+          const cut = runFactor(spec(scale, seed, lr));
+          const uncut = runFactor(spec(scale, seed, lr, 1e300));
+          if (cut.status === 'diverged') {
+            expect([e, lr, seed, pastLimit(uncut, scale)]).toEqual([e, lr, seed, true]);
+            diverged++;
+          } else {
+            expect([e, lr, seed, cut.status, cut.t, cut.loss]).toEqual([e, lr, seed, uncut.status, uncut.t, uncut.loss]);
+            same++;
+          }
+        }
+      }
+    }
+    expect(same + diverged).toBe(19 * 4 * 2);
+    expect(diverged).toBeGreaterThan(0);
+    expect(same).toBeGreaterThan(0);
   });
 });
